@@ -1,0 +1,105 @@
+/**
+ * Progress and completion rules: pure functions over a course version's content and the set of
+ * block keys a learner has done. The service applies them on the server; nothing here touches a database.
+ *
+ * - A block "counts" towards completing the course when it is required or it is a knowledge check
+ *   (every check must be passed, required or not). A check is done when it has been passed.
+ * - A lesson is done when its counted blocks are done and its reading blocks (text, media, image, file,
+ *   profile) have been marked as done. A lesson with nothing to mark counts as done once visited through
+ *   "Mark as done", which marks its reading blocks.
+ */
+import type { Block, CourseVersionContent, Lesson } from '../courses/types';
+
+export type LessonState = 'done' | 'current' | 'to-do';
+
+/** Blocks the learner finishes by reading, watching or downloading, marked together by "Mark as done". */
+export function isReadingBlock(block: Block): boolean {
+  return block.kind !== 'check' && block.kind !== 'reflection';
+}
+
+export function countsForCompletion(block: Block): boolean {
+  return block.required || block.kind === 'check';
+}
+
+export interface LessonRef {
+  moduleKey: string;
+  moduleTitle: string;
+  lesson: Lesson;
+  /** Position in the whole course, from 0. */
+  index: number;
+}
+
+export function lessonsInOrder(content: CourseVersionContent): LessonRef[] {
+  const lessons: LessonRef[] = [];
+  for (const module of content.modules) {
+    for (const lesson of module.lessons) {
+      lessons.push({ moduleKey: module.key, moduleTitle: module.title, lesson, index: lessons.length });
+    }
+  }
+  return lessons;
+}
+
+export function allBlocks(content: CourseVersionContent): Block[] {
+  return content.modules.flatMap((module) => module.lessons.flatMap((lesson) => lesson.blocks));
+}
+
+export function isLessonDone(lesson: Lesson, done: ReadonlySet<string>): boolean {
+  return lesson.blocks.every((block) => done.has(block.key) || !(countsForCompletion(block) || isReadingBlock(block)));
+}
+
+export function isCourseComplete(content: CourseVersionContent, done: ReadonlySet<string>): boolean {
+  return allBlocks(content).every((block) => !countsForCompletion(block) || done.has(block.key));
+}
+
+export interface Progress {
+  lessonsDone: number;
+  lessonCount: number;
+  percent: number;
+}
+
+export function progressOf(content: CourseVersionContent, done: ReadonlySet<string>): Progress {
+  const lessons = lessonsInOrder(content);
+  const lessonsDone = lessons.filter((ref) => isLessonDone(ref.lesson, done)).length;
+  const percent = lessons.length === 0 ? 0 : Math.round((lessonsDone / lessons.length) * 100);
+  return { lessonsDone, lessonCount: lessons.length, percent };
+}
+
+export function lessonState(lesson: Lesson, done: ReadonlySet<string>, currentLessonKey: string | undefined): LessonState {
+  if (lesson.key === currentLessonKey) return 'current';
+  return isLessonDone(lesson, done) ? 'done' : 'to-do';
+}
+
+/**
+ * Where "Continue" goes: the lesson the learner was last on, unless it is done and a later one is not;
+ * then the first lesson not done; else the first lesson.
+ */
+export function resumeLesson(content: CourseVersionContent, done: ReadonlySet<string>, lastLessonKey?: string): LessonRef | undefined {
+  const lessons = lessonsInOrder(content);
+  const last = lessons.find((ref) => ref.lesson.key === lastLessonKey);
+  if (last && !isLessonDone(last.lesson, done)) return last;
+  const after = last ? lessons.slice(last.index + 1).find((ref) => !isLessonDone(ref.lesson, done)) : undefined;
+  return after ?? lessons.find((ref) => !isLessonDone(ref.lesson, done)) ?? last ?? lessons[0];
+}
+
+export interface VersionChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  kept: string[];
+}
+
+/** What changed between two versions, by block keys (progress on kept and changed keys carries over). */
+export function changesBetween(from: CourseVersionContent, to: CourseVersionContent): VersionChanges {
+  const before = new Map(allBlocks(from).map((block) => [block.key, JSON.stringify(block)]));
+  const changes: VersionChanges = { added: [], removed: [], changed: [], kept: [] };
+  const seen = new Set<string>();
+  for (const block of allBlocks(to)) {
+    seen.add(block.key);
+    const previous = before.get(block.key);
+    if (previous === undefined) changes.added.push(block.key);
+    else if (previous === JSON.stringify(block)) changes.kept.push(block.key);
+    else changes.changed.push(block.key);
+  }
+  changes.removed = [...before.keys()].filter((key) => !seen.has(key));
+  return changes;
+}
