@@ -1,0 +1,81 @@
+import mongoose, { Schema, type InferSchemaType, type Types } from 'mongoose';
+import type { CourseVersionContent, CreditEntry } from './types';
+
+/**
+ * A course is the stable identity (its slug) plus a copy of the fields the catalogue lists, taken from the
+ * version that is published. The content itself lives in CourseVersion documents, one per version.
+ */
+const creditSchema = new Schema<CreditEntry>(
+  {
+    displayName: { type: String, required: true },
+    display: { type: String, required: true },
+    contribution: { type: String, required: true },
+    role: { type: String, required: true },
+    sample: { type: Boolean, required: true },
+  },
+  { _id: false },
+);
+
+const courseSchema = new Schema(
+  {
+    slug: { type: String, required: true },
+    title: { type: String, required: true },
+    summary: { type: String, required: true },
+    audience: { type: String, required: true },
+    status: { type: String, enum: ['draft', 'in_review', 'published', 'archived'], required: true, default: 'draft' },
+    /** The version learners start now; null until the first publish. */
+    publishedVersion: { type: Number, default: null },
+    /** The highest version number that exists (draft or published). */
+    latestVersion: { type: Number, required: true, default: 0 },
+    estimatedMinutes: { type: Number, required: true },
+    moduleCount: { type: Number, required: true, default: 0 },
+    credits: { type: [creditSchema], default: [] },
+  },
+  { timestamps: true },
+);
+courseSchema.index({ slug: 1 }, { unique: true });
+// The catalogue: published courses in title order.
+courseSchema.index({ status: 1, title: 1 });
+
+export type CourseDoc = InferSchemaType<typeof courseSchema> & { _id: Types.ObjectId };
+export const Course = mongoose.model('Course', courseSchema);
+
+export const versionStatuses = ['draft', 'published', 'archived'] as const;
+export type VersionStatus = (typeof versionStatuses)[number];
+
+const courseVersionSchema = new Schema(
+  {
+    course: { type: Schema.Types.ObjectId, ref: 'Course', required: true },
+    version: { type: Number, required: true },
+    /** draft: not yet seen by learners; published: what new learners start; archived: an older published one. */
+    status: { type: String, enum: versionStatuses, required: true },
+    /** sha256 over the course's source files: an unchanged import is recognised without parsing anything. */
+    contentHash: { type: String, required: true },
+    /** The whole CourseVersionContent, stored as one document so a lesson page needs one read (or none: cached). */
+    content: { type: Schema.Types.Mixed, required: true },
+    changeSummary: { type: String, default: '' },
+    importedAt: { type: Date, required: true },
+    publishedAt: { type: Date, default: null },
+    publishedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+  },
+  // Mixed content is written once per version; minimize would drop empty arrays that the content contract expects.
+  { timestamps: true, minimize: false },
+);
+courseVersionSchema.index({ course: 1, version: 1 }, { unique: true });
+// The latest draft of a course, and a course's published version.
+courseVersionSchema.index({ course: 1, status: 1, version: -1 });
+
+export interface CourseVersionDoc {
+  _id: Types.ObjectId;
+  course: Types.ObjectId;
+  version: number;
+  status: VersionStatus;
+  contentHash: string;
+  content: CourseVersionContent;
+  changeSummary: string;
+  importedAt: Date;
+  publishedAt: Date | null;
+  publishedBy: Types.ObjectId | null;
+}
+
+export const CourseVersion = mongoose.model('CourseVersion', courseVersionSchema);

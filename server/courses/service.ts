@@ -1,0 +1,227 @@
+import { Types } from 'mongoose';
+import { Conflict, NotFound } from '../web/errors';
+import { Course, CourseVersion, type CourseVersionDoc, type VersionStatus } from './model';
+import { compareVersions, type VersionChanges } from './changes';
+import type { CourseVersionContent, CreditEntry } from './types';
+
+/** What the catalogue, the dashboard and the trainer's list show about a course. */
+export interface CourseSummary {
+  id: string;
+  slug: string;
+  title: string;
+  summary: string;
+  audience: string;
+  estimatedMinutes: number;
+  /** null while a course has never been published. */
+  publishedVersion: number | null;
+  moduleCount: number;
+  credits: CreditEntry[];
+}
+
+/** One version's full content with where it belongs. Immutable once published. */
+export type PublishedVersion = CourseVersionContent & {
+  courseId: string;
+  slug: string;
+  version: number;
+  publishedAt: Date | null;
+  status: VersionStatus;
+};
+
+/** A version as listed for trainers: everything but the content. */
+export interface VersionListing {
+  version: number;
+  status: VersionStatus;
+  title: string;
+  importedAt: Date;
+  publishedAt: Date | null;
+  changeSummary: string;
+}
+
+interface CourseRow {
+  _id: Types.ObjectId;
+  slug: string;
+  title: string;
+  summary: string;
+  audience: string;
+  estimatedMinutes: number;
+  publishedVersion: number | null;
+  latestVersion: number;
+  moduleCount: number;
+  credits: CreditEntry[];
+  status: string;
+}
+
+const summaryFields = 'slug title summary audience estimatedMinutes publishedVersion latestVersion moduleCount credits status';
+
+function toSummary(row: CourseRow): CourseSummary {
+  return {
+    id: row._id.toString(),
+    slug: row.slug,
+    title: row.title,
+    summary: row.summary,
+    audience: row.audience,
+    estimatedMinutes: row.estimatedMinutes,
+    publishedVersion: row.publishedVersion ?? null,
+    moduleCount: row.moduleCount,
+    credits: (row.credits ?? []).map((c) => ({ ...c })),
+  };
+}
+
+/**
+ * Published and archived versions never change, so they are kept in memory once read: a lesson page then
+ * needs no database read for the course at all. Drafts are read fresh, since an import may replace them.
+ * The cache is bounded by the number of versions ever published, which is small.
+ */
+const versionCache = new Map<string, PublishedVersion>();
+const cacheKey = (courseId: string, version: number): string => `${courseId}:${version}`;
+
+/** Forget cached versions (tests that drop the database between cases call this). */
+export function clearCourseCache(): void {
+  versionCache.clear();
+}
+
+function toPublishedVersion(doc: CourseVersionDoc, slug: string): PublishedVersion {
+  return {
+    ...doc.content,
+    changeSummary: doc.changeSummary || doc.content.changeSummary,
+    courseId: doc.course.toString(),
+    slug,
+    version: doc.version,
+    publishedAt: doc.publishedAt ?? null,
+    status: doc.status,
+  };
+}
+
+function isObjectId(id: string): boolean {
+  return Types.ObjectId.isValid(id) && String(new Types.ObjectId(id)) === id;
+}
+
+export async function listPublishedCourses(): Promise<CourseSummary[]> {
+  const rows = await Course.find({ status: 'published' }, summaryFields).sort({ title: 1 }).lean<CourseRow[]>();
+  return rows.map(toSummary);
+}
+
+/** Every course, published or not, for the trainer's list. */
+export async function listAllCourses(): Promise<CourseSummary[]> {
+  const rows = await Course.find({}, summaryFields).sort({ title: 1 }).lean<CourseRow[]>();
+  return rows.map(toSummary);
+}
+
+export async function getCourseBySlug(slug: string): Promise<CourseSummary | null> {
+  const row = await Course.findOne({ slug: String(slug) }, summaryFields).lean<CourseRow>();
+  return row ? toSummary(row) : null;
+}
+
+export async function getCourseById(courseId: string): Promise<CourseSummary | null> {
+  if (!isObjectId(courseId)) return null;
+  const row = await Course.findById(courseId, summaryFields).lean<CourseRow>();
+  return row ? toSummary(row) : null;
+}
+
+export async function getCourseVersion(courseId: string, version: number): Promise<PublishedVersion | null> {
+  if (!isObjectId(courseId) || !Number.isInteger(version)) return null;
+  const cached = versionCache.get(cacheKey(courseId, version));
+  if (cached) return cached;
+  const doc = await CourseVersion.findOne({ course: courseId, version }).lean<CourseVersionDoc>();
+  if (!doc) return null;
+  const course = await Course.findById(courseId, 'slug').lean<{ slug: string }>();
+  if (!course) return null;
+  const result = toPublishedVersion(doc, course.slug);
+  if (doc.status !== 'draft') versionCache.set(cacheKey(courseId, version), result);
+  return result;
+}
+
+export async function getPublishedVersion(courseId: string): Promise<PublishedVersion | null> {
+  if (!isObjectId(courseId)) return null;
+  const course = await Course.findById(courseId, 'publishedVersion').lean<{ publishedVersion: number | null }>();
+  if (!course || course.publishedVersion == null) return null;
+  return getCourseVersion(courseId, course.publishedVersion);
+}
+
+/** The versions of a course, newest first, without their content. */
+export async function listVersions(courseId: string): Promise<VersionListing[]> {
+  if (!isObjectId(courseId)) return [];
+  const rows = await CourseVersion.find({ course: courseId }, 'version status importedAt publishedAt changeSummary content.title')
+    .sort({ version: -1 })
+    .lean<Array<Pick<CourseVersionDoc, 'version' | 'status' | 'importedAt' | 'publishedAt' | 'changeSummary'> & { content: { title: string } }>>();
+  return rows.map((r) => ({
+    version: r.version,
+    status: r.status,
+    title: r.content.title,
+    importedAt: r.importedAt,
+    publishedAt: r.publishedAt ?? null,
+    changeSummary: r.changeSummary ?? '',
+  }));
+}
+
+/** The newest draft of a course that is newer than its published version, if there is one. */
+export async function getLatestDraft(courseId: string): Promise<PublishedVersion | null> {
+  if (!isObjectId(courseId)) return null;
+  const draft = await CourseVersion.findOne({ course: courseId, status: 'draft' }, 'version')
+    .sort({ version: -1 })
+    .lean<{ version: number }>();
+  return draft ? getCourseVersion(courseId, draft.version) : null;
+}
+
+/** What a learner or trainer would notice between two versions of a course. */
+export async function describeChanges(courseId: string, fromVersion: number, toVersion: number): Promise<VersionChanges | null> {
+  const [from, to] = await Promise.all([getCourseVersion(courseId, fromVersion), getCourseVersion(courseId, toVersion)]);
+  if (!from || !to) return null;
+  return compareVersions(from, to);
+}
+
+/**
+ * Make a version the one new learners start. Learners already part-way keep the version they started
+ * (their enrolment is pinned to it); older published versions become archived but stay readable.
+ * There are no multi-document transactions on a standalone server, so the steps are ordered so that a crash
+ * between them leaves a state the next publish repairs: claim the version, move the course pointer forward
+ * (never backwards), then archive the older ones.
+ */
+export async function publishVersion(courseId: string, version: number, byUserId?: string): Promise<PublishedVersion> {
+  if (!isObjectId(courseId)) throw new NotFound('There is no such course.');
+  const now = new Date();
+  const publishedBy = byUserId && isObjectId(byUserId) ? new Types.ObjectId(byUserId) : null;
+  const claimed = await CourseVersion.findOneAndUpdate(
+    { course: courseId, version, status: 'draft' },
+    { $set: { status: 'published', publishedAt: now, publishedBy } },
+    { new: true },
+  ).lean<CourseVersionDoc>();
+  if (!claimed) {
+    const existing = await CourseVersion.findOne({ course: courseId, version }, 'status').lean<{ status: VersionStatus }>();
+    if (!existing) throw new NotFound('There is no such version of this course.');
+    throw new Conflict(`Version ${version} is already ${existing.status}.`);
+  }
+  const content = claimed.content;
+  await Course.updateOne(
+    { _id: courseId, $or: [{ publishedVersion: null }, { publishedVersion: { $lt: version } }] },
+    {
+      $set: {
+        status: 'published',
+        publishedVersion: version,
+        title: content.title,
+        summary: content.summary,
+        audience: content.audience,
+        estimatedMinutes: content.estimatedMinutes,
+        moduleCount: content.modules.length,
+        credits: content.credits,
+      },
+    },
+  );
+  await CourseVersion.updateMany(
+    { course: courseId, status: 'published', version: { $lt: version } },
+    { $set: { status: 'archived' } },
+  );
+  // Drafts older than the published version can never be published in a sensible order: archive them too.
+  await CourseVersion.updateMany({ course: courseId, status: 'draft', version: { $lt: version } }, { $set: { status: 'archived' } });
+  for (const key of versionCache.keys()) if (key.startsWith(`${courseId}:`)) versionCache.delete(key);
+  const result = await getCourseVersion(courseId, version);
+  if (!result) throw new NotFound('There is no such course.');
+  return result;
+}
+
+/** The trainer's Publish button and `content:import --publish`. */
+export async function publishLatestDraft(courseId: string, byUserId?: string): Promise<PublishedVersion> {
+  const draft = await getLatestDraft(courseId);
+  if (!draft) throw new Conflict('This course has no draft waiting to be published.');
+  return publishVersion(courseId, draft.version, byUserId);
+}
