@@ -1,5 +1,5 @@
 import type { Block, CheckBlock, CourseVersionContent } from '../courses/types';
-import { changesBetween, isCourseComplete, isLessonDone, lessonState, progressOf, resumeLesson } from './progress';
+import { changesBetween, isCourseComplete, isLessonDone, lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
 
 function text(key: string, required = true): Block {
   return { key, kind: 'text', required, html: `<p>${key}</p>` };
@@ -78,25 +78,24 @@ describe('lesson progress', () => {
   });
 
   it('marks the current lesson apart from done and to do', () => {
-    const content = course();
-    const [first, second] = content.modules[0]!.lessons;
+    const [first, second, third] = lessonsInOrder(course());
     const done = new Set(['m1/l1/a', 'm1/l1/b']);
-    expect(lessonState(first!, done, 'm1-l2')).toBe('done');
-    expect(lessonState(second!, done, 'm1-l2')).toBe('current');
-    expect(lessonState(content.modules[1]!.lessons[0]!, done, 'm1-l2')).toBe('to-do');
+    expect(lessonState(first!, done, 'm1/m1-l2')).toBe('done');
+    expect(lessonState(second!, done, 'm1/m1-l2')).toBe('current');
+    expect(lessonState(third!, done, 'm1/m1-l2')).toBe('to-do');
   });
 });
 
 describe('resume', () => {
   it('returns to the last lesson while it is not done', () => {
-    expect(resumeLesson(course(), new Set(), 'm1-l2')?.lesson.key).toBe('m1-l2');
+    expect(resumeLesson(course(), new Set(), 'm1/m1-l2')?.id).toBe('m1/m1-l2');
   });
   it('moves on to the next lesson not done once the last one is done', () => {
     const done = new Set(['m1/l1/a', 'm1/l1/b']);
-    expect(resumeLesson(course(), done, 'm1-l1')?.lesson.key).toBe('m1-l2');
+    expect(resumeLesson(course(), done, 'm1/m1-l1')?.id).toBe('m1/m1-l2');
   });
   it('starts at the first lesson without a last position', () => {
-    expect(resumeLesson(course(), new Set())?.lesson.key).toBe('m1-l1');
+    expect(resumeLesson(course(), new Set())?.id).toBe('m1/m1-l1');
   });
 });
 

@@ -22,6 +22,8 @@ export function countsForCompletion(block: Block): boolean {
 }
 
 export interface LessonRef {
+  /** Unique within the course: lesson keys need only be unique within their module. */
+  id: string;
   moduleKey: string;
   moduleTitle: string;
   lesson: Lesson;
@@ -33,10 +35,14 @@ export function lessonsInOrder(content: CourseVersionContent): LessonRef[] {
   const lessons: LessonRef[] = [];
   for (const module of content.modules) {
     for (const lesson of module.lessons) {
-      lessons.push({ moduleKey: module.key, moduleTitle: module.title, lesson, index: lessons.length });
+      lessons.push({ id: lessonId(module.key, lesson.key), moduleKey: module.key, moduleTitle: module.title, lesson, index: lessons.length });
     }
   }
   return lessons;
+}
+
+export function lessonId(moduleKey: string, lessonKey: string): string {
+  return `${moduleKey}/${lessonKey}`;
 }
 
 export function allBlocks(content: CourseVersionContent): Block[] {
@@ -64,18 +70,18 @@ export function progressOf(content: CourseVersionContent, done: ReadonlySet<stri
   return { lessonsDone, lessonCount: lessons.length, percent };
 }
 
-export function lessonState(lesson: Lesson, done: ReadonlySet<string>, currentLessonKey: string | undefined): LessonState {
-  if (lesson.key === currentLessonKey) return 'current';
-  return isLessonDone(lesson, done) ? 'done' : 'to-do';
+export function lessonState(ref: LessonRef, done: ReadonlySet<string>, currentLessonId: string | undefined): LessonState {
+  if (ref.id === currentLessonId) return 'current';
+  return isLessonDone(ref.lesson, done) ? 'done' : 'to-do';
 }
 
 /**
  * Where "Continue" goes: the lesson the learner was last on, unless it is done and a later one is not;
  * then the first lesson not done; else the first lesson.
  */
-export function resumeLesson(content: CourseVersionContent, done: ReadonlySet<string>, lastLessonKey?: string): LessonRef | undefined {
+export function resumeLesson(content: CourseVersionContent, done: ReadonlySet<string>, lastLessonId?: string): LessonRef | undefined {
   const lessons = lessonsInOrder(content);
-  const last = lessons.find((ref) => ref.lesson.key === lastLessonKey);
+  const last = lessons.find((ref) => ref.id === lastLessonId);
   if (last && !isLessonDone(last.lesson, done)) return last;
   const after = last ? lessons.slice(last.index + 1).find((ref) => !isLessonDone(ref.lesson, done)) : undefined;
   return after ?? lessons.find((ref) => !isLessonDone(ref.lesson, done)) ?? last ?? lessons[0];
