@@ -1,0 +1,173 @@
+/**
+ * Imports course folders into the database. Idempotent by a hash of each folder: an unchanged course costs
+ * one hash and one small query; a changed one becomes a draft version (published by the trainer or --publish);
+ * a course seen for the first time is published at once. Invalid content imports nothing of that course.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { storeContentFile } from '../media/service';
+import { LocalDiskStorage, type MediaStorage } from '../media/storage';
+import { Course, CourseVersion } from './model';
+import { formatProblem, hashCourseDirectory, parseCourseDirectory, type ContentProblem, type ParsedCourse } from './parse';
+import { publishVersion } from './service';
+
+export interface ImportOptions {
+  /** Check everything, write nothing. */
+  dryRun?: boolean;
+  /** Publish a changed course's new version at once instead of leaving it as a draft. */
+  publish?: boolean;
+  /** Folder of the local media storage (usually $DATA_DIR/media); or pass `storage`. */
+  assetsDir?: string;
+  storage?: MediaStorage;
+  /** Who published, when a person ran the import. */
+  byUserId?: string;
+}
+
+export type ImportOutcome =
+  | 'created' // first import: version 1, published
+  | 'draft-created' // changed: a new draft version
+  | 'draft-updated' // changed again before the last draft was published: that draft replaced
+  | 'unchanged'
+  | 'invalid'
+  | 'valid'; // dry run: would import
+
+export interface CourseImportResult {
+  slug: string;
+  outcome: ImportOutcome;
+  courseId?: string;
+  version?: number;
+  published: boolean;
+  problems: ContentProblem[];
+}
+
+export interface ImportReport {
+  ok: boolean;
+  courses: CourseImportResult[];
+}
+
+function storageFor(options: ImportOptions): MediaStorage | null {
+  if (options.storage) return options.storage;
+  return options.assetsDir ? new LocalDiskStorage(options.assetsDir) : null;
+}
+
+async function storeMedia(parsed: ParsedCourse, storage: MediaStorage): Promise<void> {
+  for (const use of parsed.media) {
+    const ref = await storeContentFile(storage, use.absolutePath, {
+      originalName: path.basename(use.src),
+      mimeType: use.target.mimeType,
+      altText: use.altText,
+    });
+    Object.assign(use.target, ref);
+  }
+}
+
+interface LatestVersion {
+  version: number;
+  status: string;
+  contentHash: string;
+}
+
+export async function importCourseFromDirectory(courseDir: string, options: ImportOptions = {}): Promise<CourseImportResult> {
+  const slug = path.basename(courseDir);
+  const contentHash = await hashCourseDirectory(courseDir);
+  const course = await Course.findOne({ slug }, '_id publishedVersion')
+    .lean<{ _id: { toString(): string }; publishedVersion: number | null }>();
+  const latest = course
+    ? await CourseVersion.findOne({ course: course._id }, 'version status contentHash').sort({ version: -1 }).lean<LatestVersion>()
+    : null;
+  if (course && latest && latest.contentHash === contentHash) {
+    if (course.publishedVersion == null && latest.status === 'draft' && !options.dryRun) {
+      // A first import that stopped between saving and publishing: finish it, as the first import publishes.
+      await publishVersion(course._id.toString(), latest.version, options.byUserId);
+      return { slug, outcome: 'created', courseId: course._id.toString(), version: latest.version, published: true, problems: [] };
+    }
+    return { slug, outcome: 'unchanged', courseId: course._id.toString(), version: latest.version, published: latest.status === 'published', problems: [] };
+  }
+
+  const parsed = await parseCourseDirectory(courseDir);
+  if (parsed.problems.length > 0) return { slug, outcome: 'invalid', published: false, problems: parsed.problems };
+  if (options.dryRun) return { slug, outcome: 'valid', courseId: course?._id.toString(), published: false, problems: [] };
+
+  const storage = storageFor(options);
+  if (!storage && parsed.media.length > 0) throw new Error('importCourses needs assetsDir (or storage) to store the media files');
+  if (storage) await storeMedia(parsed, storage);
+
+  const content = parsed.content;
+  const now = new Date();
+  const changeSummary = content.changeSummary ?? '';
+
+  if (!course) {
+    const created = await Course.create({
+      slug,
+      title: content.title,
+      summary: content.summary,
+      audience: content.audience,
+      status: 'draft',
+      publishedVersion: null,
+      latestVersion: 1,
+      estimatedMinutes: content.estimatedMinutes,
+      moduleCount: content.modules.length,
+      credits: content.credits,
+    });
+    const courseId = created._id.toString();
+    await CourseVersion.create({ course: created._id, version: 1, status: 'draft', contentHash, content, changeSummary, importedAt: now });
+    await publishVersion(courseId, 1, options.byUserId);
+    return { slug, outcome: 'created', courseId, version: 1, published: true, problems: [] };
+  }
+
+  const courseId = course._id.toString();
+  let version: number;
+  let outcome: ImportOutcome;
+  if (latest && latest.status === 'draft') {
+    // Nobody learns from a draft, so a draft that was never published is replaced rather than piled up.
+    version = latest.version;
+    outcome = 'draft-updated';
+    await CourseVersion.updateOne(
+      { course: course._id, version, status: 'draft' },
+      { $set: { contentHash, content, changeSummary, importedAt: now } },
+    );
+  } else {
+    version = (latest?.version ?? 0) + 1;
+    outcome = 'draft-created';
+    await CourseVersion.create({ course: course._id, version, status: 'draft', contentHash, content, changeSummary, importedAt: now });
+    await Course.updateOne({ _id: course._id, latestVersion: { $lt: version } }, { $set: { latestVersion: version } });
+  }
+  if (options.publish) {
+    await publishVersion(courseId, version, options.byUserId);
+    return { slug, outcome, courseId, version, published: true, problems: [] };
+  }
+  return { slug, outcome, courseId, version, published: false, problems: [] };
+}
+
+/** Imports every course folder under `dir` (each folder is one course; its name is the course's address). */
+export async function importCourses(options: ImportOptions & { dir: string }): Promise<ImportReport> {
+  const exists = await stat(options.dir).catch(() => null);
+  if (!exists?.isDirectory()) return { ok: true, courses: [] };
+  const folders = (await readdir(options.dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  const courses: CourseImportResult[] = [];
+  for (const folder of folders) courses.push(await importCourseFromDirectory(path.join(options.dir, folder), options));
+  return { ok: courses.every((c) => c.outcome !== 'invalid'), courses };
+}
+
+/** One line per course, and each problem on its own line, for the console. */
+export function describeImport(report: ImportReport, dryRun = false): string[] {
+  const words: Record<ImportOutcome, string> = {
+    created: 'imported and published',
+    'draft-created': 'changed: saved as a new draft version',
+    'draft-updated': 'changed: the waiting draft version was updated',
+    unchanged: 'unchanged',
+    invalid: 'NOT imported: the content has problems',
+    valid: 'valid (dry run: nothing written)',
+  };
+  const lines: string[] = [];
+  for (const course of report.courses) {
+    const version = course.version ? ` (version ${course.version}${course.published && course.outcome !== 'unchanged' ? ', published' : ''})` : '';
+    lines.push(`${course.slug}: ${words[course.outcome]}${version}`);
+    for (const problem of course.problems) lines.push(`  ${formatProblem(problem)}`);
+  }
+  if (report.courses.length === 0) lines.push(dryRun ? 'No course folders found (dry run).' : 'No course folders found.');
+  return lines;
+}

@@ -1,0 +1,78 @@
+import { Types } from 'mongoose';
+import type { AssetRef } from '../courses/types';
+import { Asset, type AssetDoc } from './model';
+import type { MediaStorage } from './storage';
+
+/** The address a page uses for a stored file. */
+export function mediaUrl(asset: AssetRef | string): string {
+  return `/media/${typeof asset === 'string' ? asset : asset.assetId}`;
+}
+
+/**
+ * Stores a file that came with a course's content (already checked by validate.ts) and returns its reference.
+ * A file with the same bytes and type is stored once: re-importing a course reuses its assets, so asset ids stay
+ * the same across versions and an unchanged clip does not count as a change.
+ */
+export async function storeContentFile(
+  storage: MediaStorage,
+  filePath: string,
+  details: { originalName: string; mimeType: string; altText?: string },
+): Promise<AssetRef> {
+  const stored = await storage.putFile(filePath);
+  const existing = await Asset.findOne(
+    { sha256: stored.sha256, mimeType: details.mimeType, source: 'content', status: 'ready' },
+    '_id originalName',
+  ).lean<Pick<AssetDoc, '_id' | 'originalName'>>();
+  if (existing) {
+    return { assetId: existing._id.toString(), fileName: existing.originalName, mimeType: details.mimeType, sizeBytes: stored.sizeBytes };
+  }
+  const created = await Asset.create({
+    originalName: details.originalName,
+    mimeType: details.mimeType,
+    sizeBytes: stored.sizeBytes,
+    sha256: stored.sha256,
+    storageKey: stored.storageKey,
+    source: 'content',
+    altText: details.altText ?? '',
+    status: 'ready',
+  });
+  return { assetId: created._id.toString(), fileName: details.originalName, mimeType: details.mimeType, sizeBytes: stored.sizeBytes };
+}
+
+/** What the media route needs to send a file. */
+export interface ServableAsset {
+  id: string;
+  originalName: string;
+  mimeType: string;
+  sizeBytes: number;
+  sha256: string;
+  storageKey: string;
+}
+
+/** Stored bytes never change under an id (content-addressed), so a found asset can be remembered. */
+const servableCache = new Map<string, ServableAsset>();
+const cacheLimit = 5000;
+
+export async function findServableAsset(assetId: string): Promise<ServableAsset | null> {
+  if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
+  const cached = servableCache.get(assetId);
+  if (cached) return cached;
+  const doc = await Asset.findOne({ _id: assetId, status: 'ready' }, 'originalName mimeType sizeBytes sha256 storageKey').lean<AssetDoc>();
+  if (!doc) return null;
+  const asset: ServableAsset = {
+    id: assetId,
+    originalName: doc.originalName,
+    mimeType: doc.mimeType,
+    sizeBytes: doc.sizeBytes,
+    sha256: doc.sha256,
+    storageKey: doc.storageKey,
+  };
+  if (servableCache.size >= cacheLimit) servableCache.clear();
+  servableCache.set(assetId, asset);
+  return asset;
+}
+
+/** Forget remembered assets (a withdrawn asset must stop being served; tests reset between cases). */
+export function clearAssetCache(): void {
+  servableCache.clear();
+}
