@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Types } from 'mongoose';
 import { storeContentFile } from '../media/service';
 import { LocalDiskStorage, type MediaStorage } from '../media/storage';
 import { Course, CourseVersion } from './model';
@@ -71,7 +72,7 @@ export async function importCourseFromDirectory(courseDir: string, options: Impo
   const slug = path.basename(courseDir);
   const contentHash = await hashCourseDirectory(courseDir);
   const course = await Course.findOne({ slug }, '_id publishedVersion')
-    .lean<{ _id: { toString(): string }; publishedVersion: number | null }>();
+    .lean<{ _id: Types.ObjectId; publishedVersion: number | null }>();
   const latest = course
     ? await CourseVersion.findOne({ course: course._id }, 'version status contentHash').sort({ version: -1 }).lean<LatestVersion>()
     : null;
