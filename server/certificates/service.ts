@@ -1,0 +1,138 @@
+/**
+ * Certificates: issued once per completed enrolment, opened as a PDF by their owner (and the owner's
+ * trainers), and confirmed publicly by verification code with nothing more than name, course, version and date.
+ */
+import { randomInt } from 'node:crypto';
+import { Types } from 'mongoose';
+import { NotFound } from '../web/errors';
+import { Certificate, type CertificateRecord } from './model';
+import { renderCertificatePdf, type CertificateCredit } from './pdf';
+
+/** Crockford's base32: no I, L, O or U, so a code read aloud or typed is hard to get wrong. */
+const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+function randomCode(length: number): string {
+  let code = '';
+  for (let i = 0; i < length; i += 1) code += alphabet[randomInt(alphabet.length)];
+  return code;
+}
+
+export function newCertificateNumber(now = new Date()): string {
+  return `C-${now.getUTCFullYear()}-${randomCode(8)}`;
+}
+
+/** 60 random bits, in three groups of four: not guessable, easy to read out. */
+export function newVerificationCode(): string {
+  const code = randomCode(12);
+  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
+}
+
+/** Accepts a code as people type it: any case, with or without dashes or spaces. */
+export function normaliseVerificationCode(input: string): string | null {
+  const plain = input.toUpperCase().replace(/[\s-]/g, '');
+  if (!/^[0-9A-HJKMNP-TV-Z]{12}$/.test(plain)) return null;
+  return `${plain.slice(0, 4)}-${plain.slice(4, 8)}-${plain.slice(8)}`;
+}
+
+export interface IssueCertificateInput {
+  enrolmentId: string;
+  learnerId: string;
+  learnerName: string;
+  courseId: string;
+  courseSlug: string;
+  courseTitle: string;
+  version: number;
+  completedAt: Date;
+  credits: CertificateCredit[];
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/**
+ * Issues the enrolment's certificate, or returns the one already issued: the unique index on the enrolment
+ * makes this safe when two requests finish the same course at once.
+ */
+export async function issueCertificate(input: IssueCertificateInput): Promise<CertificateRecord> {
+  await Certificate.init();
+  for (let tries = 0; tries < 3; tries += 1) {
+    try {
+      const created = await Certificate.create({
+        number: newCertificateNumber(input.completedAt),
+        verificationCode: newVerificationCode(),
+        enrolment: new Types.ObjectId(input.enrolmentId),
+        learner: new Types.ObjectId(input.learnerId),
+        learnerName: input.learnerName,
+        course: new Types.ObjectId(input.courseId),
+        courseSlug: input.courseSlug,
+        courseTitle: input.courseTitle,
+        version: input.version,
+        completedAt: input.completedAt,
+        credits: input.credits,
+      });
+      return created.toObject() as CertificateRecord;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await Certificate.findOne({ enrolment: input.enrolmentId }).lean<CertificateRecord>();
+      if (existing) return existing;
+      // Otherwise a number or code collided (vanishingly rare): draw again.
+    }
+  }
+  throw new Error('Could not issue a certificate number');
+}
+
+export interface CertificateViewer {
+  id: string;
+  /** True when the viewer is a trainer of a team the certificate's owner belongs to. */
+  looksAfter: (learnerId: string) => Promise<boolean>;
+}
+
+/** The certificate for its owner or their trainer; anyone else is told it does not exist. */
+export async function getCertificateForViewer(number: string, viewer: CertificateViewer): Promise<CertificateRecord> {
+  const certificate = await Certificate.findOne({ number: String(number) }).lean<CertificateRecord>();
+  if (!certificate) throw new NotFound('There is no certificate with this number.');
+  const learnerId = certificate.learner.toString();
+  if (learnerId !== viewer.id && !(await viewer.looksAfter(learnerId))) {
+    // The same answer as a missing one, so numbers cannot be probed.
+    throw new NotFound('There is no certificate with this number.');
+  }
+  return certificate;
+}
+
+export async function certificatePdf(certificate: CertificateRecord, baseUrl: string): Promise<Buffer> {
+  return renderCertificatePdf({
+    number: certificate.number,
+    verificationCode: certificate.verificationCode,
+    learnerName: certificate.learnerName,
+    courseTitle: certificate.courseTitle,
+    version: certificate.version,
+    completedAt: certificate.completedAt,
+    credits: certificate.credits,
+    verifyUrl: `${baseUrl.replace(/\/$/, '')}/certificates/verify/${certificate.verificationCode}`,
+  });
+}
+
+/** Exactly what the public may confirm, and nothing else. */
+export interface VerifiedCertificate {
+  learnerName: string;
+  courseTitle: string;
+  version: number;
+  completedAt: Date;
+}
+
+export async function verifyCertificate(code: string): Promise<VerifiedCertificate | null> {
+  const normalised = normaliseVerificationCode(code);
+  if (!normalised) return null;
+  const found = await Certificate.findOne(
+    { verificationCode: normalised },
+    { learnerName: 1, courseTitle: 1, version: 1, completedAt: 1 },
+  ).lean<VerifiedCertificate>();
+  return found
+    ? { learnerName: found.learnerName, courseTitle: found.courseTitle, version: found.version, completedAt: found.completedAt }
+    : null;
+}
+
+export async function listCertificatesOf(learnerId: string): Promise<CertificateRecord[]> {
+  return Certificate.find({ learner: learnerId }).sort({ completedAt: -1 }).lean<CertificateRecord[]>();
+}

@@ -1,0 +1,293 @@
+/**
+ * The learner's overview pages: the dashboard (assigned, in progress, completed), the catalogue and a
+ * course's overview; and the trainer's read of one learner's reflections. Each returns a view model.
+ */
+import { Types } from 'mongoose';
+import { getCourseBySlug, getCourseVersion, listPublishedCourses, type CourseSummary } from '../courses/service';
+import type { CourseVersionContent } from '../courses/types';
+import { getPerson } from '../users/service';
+import { Forbidden, NotFound } from '../web/errors';
+import { coursesDueFor } from './assignments';
+import { Enrolment, blockKeyOf, type EnrolmentRecord, type ReflectionRecord } from './model';
+import { allBlocks, lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
+import { doneKeys, findEnrolment, newerVersionFor, type Learner } from './service';
+import { looksAfter, teamIdsOfLearner } from './trainers';
+import {
+  LEVEL_LABELS,
+  STATE_LABELS,
+  certificateHref,
+  creditViews,
+  formatDate,
+  lessonHref,
+  newerVersionNotice,
+  type CreditView,
+  type NoticeView,
+} from './views';
+
+type DashboardEnrolment = Pick<EnrolmentRecord, 'course' | 'courseSlug' | 'version' | 'blocks' | 'lastLesson' | 'completedAt' | 'certificateNumber'>;
+
+export interface DashboardCourse {
+  title: string;
+  overviewHref: string;
+  continueHref: string;
+  progress: { done: number; total: number } | null;
+  due: { label: string; overdue: boolean } | null;
+  newerVersion: boolean;
+}
+
+export interface CompletedCourse {
+  title: string;
+  overviewHref: string;
+  completedLabel: string;
+  certificateHref: string | null;
+}
+
+export interface DashboardView {
+  assigned: DashboardCourse[];
+  inProgress: DashboardCourse[];
+  completed: CompletedCourse[];
+  empty: boolean;
+}
+
+function courseHref(slug: string): string {
+  return `/courses/${encodeURIComponent(slug)}`;
+}
+
+function continueHref(slug: string): string {
+  return `${courseHref(slug)}/continue`;
+}
+
+function startOfToday(now: Date): number {
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+}
+
+export async function dashboardFor(learner: Learner, now = new Date()): Promise<DashboardView> {
+  const [enrolments, courses, teamIds] = await Promise.all([
+    Enrolment.find(
+      { learner: new Types.ObjectId(learner.id) },
+      { course: 1, courseSlug: 1, version: 1, blocks: 1, lastLesson: 1, completedAt: 1, certificateNumber: 1 },
+    ).lean<DashboardEnrolment[]>(),
+    listPublishedCourses(),
+    teamIdsOfLearner(learner.id),
+  ]);
+  const due = await coursesDueFor(learner.id, teamIds);
+  const courseById = new Map(courses.map((course) => [course.id, course]));
+  const enrolmentByCourse = new Map(enrolments.map((enrolment) => [enrolment.course.toString(), enrolment]));
+
+  const inProgressView = async (enrolment: DashboardEnrolment, title: string): Promise<DashboardCourse> => {
+    const content = await getCourseVersion(enrolment.course.toString(), enrolment.version);
+    const progress = content ? progressOf(content, doneKeys(enrolment)) : null;
+    const newer = await newerVersionFor(enrolment);
+    return {
+      title: content?.title ?? title,
+      overviewHref: courseHref(enrolment.courseSlug),
+      continueHref: continueHref(enrolment.courseSlug),
+      progress: progress ? { done: progress.lessonsDone, total: progress.lessonCount } : null,
+      due: null,
+      newerVersion: newer !== null,
+    };
+  };
+
+  const assigned: DashboardCourse[] = [];
+  const assignedIds = new Set<string>();
+  for (const item of due) {
+    const enrolment = enrolmentByCourse.get(item.courseId);
+    const course = courseById.get(item.courseId);
+    if (enrolment?.completedAt || (!enrolment && !course)) continue;
+    assignedIds.add(item.courseId);
+    const overdue = item.dueAt.getTime() < startOfToday(now);
+    const dueView = { label: `${overdue ? 'Was due' : 'Due'} ${formatDate(item.dueAt)}`, overdue };
+    if (enrolment) {
+      assigned.push({ ...(await inProgressView(enrolment, course?.title ?? '')), due: dueView });
+    } else if (course) {
+      assigned.push({ title: course.title, overviewHref: courseHref(course.slug), continueHref: courseHref(course.slug), progress: null, due: dueView, newerVersion: false });
+    }
+  }
+  // Overdue first, then soonest due (coursesDueFor already sorts by due date).
+  assigned.sort((a, b) => Number(b.due?.overdue) - Number(a.due?.overdue));
+
+  const inProgress: DashboardCourse[] = [];
+  const completed: CompletedCourse[] = [];
+  for (const enrolment of enrolments) {
+    const courseId = enrolment.course.toString();
+    const title = courseById.get(courseId)?.title ?? enrolment.courseSlug;
+    if (enrolment.completedAt) {
+      const content = await getCourseVersion(courseId, enrolment.version);
+      completed.push({
+        title: content?.title ?? title,
+        overviewHref: courseHref(enrolment.courseSlug),
+        completedLabel: `Finished on ${formatDate(enrolment.completedAt)}`,
+        certificateHref: enrolment.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
+      });
+    } else if (!assignedIds.has(courseId)) {
+      inProgress.push(await inProgressView(enrolment, title));
+    }
+  }
+  return { assigned, inProgress, completed, empty: assigned.length + inProgress.length + completed.length === 0 };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export interface CatalogueCourse {
+  title: string;
+  summary: string;
+  audience: string;
+  minutesLabel: string;
+  moduleCountLabel: string;
+  href: string;
+  status: 'not started' | 'in progress' | 'finished';
+  statusLabel: string;
+}
+
+function minutesLabel(minutes: number): string {
+  if (minutes < 90) return `About ${minutes} minutes`;
+  const hours = Math.round((minutes / 60) * 2) / 2;
+  return `About ${hours} hours`;
+}
+
+export async function catalogueFor(learner: Learner): Promise<CatalogueCourse[]> {
+  const [courses, enrolments] = await Promise.all([
+    listPublishedCourses(),
+    Enrolment.find({ learner: new Types.ObjectId(learner.id) }, { course: 1, completedAt: 1 }).lean<Pick<EnrolmentRecord, 'course' | 'completedAt'>[]>(),
+  ]);
+  const state = new Map(enrolments.map((enrolment) => [enrolment.course.toString(), enrolment.completedAt ? 'finished' : 'in progress'] as const));
+  return courses.map((course) => {
+    const status = state.get(course.id) ?? 'not started';
+    return {
+      title: course.title,
+      summary: course.summary,
+      audience: course.audience,
+      minutesLabel: minutesLabel(course.estimatedMinutes),
+      moduleCountLabel: `${course.moduleCount} ${course.moduleCount === 1 ? 'module' : 'modules'}`,
+      href: courseHref(course.slug),
+      status,
+      statusLabel: status === 'not started' ? 'Not started' : status === 'in progress' ? 'In progress' : 'Finished',
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export interface OverviewModule {
+  title: string;
+  summary: string;
+  levelLabel: string;
+  credits: CreditView[];
+  lessons: { title: string; href: string | null; stateLabel: string | null }[];
+}
+
+export interface CourseOverview {
+  slug: string;
+  title: string;
+  summary: string;
+  audience: string;
+  minutesLabel: string;
+  version: number;
+  credits: CreditView[];
+  modules: OverviewModule[];
+  status: 'not started' | 'in progress' | 'finished';
+  progress: { done: number; total: number } | null;
+  startAction: string;
+  continueHref: string;
+  certificateHref: string | null;
+  completedLabel: string | null;
+  notice: NoticeView | null;
+  due: string | null;
+}
+
+function overviewModules(slug: string, content: CourseVersionContent, enrolment: DashboardEnrolment | null): OverviewModule[] {
+  const done = enrolment ? doneKeys(enrolment) : new Set<string>();
+  const lessons = lessonsInOrder(content);
+  return content.modules.map((module) => ({
+    title: module.title,
+    summary: module.summary,
+    levelLabel: LEVEL_LABELS[module.coProductionLevel],
+    credits: creditViews(module.credits),
+    lessons: lessons
+      .filter((ref) => ref.moduleKey === module.key)
+      .map((ref) => {
+        if (!enrolment) return { title: ref.lesson.title, href: null, stateLabel: null };
+        const state = lessonState(ref, done, undefined);
+        return { title: ref.lesson.title, href: lessonHref(slug, ref), stateLabel: STATE_LABELS[state] };
+      }),
+  }));
+}
+
+export async function courseOverviewFor(learner: Learner, slug: string): Promise<CourseOverview> {
+  const course: CourseSummary | null = await getCourseBySlug(slug);
+  if (!course) throw new NotFound('There is no course at this address.');
+  const enrolment = await findEnrolment(learner, course.slug);
+  if (!enrolment && course.publishedVersion === null) throw new NotFound('There is no course at this address.');
+  const version = enrolment?.version ?? (course.publishedVersion as number);
+  const content = await getCourseVersion(course.id, version);
+  if (!content) throw new NotFound('There is no course at this address.');
+  const progress = enrolment ? progressOf(content, doneKeys(enrolment)) : null;
+  const [newer, due] = await Promise.all([
+    enrolment ? newerVersionFor(enrolment) : Promise.resolve(null),
+    teamIdsOfLearner(learner.id).then((teams) => coursesDueFor(learner.id, teams)),
+  ]);
+  const dueItem = due.find((item) => item.courseId === course.id);
+  return {
+    slug: course.slug,
+    title: content.title,
+    summary: content.summary,
+    audience: content.audience,
+    minutesLabel: minutesLabel(content.estimatedMinutes),
+    version,
+    credits: creditViews(content.credits),
+    modules: overviewModules(course.slug, content, enrolment),
+    status: !enrolment ? 'not started' : enrolment.completedAt ? 'finished' : 'in progress',
+    progress: progress ? { done: progress.lessonsDone, total: progress.lessonCount } : null,
+    startAction: `${courseHref(course.slug)}/start`,
+    continueHref: continueHref(course.slug),
+    certificateHref: enrolment?.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
+    completedLabel: enrolment?.completedAt ? `You finished this course on ${formatDate(enrolment.completedAt)}.` : null,
+    notice: newerVersionNotice(course.slug, newer),
+    due: dueItem && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
+  };
+}
+
+/** The address "Continue" sends a learner to, or the overview when they have not started. */
+export async function continueHrefFor(learner: Learner, slug: string): Promise<string> {
+  const enrolment = await findEnrolment(learner, slug);
+  if (!enrolment) return courseHref(slug);
+  const content = await getCourseVersion(enrolment.course.toString(), enrolment.version);
+  if (!content) return courseHref(slug);
+  const ref = resumeLesson(content, doneKeys(enrolment), enrolment.lastLesson ?? undefined);
+  return ref ? lessonHref(enrolment.courseSlug, ref) : courseHref(slug);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export interface ReflectionsView {
+  learnerName: string;
+  courseTitle: string;
+  reflections: { promptHtml: string; text: string; savedLabel: string }[];
+}
+
+/**
+ * One learner's reflections on a course, for the learner or a trainer of one of the learner's teams.
+ * Anyone else gets 403, however they came by the learner's id.
+ */
+export async function reflectionsFor(viewer: Learner, learnerId: string, slug: string): Promise<ReflectionsView> {
+  if (!Types.ObjectId.isValid(learnerId)) throw new NotFound('We could not find this person.');
+  if (viewer.id !== learnerId && !(await looksAfter(viewer.id, learnerId))) {
+    throw new Forbidden('Reflections are private to the learner and their trainers.');
+  }
+  const enrolment = await Enrolment.findOne(
+    { learner: new Types.ObjectId(learnerId), courseSlug: String(slug) },
+    { course: 1, version: 1, reflections: 1 },
+  ).lean<Pick<EnrolmentRecord, 'course' | 'version' | 'reflections'>>();
+  if (!enrolment) throw new NotFound('This person has not started this course.');
+  const [person, content] = await Promise.all([getPerson(learnerId), getCourseVersion(enrolment.course.toString(), enrolment.version)]);
+  if (!content) throw new NotFound('This version of the course is no longer available.');
+  const saved = new Map<string, ReflectionRecord>(
+    Object.entries(enrolment.reflections ?? {}).map(([field, reflection]) => [blockKeyOf(field), reflection]),
+  );
+  const reflections = allBlocks(content).flatMap((block) => {
+    const reflection = block.kind === 'reflection' ? saved.get(block.key) : undefined;
+    if (block.kind !== 'reflection' || !reflection || reflection.text.trim() === '') return [];
+    return [{ promptHtml: block.promptHtml, text: reflection.text, savedLabel: `Saved on ${formatDate(reflection.savedAt)}` }];
+  });
+  return { learnerName: person.name || person.email, courseTitle: content.title, reflections };
+}

@@ -1,0 +1,329 @@
+/**
+ * The learner's journey: enrol, take lessons, complete blocks, answer checks, write reflections, finish.
+ * Every progress change is one atomic update of the learner's own enrolment, found by the learner's id
+ * (never by an id from the request), so one learner can never touch another's progress.
+ */
+import { Types } from 'mongoose';
+import { scoreCheck, type CheckAnswers, type CheckResult } from '../assessment/scoring';
+import { issueCertificate } from '../certificates/service';
+import { getCourseBySlug, getCourseVersion, getPublishedVersion, type CourseSummary, type PublishedVersion } from '../courses/service';
+import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../courses/types';
+import { Conflict, Invalid, NotFound } from '../web/errors';
+import { Enrolment, blockKeyOf, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
+import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, resumeLesson, type LessonRef } from './progress';
+
+/** Who is learning: the signed-in person. Their name goes on the certificate. */
+export interface Learner {
+  id: string;
+  name: string;
+}
+
+export const MAX_REFLECTION_LENGTH = 10_000;
+
+function learnerObjectId(learner: Learner): Types.ObjectId {
+  return new Types.ObjectId(learner.id);
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+export function doneKeys(enrolment: Pick<EnrolmentRecord, 'blocks'>): Set<string> {
+  return new Set(Object.keys(enrolment.blocks ?? {}).map(blockKeyOf));
+}
+
+async function publishedCourse(slug: string): Promise<CourseSummary & { publishedVersion: number }> {
+  const course = await getCourseBySlug(slug);
+  if (!course || course.publishedVersion === null) throw new NotFound('There is no course at this address.');
+  return { ...course, publishedVersion: course.publishedVersion };
+}
+
+async function pinnedContent(enrolment: Pick<EnrolmentRecord, 'course' | 'version'>): Promise<PublishedVersion> {
+  const content = await getCourseVersion(enrolment.course.toString(), enrolment.version);
+  if (!content) throw new NotFound('This version of the course is no longer available.');
+  return content;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Enrolment
+
+export interface EnrolResult {
+  enrolmentId: string;
+  created: boolean;
+}
+
+/** Starts the course at its published version; enrolling again is harmless and returns the same enrolment. */
+export async function enrol(learner: Learner, slug: string): Promise<EnrolResult> {
+  const course = await publishedCourse(slug);
+  await Enrolment.init(); // the unique index must exist before the first insert can rely on it
+  try {
+    const created = await Enrolment.create({
+      learner: learnerObjectId(learner),
+      course: new Types.ObjectId(course.id),
+      courseSlug: course.slug,
+      version: course.publishedVersion,
+      startedAt: new Date(),
+    });
+    return { enrolmentId: created._id.toString(), created: true };
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    const existing = await Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: course.slug }, { _id: 1 }).lean();
+    if (!existing) throw new Conflict();
+    return { enrolmentId: existing._id.toString(), created: false };
+  }
+}
+
+const progressFields = { course: 1, courseSlug: 1, version: 1, blocks: 1, lastLesson: 1, completedAt: 1, certificateNumber: 1, startedAt: 1 } as const;
+
+type ProgressRecord = Pick<
+  EnrolmentRecord,
+  '_id' | 'course' | 'courseSlug' | 'version' | 'blocks' | 'lastLesson' | 'completedAt' | 'certificateNumber' | 'startedAt'
+>;
+
+export async function findEnrolment(learner: Learner, slug: string): Promise<ProgressRecord | null> {
+  return Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: String(slug) }, progressFields).lean<ProgressRecord>();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The lesson page
+
+export interface LessonContext {
+  enrolment: ProgressRecord & Partial<Pick<EnrolmentRecord, 'reflections' | 'attempts'>>;
+  content: PublishedVersion;
+  lessons: LessonRef[];
+  lesson: LessonRef;
+  done: Set<string>;
+}
+
+/**
+ * Everything a lesson page shows, in one read of the enrolment (with a projection) plus the pinned course
+ * version from the courses service's in-memory cache. Returns null when the learner has not started the course.
+ * The check attempts are read only when the page shows the result of one.
+ */
+export async function loadLesson(
+  learner: Learner,
+  slug: string,
+  moduleKey: string,
+  lessonKey: string,
+  options: { withAttempts?: boolean } = {},
+): Promise<LessonContext | null> {
+  const projection: Record<string, 1> = { ...progressFields, reflections: 1 };
+  if (options.withAttempts) projection.attempts = 1;
+  const enrolment = await Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: String(slug) }, projection).lean<
+    LessonContext['enrolment']
+  >();
+  if (!enrolment) return null;
+  const content = await pinnedContent(enrolment);
+  const lessons = lessonsInOrder(content);
+  const lesson = lessons.find((ref) => ref.moduleKey === moduleKey && ref.lesson.key === lessonKey);
+  if (!lesson) throw new NotFound('There is no lesson at this address in the version of the course you are taking.');
+  if (enrolment.lastLesson !== lesson.id) {
+    // Written only when the learner moves to another lesson, so reading a lesson again costs no write.
+    await Enrolment.updateOne({ _id: enrolment._id }, { $set: { lastLesson: lesson.id } });
+  }
+  return { enrolment, content, lessons, lesson, done: doneKeys(enrolment) };
+}
+
+/** Where "Continue" goes: the lesson the learner was last on (or the next one not done). */
+export async function resumeAddress(learner: Learner, slug: string): Promise<LessonRef | null> {
+  const enrolment = await findEnrolment(learner, slug);
+  if (!enrolment) return null;
+  const content = await pinnedContent(enrolment);
+  return resumeLesson(content, doneKeys(enrolment), enrolment.lastLesson ?? undefined) ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Progress: each change is one atomic update, then the completion rules are applied on the server.
+
+interface ProgressTarget {
+  enrolment: Pick<EnrolmentRecord, '_id' | 'course' | 'version'>;
+  content: PublishedVersion;
+}
+
+async function progressTarget(learner: Learner, slug: string): Promise<ProgressTarget> {
+  const enrolment = await Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: String(slug) }, { course: 1, version: 1 }).lean<
+    Pick<EnrolmentRecord, '_id' | 'course' | 'version'>
+  >();
+  if (!enrolment) throw new NotFound('You have not started this course yet.');
+  return { enrolment, content: await pinnedContent(enrolment) };
+}
+
+function findBlock(content: CourseVersionContent, blockKey: string): { block: Block; lesson: LessonRef } | undefined {
+  for (const lesson of lessonsInOrder(content)) {
+    const block = lesson.lesson.blocks.find((candidate) => candidate.key === blockKey);
+    if (block) return { block, lesson };
+  }
+  return undefined;
+}
+
+export interface ProgressOutcome {
+  /** True when this change finished the course (the certificate has been issued). */
+  courseCompleted: boolean;
+  certificateNumber: string | null;
+}
+
+/**
+ * Applies one update to the learner's enrolment and then the completion rules. The filter pins the version,
+ * so progress can never be written against a version the learner has just switched away from.
+ */
+async function applyProgress(
+  learner: Learner,
+  target: ProgressTarget,
+  update: { $set?: Record<string, unknown>; $unset?: Record<string, ''>; $push?: Record<string, unknown> },
+): Promise<ProgressOutcome> {
+  const after = await Enrolment.findOneAndUpdate(
+    { _id: target.enrolment._id, learner: learnerObjectId(learner), version: target.enrolment.version },
+    update,
+    { returnDocument: 'after', projection: progressFields },
+  ).lean<ProgressRecord>();
+  if (!after) throw new Conflict('Your course changed while you were working. Please open the lesson again.');
+  return finishIfComplete(learner, after, target.content);
+}
+
+function coProducers(content: CourseVersionContent): { displayName: string; contribution: string; role: string }[] {
+  const seen = new Set<string>();
+  const credits: CreditEntry[] = [...content.credits, ...content.modules.flatMap((module) => module.credits)];
+  const unique: { displayName: string; contribution: string; role: string }[] = [];
+  for (const credit of credits) {
+    const id = `${credit.displayName}\u0000${credit.role}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    unique.push({ displayName: credit.displayName, contribution: credit.contribution, role: credit.role });
+  }
+  return unique;
+}
+
+/**
+ * The completion rules, on the server: all required blocks done and every check passed. The certificate is
+ * issued (once per enrolment, by its unique index), then completedAt is set by a conditional update that only
+ * the first request can make.
+ */
+async function finishIfComplete(learner: Learner, enrolment: ProgressRecord, content: PublishedVersion): Promise<ProgressOutcome> {
+  if (enrolment.completedAt) return { courseCompleted: false, certificateNumber: enrolment.certificateNumber };
+  if (!isCourseComplete(content, doneKeys(enrolment))) return { courseCompleted: false, certificateNumber: null };
+  const certificate = await issueCertificate({
+    enrolmentId: enrolment._id.toString(),
+    learnerId: learner.id,
+    learnerName: learner.name,
+    courseId: enrolment.course.toString(),
+    courseSlug: enrolment.courseSlug,
+    courseTitle: content.title,
+    version: enrolment.version,
+    completedAt: new Date(),
+    credits: coProducers(content),
+  });
+  const marked = await Enrolment.updateOne(
+    { _id: enrolment._id, completedAt: null },
+    { $set: { completedAt: certificate.completedAt, certificateNumber: certificate.number } },
+  );
+  return { courseCompleted: marked.modifiedCount === 1, certificateNumber: certificate.number };
+}
+
+/** "Mark as done" for one reading block (text, media, image, file or profile). */
+export async function completeBlock(learner: Learner, slug: string, blockKey: string): Promise<ProgressOutcome> {
+  const target = await progressTarget(learner, slug);
+  const found = findBlock(target.content, blockKey);
+  if (!found) throw new NotFound('There is no such part in this lesson.');
+  if (!isReadingBlock(found.block)) throw new Invalid({ block: 'Answer the check or write the reflection to complete this part.' });
+  return applyProgress(learner, target, { $set: { [`blocks.${fieldKey(blockKey)}`]: new Date(), lastLesson: found.lesson.id } });
+}
+
+/** "Mark as done" for a lesson: every reading block in it, in one update. */
+export async function completeLessonReading(learner: Learner, slug: string, moduleKey: string, lessonKey: string): Promise<ProgressOutcome> {
+  const target = await progressTarget(learner, slug);
+  const lesson = lessonsInOrder(target.content).find((ref) => ref.moduleKey === moduleKey && ref.lesson.key === lessonKey);
+  if (!lesson) throw new NotFound('There is no lesson at this address.');
+  const now = new Date();
+  const set: Record<string, unknown> = { lastLesson: lesson.id };
+  for (const block of lesson.lesson.blocks) if (isReadingBlock(block)) set[`blocks.${fieldKey(block.key)}`] = now;
+  return applyProgress(learner, target, { $set: set });
+}
+
+export interface CheckOutcome extends ProgressOutcome {
+  result: CheckResult;
+}
+
+/** Scores a check on the server, records the attempt, and marks the check done when it is passed. */
+export async function submitCheck(learner: Learner, slug: string, blockKey: string, answers: CheckAnswers): Promise<CheckOutcome> {
+  const target = await progressTarget(learner, slug);
+  const found = findBlock(target.content, blockKey);
+  if (!found || found.block.kind !== 'check') throw new NotFound('There is no such check in this course.');
+  const check: CheckBlock = found.block;
+  const unanswered = check.questions.filter((question) => (answers[question.key] ?? []).length === 0);
+  if (unanswered.length > 0) {
+    throw new Invalid(Object.fromEntries(unanswered.map((question) => [`q-${question.key}`, 'Choose an answer to this question'])));
+  }
+  const result = scoreCheck(check, answers);
+  const now = new Date();
+  const attempt: AttemptRecord = { block: blockKey, answers, score: result.score, total: result.total, passed: result.passed, at: now };
+  const set: Record<string, unknown> = { lastLesson: found.lesson.id };
+  if (result.passed) set[`blocks.${fieldKey(blockKey)}`] = now;
+  const outcome = await applyProgress(learner, target, { $set: set, $push: { attempts: attempt } });
+  return { ...outcome, result };
+}
+
+/** Saves a reflection (as the learner types, or from the plain form). Writing something completes it. */
+export async function saveReflection(learner: Learner, slug: string, blockKey: string, text: string): Promise<ProgressOutcome & { savedAt: Date }> {
+  if (text.length > MAX_REFLECTION_LENGTH) {
+    throw new Invalid({ reflection: `Your reflection is too long to save. Please keep it under ${MAX_REFLECTION_LENGTH.toLocaleString('en-GB')} characters.` });
+  }
+  const target = await progressTarget(learner, slug);
+  const found = findBlock(target.content, blockKey);
+  if (!found || found.block.kind !== 'reflection') throw new NotFound('There is no such reflection in this course.');
+  const savedAt = new Date();
+  const field = fieldKey(blockKey);
+  const update: { $set: Record<string, unknown>; $unset?: Record<string, ''> } = {
+    $set: { [`reflections.${field}`]: { text, savedAt }, lastLesson: found.lesson.id },
+  };
+  if (text.trim() !== '') update.$set[`blocks.${field}`] = savedAt;
+  else update.$unset = { [`blocks.${field}`]: '' };
+  const outcome = await applyProgress(learner, target, update);
+  return { ...outcome, savedAt };
+}
+
+/** The latest attempt at a check, for showing its feedback after submitting. */
+export function latestAttempt(attempts: AttemptRecord[] | undefined, blockKey: string): AttemptRecord | undefined {
+  return (attempts ?? []).filter((attempt) => attempt.block === blockKey).at(-1);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Versions
+
+export interface NewerVersion {
+  version: number;
+  changeSummary: string;
+}
+
+/** The published version, when it is newer than the one the learner is taking and they have not finished. */
+export async function newerVersionFor(enrolment: Pick<EnrolmentRecord, 'course' | 'version' | 'completedAt'>): Promise<NewerVersion | null> {
+  if (enrolment.completedAt) return null;
+  const published = await getPublishedVersion(enrolment.course.toString());
+  if (!published || published.version <= enrolment.version) return null;
+  return { version: published.version, changeSummary: published.changeSummary ?? '' };
+}
+
+/**
+ * Moves a learner part-way through onto the published version. Progress on blocks whose keys still exist
+ * is kept; progress on blocks that are gone is dropped. One conditional update, pinned to the old version.
+ */
+export async function switchToPublishedVersion(learner: Learner, slug: string): Promise<ProgressOutcome & { version: number }> {
+  const enrolment = await findEnrolment(learner, slug);
+  if (!enrolment) throw new NotFound('You have not started this course yet.');
+  if (enrolment.completedAt) throw new Conflict('You have already finished this course.');
+  const published = await getPublishedVersion(enrolment.course.toString());
+  if (!published || published.version <= enrolment.version) throw new Conflict('You are already taking the newest version.');
+  const stillThere = new Set(allBlocks(published).map((block) => block.key));
+  const gone = [...doneKeys(enrolment)].filter((key) => !stillThere.has(key));
+  const lessonIds = new Set(lessonsInOrder(published).map((ref) => ref.id));
+  const update: { $set: Record<string, unknown>; $unset?: Record<string, ''> } = { $set: { version: published.version } };
+  if (enrolment.lastLesson && !lessonIds.has(enrolment.lastLesson)) update.$set.lastLesson = null;
+  if (gone.length > 0) update.$unset = Object.fromEntries(gone.map((key) => [`blocks.${fieldKey(key)}`, '']));
+  const after = await Enrolment.findOneAndUpdate(
+    { _id: enrolment._id, learner: learnerObjectId(learner), version: enrolment.version, completedAt: null },
+    update,
+    { returnDocument: 'after', projection: progressFields },
+  ).lean<ProgressRecord>();
+  if (!after) throw new Conflict('Your course changed while you were working. Please try again.');
+  const outcome = await finishIfComplete(learner, after, published);
+  return { ...outcome, version: published.version };
+}

@@ -1,0 +1,300 @@
+/**
+ * View models for the learner's pages: plain objects with exactly what each page shows, already formatted.
+ * The lesson page's check blocks carry only `checkForLearner` (no answer key) and the learner's own result.
+ */
+import { checkForLearner, scoreCheck, type CheckForLearner, type CheckResult } from '../assessment/scoring';
+import type { Block, CoProductionLevel, CreditEntry } from '../courses/types';
+import type { AttemptRecord, ReflectionRecord } from './model';
+import { blockKeyOf } from './model';
+import { isCourseComplete, isReadingBlock, lessonState, progressOf, type LessonRef, type LessonState } from './progress';
+import { latestAttempt, type LessonContext, type NewerVersion } from './service';
+
+export function formatDate(date: Date): string {
+  return date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+export function lessonHref(slug: string, ref: Pick<LessonRef, 'moduleKey' | 'lesson'>): string {
+  return `/learn/${encodeURIComponent(slug)}/${encodeURIComponent(ref.moduleKey)}/${encodeURIComponent(ref.lesson.key)}`;
+}
+
+export function mediaHref(assetId: string): string {
+  return `/media/${encodeURIComponent(assetId)}`;
+}
+
+export const STATE_LABELS: Readonly<Record<LessonState, string>> = { done: 'Done', current: 'You are here', 'to-do': 'To do' };
+
+export const LEVEL_LABELS: Readonly<Record<CoProductionLevel, string>> = {
+  informing: 'Informing',
+  consultation: 'Consultation',
+  'co-design': 'Co-design',
+  'co-production': 'Co-production',
+};
+
+export const CONTRIBUTION_LABELS: Readonly<Record<string, string>> = {
+  'co-author': 'Co-author',
+  'lived-experience voice': 'Lived experience voice',
+  artwork: 'Artwork',
+  video: 'Video',
+  review: 'Review',
+};
+
+export interface CreditView {
+  name: string;
+  role: string;
+  contribution: string;
+  sample: boolean;
+}
+
+export function creditViews(credits: CreditEntry[]): CreditView[] {
+  return credits.map((credit) => ({
+    name: credit.displayName,
+    role: credit.role,
+    contribution: CONTRIBUTION_LABELS[credit.contribution] ?? credit.contribution,
+    sample: credit.sample,
+  }));
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function fileTypeLabel(mimeType: string, fileName: string): string {
+  if (mimeType === 'application/pdf') return 'PDF';
+  const extension = fileName.split('.').pop();
+  return extension ? extension.toUpperCase() : 'File';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The lesson page
+
+export interface QuestionResultView {
+  prompt: string;
+  right: boolean;
+  chosen: { text: string; feedback: string }[];
+}
+
+export interface CheckResultView {
+  score: number;
+  total: number;
+  passMark: number;
+  passed: boolean;
+  questions: QuestionResultView[];
+}
+
+export type BlockView =
+  | { kind: 'text'; id: string; html: string }
+  | {
+      kind: 'video' | 'audio';
+      id: string;
+      title: string;
+      src: string;
+      mimeType: string;
+      captionsSrc: string | null;
+      transcriptHtml: string | null;
+    }
+  | { kind: 'image'; id: string; src: string; alt: string; captionHtml: string | null }
+  | { kind: 'file'; id: string; href: string; label: string; details: string }
+  | {
+      kind: 'profile';
+      id: string;
+      personName: string;
+      introHtml: string | null;
+      communication: string[];
+      loves: string[];
+      mustKnow: string[];
+      imageSrc: string | null;
+      imageAlt: string;
+    }
+  | {
+      kind: 'check';
+      id: string;
+      blockKey: string;
+      check: CheckForLearner;
+      passed: boolean;
+      result: CheckResultView | null;
+      /** The learner's choices to keep in the form after a failed attempt or an incomplete submission. */
+      chosen: Record<string, string[]>;
+      errors: Record<string, string>;
+    }
+  | { kind: 'reflection'; id: string; blockKey: string; promptHtml: string; text: string; savedLabel: string | null; error: string | null };
+
+export interface OutlineModule {
+  title: string;
+  lessons: { title: string; href: string; state: LessonState; stateLabel: string }[];
+}
+
+export interface LessonView {
+  courseTitle: string;
+  courseSlug: string;
+  version: number;
+  moduleTitle: string;
+  title: string;
+  position: string;
+  actionBase: string;
+  blocks: BlockView[];
+  /** "Mark as done" for the lesson's reading, when it has any. */
+  markDone: { needed: boolean; done: boolean } | null;
+  previous: { href: string; title: string } | null;
+  next: { href: string; title: string } | null;
+  outline: OutlineModule[];
+  progress: { done: number; total: number };
+  certificateHref: string | null;
+  courseComplete: boolean;
+}
+
+export interface LessonViewOptions {
+  /** Show the result of the learner's latest attempt at this check. */
+  resultFor?: string;
+  /** A check submitted with questions left unanswered: the choices made and the errors. */
+  incomplete?: { blockKey: string; chosen: Record<string, string[]>; errors: Record<string, string> };
+  /** A reflection that could not be saved: what the learner typed and why. */
+  reflectionError?: { blockKey: string; text: string; error: string };
+}
+
+function resultView(attempt: AttemptRecord, result: CheckResult, check: CheckForLearner): CheckResultView {
+  return {
+    score: attempt.score,
+    total: attempt.total,
+    passMark: result.passMark,
+    passed: attempt.passed,
+    questions: result.questions.map((question) => ({
+      prompt: check.questions.find((candidate) => candidate.key === question.questionKey)?.prompt ?? '',
+      right: question.right,
+      chosen: question.chosen.map((option) => ({ text: option.text, feedback: option.feedback })),
+    })),
+  };
+}
+
+function blockView(
+  block: Block,
+  id: string,
+  context: LessonContext,
+  options: LessonViewOptions,
+): BlockView {
+  switch (block.kind) {
+    case 'text':
+      return { kind: 'text', id, html: block.html };
+    case 'video':
+    case 'audio':
+      return {
+        kind: block.kind,
+        id,
+        title: block.title,
+        src: mediaHref(block.media.assetId),
+        mimeType: block.media.mimeType,
+        captionsSrc: block.captions ? mediaHref(block.captions.assetId) : null,
+        transcriptHtml: block.transcriptHtml ?? null,
+      };
+    case 'image':
+      return { kind: 'image', id, src: mediaHref(block.image.assetId), alt: block.alt, captionHtml: block.captionHtml ?? null };
+    case 'file':
+      return {
+        kind: 'file',
+        id,
+        href: mediaHref(block.file.assetId),
+        label: block.label,
+        details: `${fileTypeLabel(block.file.mimeType, block.file.fileName)}, ${formatSize(block.file.sizeBytes)}`,
+      };
+    case 'profile':
+      return {
+        kind: 'profile',
+        id,
+        personName: block.personName,
+        introHtml: block.introHtml ?? null,
+        communication: block.communication,
+        loves: block.loves,
+        mustKnow: block.mustKnow,
+        imageSrc: block.image ? mediaHref(block.image.assetId) : null,
+        imageAlt: block.imageAlt ?? '',
+      };
+    case 'check': {
+      const check = checkForLearner(block);
+      const attempt = options.resultFor === block.key ? latestAttempt(context.enrolment.attempts, block.key) : undefined;
+      const incomplete = options.incomplete?.blockKey === block.key ? options.incomplete : undefined;
+      return {
+        kind: 'check',
+        id,
+        blockKey: block.key,
+        check,
+        passed: context.done.has(block.key),
+        result: attempt ? resultView(attempt, scoreCheck(block, attempt.answers), check) : null,
+        chosen: incomplete?.chosen ?? (attempt && !attempt.passed ? attempt.answers : {}),
+        errors: incomplete?.errors ?? {},
+      };
+    }
+    case 'reflection': {
+      const saved: ReflectionRecord | undefined = findReflection(context.enrolment.reflections, block.key);
+      const failed = options.reflectionError?.blockKey === block.key ? options.reflectionError : undefined;
+      return {
+        kind: 'reflection',
+        id,
+        blockKey: block.key,
+        promptHtml: block.promptHtml,
+        text: failed?.text ?? saved?.text ?? '',
+        savedLabel: saved && !failed ? `Saved on ${formatDate(saved.savedAt)} at ${formatTime(saved.savedAt)}` : null,
+        error: failed?.error ?? null,
+      };
+    }
+  }
+}
+
+function formatTime(date: Date): string {
+  return date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+}
+
+function findReflection(reflections: Record<string, ReflectionRecord> | undefined, blockKey: string): ReflectionRecord | undefined {
+  if (!reflections) return undefined;
+  for (const [field, reflection] of Object.entries(reflections)) if (blockKeyOf(field) === blockKey) return reflection;
+  return undefined;
+}
+
+export function buildLessonView(context: LessonContext, options: LessonViewOptions = {}): LessonView {
+  const { content, lessons, lesson, done, enrolment } = context;
+  const slug = enrolment.courseSlug;
+  const previous = lessons[lesson.index - 1];
+  const next = lessons[lesson.index + 1];
+  const reading = lesson.lesson.blocks.filter(isReadingBlock);
+  const outline: OutlineModule[] = content.modules.map((module) => ({
+    title: module.title,
+    lessons: lessons
+      .filter((ref) => ref.moduleKey === module.key)
+      .map((ref) => {
+        const state = lessonState(ref, done, lesson.id);
+        return { title: ref.lesson.title, href: lessonHref(slug, ref), state, stateLabel: STATE_LABELS[state] };
+      }),
+  }));
+  const progress = progressOf(content, done);
+  return {
+    courseTitle: content.title,
+    courseSlug: slug,
+    version: enrolment.version,
+    moduleTitle: lesson.moduleTitle,
+    title: lesson.lesson.title,
+    position: `Lesson ${lesson.index + 1} of ${lessons.length}`,
+    actionBase: lessonHref(slug, lesson),
+    blocks: lesson.lesson.blocks.map((block, index) => blockView(block, `block-${index + 1}`, context, options)),
+    markDone: reading.length > 0 ? { needed: reading.some((block) => block.required), done: reading.every((block) => done.has(block.key)) } : null,
+    previous: previous ? { href: lessonHref(slug, previous), title: previous.lesson.title } : null,
+    next: next ? { href: lessonHref(slug, next), title: next.lesson.title } : null,
+    outline,
+    progress: { done: progress.lessonsDone, total: progress.lessonCount },
+    certificateHref: enrolment.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
+    courseComplete: Boolean(enrolment.completedAt) || isCourseComplete(content, done),
+  };
+}
+
+export function certificateHref(number: string): string {
+  return `/certificates/${encodeURIComponent(number)}.pdf`;
+}
+
+export interface NoticeView {
+  version: number;
+  changeSummary: string;
+  action: string;
+}
+
+export function newerVersionNotice(slug: string, newer: NewerVersion | null): NoticeView | null {
+  return newer ? { version: newer.version, changeSummary: newer.changeSummary, action: `/courses/${encodeURIComponent(slug)}/switch-version` } : null;
+}
