@@ -229,14 +229,21 @@ export async function completeBlock(learner: Learner, slug: string, blockKey: st
 }
 
 /** "Mark as done" for a lesson: every reading block in it, in one update. */
-export async function completeLessonReading(learner: Learner, slug: string, moduleKey: string, lessonKey: string): Promise<ProgressOutcome> {
+export async function completeLessonReading(
+  learner: Learner,
+  slug: string,
+  moduleKey: string,
+  lessonKey: string,
+): Promise<ProgressOutcome & { next: LessonRef | null }> {
   const target = await progressTarget(learner, slug);
-  const lesson = lessonsInOrder(target.content).find((ref) => ref.moduleKey === moduleKey && ref.lesson.key === lessonKey);
+  const lessons = lessonsInOrder(target.content);
+  const lesson = lessons.find((ref) => ref.moduleKey === moduleKey && ref.lesson.key === lessonKey);
   if (!lesson) throw new NotFound('There is no lesson at this address.');
   const now = new Date();
   const set: Record<string, unknown> = { lastLesson: lesson.id };
   for (const block of lesson.lesson.blocks) if (isReadingBlock(block)) set[`blocks.${fieldKey(block.key)}`] = now;
-  return applyProgress(learner, target, { $set: set });
+  const outcome = await applyProgress(learner, target, { $set: set });
+  return { ...outcome, next: lessons[lesson.index + 1] ?? null };
 }
 
 export interface CheckOutcome extends ProgressOutcome {

@@ -13,8 +13,12 @@ export function formatDate(date: Date): string {
   return date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
 
+export function lessonPath(slug: string, moduleKey: string, lessonKey: string): string {
+  return `/learn/${encodeURIComponent(slug)}/${encodeURIComponent(moduleKey)}/${encodeURIComponent(lessonKey)}`;
+}
+
 export function lessonHref(slug: string, ref: Pick<LessonRef, 'moduleKey' | 'lesson'>): string {
-  return `/learn/${encodeURIComponent(slug)}/${encodeURIComponent(ref.moduleKey)}/${encodeURIComponent(ref.lesson.key)}`;
+  return lessonPath(slug, ref.moduleKey, ref.lesson.key);
 }
 
 export function mediaHref(assetId: string): string {

@@ -1,0 +1,200 @@
+/**
+ * The learner's pages. Every route needs a signed-in person; what they read and change is always their own
+ * enrolment, looked up by their id (never by an id in the request).
+ *   GET  /dashboard                                         requireSignIn  assigned, in progress, completed
+ *   GET  /courses                                           requireSignIn  the catalogue of published courses
+ *   GET  /courses/:slug                                     requireSignIn  overview: modules, credits, start/continue
+ *   POST /courses/:slug/start                               requireSignIn  enrol (again is harmless), then continue
+ *   GET  /courses/:slug/continue                            requireSignIn  redirect to the last position
+ *   POST /courses/:slug/switch-version                      requireSignIn  move onto the newly published version
+ *   GET  /learn/:slug/:moduleKey/:lessonKey                 requireSignIn  the lesson page
+ *   POST /learn/:slug/:moduleKey/:lessonKey/done            requireSignIn  mark the lesson's reading as done
+ *   POST /learn/:slug/:moduleKey/:lessonKey/blocks/done     requireSignIn  mark one reading block as done
+ *   POST /learn/:slug/:moduleKey/:lessonKey/check           requireSignIn  answer a knowledge check (scored here)
+ *   POST /learn/:slug/:moduleKey/:lessonKey/reflection      requireSignIn  save a reflection (form or autosave JSON)
+ *   GET  /learners/:learnerId/courses/:slug/reflections     requireSignIn  the learner, or a trainer of their team
+ */
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { CheckAnswers } from '../assessment/scoring';
+import { requireSignIn } from '../web/access';
+import { Invalid, Unauthorized, wantsJson } from '../web/errors';
+import { setFlash } from '../web/locals';
+import { catalogueFor, continueHrefFor, courseOverviewFor, dashboardFor, reflectionsFor } from './dashboard';
+import {
+  completeBlock,
+  completeLessonReading,
+  enrol,
+  loadLesson,
+  saveReflection,
+  submitCheck,
+  switchToPublishedVersion,
+  type Learner,
+  type ProgressOutcome,
+} from './service';
+import { buildLessonView, lessonHref, lessonPath, type LessonViewOptions } from './views';
+
+const key = z.string().min(1).max(200);
+const lessonParams = z.object({ slug: key, moduleKey: key, lessonKey: key });
+const courseParams = z.object({ slug: key });
+const blockBody = z.object({ block: key });
+const reflectionBody = z.object({ block: key, reflection: z.string().max(100_000).default('') });
+const answerValue = z.union([z.string().max(200), z.array(z.string().max(200)).max(50)]);
+const checkBody = z.object({ block: key }).catchall(z.unknown());
+
+function learnerOf(req: Request): Learner {
+  if (!req.user) throw new Unauthorized();
+  return { id: req.user.id, name: req.user.name || req.user.email };
+}
+
+function courseHref(slug: string): string {
+  return `/courses/${encodeURIComponent(slug)}`;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Invalid(Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join('.') || 'form', 'This value is not valid'])));
+  return parsed.data;
+}
+
+/** Check answers arrive as `q:<question key>` fields: one value for a single choice, several for "tick all". */
+function readAnswers(body: Record<string, unknown>): CheckAnswers {
+  const answers: CheckAnswers = {};
+  for (const [field, value] of Object.entries(body)) {
+    if (!field.startsWith('q:')) continue;
+    const parsed = answerValue.safeParse(value);
+    if (!parsed.success) throw new Invalid({ [field]: 'This answer is not valid' });
+    answers[field.slice(2)] = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  }
+  return answers;
+}
+
+function finishedFlash(req: Request, outcome: ProgressOutcome): void {
+  if (outcome.courseCompleted) setFlash(req, 'You have finished the course. Your certificate is ready.');
+}
+
+async function renderLesson(req: Request, res: Response, status: number, options: LessonViewOptions): Promise<void> {
+  const params = parse(lessonParams, req.params);
+  const learner = learnerOf(req);
+  const context = await loadLesson(learner, params.slug, params.moduleKey, params.lessonKey, { withAttempts: Boolean(options.resultFor) });
+  if (!context) {
+    res.redirect(303, courseHref(params.slug));
+    return;
+  }
+  const lesson = buildLessonView(context, options);
+  res.status(status).render('learning/lesson', { title: `${lesson.title}: ${lesson.courseTitle}`, lesson, pageClass: 'main--wide' });
+}
+
+export function learningRouter(): express.Router {
+  const router = express.Router();
+
+  router.get('/dashboard', requireSignIn, async (req, res) => {
+    res.render('learning/dashboard', { title: 'My courses', dashboard: await dashboardFor(learnerOf(req)) });
+  });
+
+  router.get('/courses', requireSignIn, async (req, res) => {
+    res.render('learning/catalogue', { title: 'Course catalogue', courses: await catalogueFor(learnerOf(req)) });
+  });
+
+  router.get('/courses/:slug', requireSignIn, async (req, res) => {
+    const { slug } = parse(courseParams, req.params);
+    const course = await courseOverviewFor(learnerOf(req), slug);
+    res.render('learning/course', { title: course.title, course });
+  });
+
+  router.post('/courses/:slug/start', requireSignIn, async (req, res) => {
+    const { slug } = parse(courseParams, req.params);
+    const learner = learnerOf(req);
+    await enrol(learner, slug);
+    res.redirect(303, await continueHrefFor(learner, slug));
+  });
+
+  router.get('/courses/:slug/continue', requireSignIn, async (req, res) => {
+    const { slug } = parse(courseParams, req.params);
+    res.redirect(303, await continueHrefFor(learnerOf(req), slug));
+  });
+
+  router.post('/courses/:slug/switch-version', requireSignIn, async (req, res) => {
+    const { slug } = parse(courseParams, req.params);
+    const outcome = await switchToPublishedVersion(learnerOf(req), slug);
+    setFlash(
+      req,
+      outcome.courseCompleted
+        ? 'You have finished the course. Your certificate is ready.'
+        : `You are now taking version ${outcome.version}. Your progress on parts that did not change is kept.`,
+    );
+    res.redirect(303, courseHref(slug));
+  });
+
+  router.get('/learn/:slug/:moduleKey/:lessonKey', requireSignIn, async (req, res) => {
+    const result = typeof req.query.result === 'string' ? req.query.result.slice(0, 200) : undefined;
+    await renderLesson(req, res, 200, { resultFor: result });
+  });
+
+  router.post('/learn/:slug/:moduleKey/:lessonKey/done', requireSignIn, async (req, res) => {
+    const params = parse(lessonParams, req.params);
+    const learner = learnerOf(req);
+    const outcome = await completeLessonReading(learner, params.slug, params.moduleKey, params.lessonKey);
+    finishedFlash(req, outcome);
+    res.redirect(303, outcome.next && !outcome.courseCompleted ? lessonHref(params.slug, outcome.next) : courseHref(params.slug));
+  });
+
+  router.post('/learn/:slug/:moduleKey/:lessonKey/blocks/done', requireSignIn, async (req, res) => {
+    const params = parse(lessonParams, req.params);
+    const { block } = parse(blockBody, req.body);
+    const outcome = await completeBlock(learnerOf(req), params.slug, block);
+    if (wantsJson(req)) {
+      res.json({ done: true, courseCompleted: outcome.courseCompleted });
+      return;
+    }
+    finishedFlash(req, outcome);
+    res.redirect(303, lessonPath(params.slug, params.moduleKey, params.lessonKey));
+  });
+
+  router.post('/learn/:slug/:moduleKey/:lessonKey/check', requireSignIn, async (req, res) => {
+    const params = parse(lessonParams, req.params);
+    const body = parse(checkBody, req.body);
+    const answers = readAnswers(body);
+    try {
+      const outcome = await submitCheck(learnerOf(req), params.slug, body.block, answers);
+      finishedFlash(req, outcome);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      // Questions left unanswered: show the same lesson with what they chose and an error by each question.
+      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, message]) => [field.replace(/^q-/, ''), message]));
+      await renderLesson(req, res, 422, { incomplete: { blockKey: body.block, chosen: answers, errors } });
+      return;
+    }
+    const base = lessonPath(params.slug, params.moduleKey, params.lessonKey);
+    res.redirect(303, `${base}?result=${encodeURIComponent(body.block)}#result`);
+  });
+
+  router.post('/learn/:slug/:moduleKey/:lessonKey/reflection', requireSignIn, async (req, res) => {
+    const params = parse(lessonParams, req.params);
+    const body = parse(reflectionBody, req.body);
+    const json = wantsJson(req);
+    try {
+      const outcome = await saveReflection(learnerOf(req), params.slug, body.block, body.reflection);
+      if (json) {
+        res.json({ saved: true, savedAt: outcome.savedAt.toISOString(), courseCompleted: outcome.courseCompleted });
+        return;
+      }
+      setFlash(req, outcome.courseCompleted ? 'Your reflection is saved. You have finished the course. Your certificate is ready.' : 'Your reflection is saved.');
+    } catch (error) {
+      if (!(error instanceof Invalid) || json) throw error;
+      const message = Object.values(error.fields)[0] ?? error.message;
+      await renderLesson(req, res, 422, { reflectionError: { blockKey: body.block, text: body.reflection, error: message } });
+      return;
+    }
+    const base = lessonPath(params.slug, params.moduleKey, params.lessonKey);
+    res.redirect(303, base);
+  });
+
+  router.get('/learners/:learnerId/courses/:slug/reflections', requireSignIn, async (req, res) => {
+    const { learnerId, slug } = parse(z.object({ learnerId: key, slug: key }), req.params);
+    const view = await reflectionsFor(learnerOf(req), learnerId, slug);
+    res.render('learning/reflections', { title: `Reflections: ${view.learnerName}`, view });
+  });
+
+  return router;
+}
