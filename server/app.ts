@@ -1,0 +1,100 @@
+/**
+ * buildApp(deps): assembles the Express app from its parts. No side effects: nothing connects or listens here
+ * (main.ts and the test support connect the database first, then call this).
+ *
+ * Order of the middleware, each for a reason:
+ *   request log -> CSP nonce + security headers -> static files and fonts (no session, no cookies) -> /healthz
+ *   -> body parsers with size limits -> cookies -> session -> Passport -> CSRF -> page locals
+ *   -> feature routers (one list below) -> 404 -> the one error handler.
+ */
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import type { Store } from 'express-session';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { authRouter } from './auth/routes';
+import { createPassport } from './auth/passport';
+import { databaseAnswers } from './db/connection';
+import { homeRouter } from './home/routes';
+import type { Mailer } from './mail/mailer';
+import { preferencesRouter } from './preferences/routes';
+import { fontsRouter } from './preferences/static-fonts';
+import { publicAccess } from './web/access';
+import { csrfProtection } from './web/csrf';
+import { errorHandler, notFoundHandler } from './web/errors';
+import { pageLocals } from './web/locals';
+import { requestLogging } from './web/logging';
+import { createRateLimits } from './web/rate-limits';
+import { cspNonce, securityHeaders } from './web/security';
+import { createSessionStore, sessions } from './web/session';
+import { createUploadFactory } from './web/upload';
+import type { FeatureContext } from './web/feature-context';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  mailer: Mailer;
+  /** Defaults to MongoDB sessions on Mongoose's connection (which must be open). */
+  sessionStore?: Store;
+}
+
+const ROOT = path.resolve(__dirname, '..');
+// Compiled code runs from dist/server, sources from server/: find the project folder either way.
+const PROJECT_ROOT = path.basename(ROOT) === 'dist' ? path.resolve(ROOT, '..') : ROOT;
+
+export function buildApp(deps: AppDeps): express.Express {
+  const { config, logger, mailer } = deps;
+  const production = config.nodeEnv === 'production';
+  const app = express();
+
+  app.set('views', path.join(PROJECT_ROOT, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('view cache', production);
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+  app.disable('x-powered-by');
+
+  app.use(requestLogging(logger));
+  app.use(cspNonce, securityHeaders({ production }));
+  app.use('/public', express.static(path.join(PROJECT_ROOT, 'public'), { index: false, maxAge: '7d' }));
+  app.use(fontsRouter());
+
+  app.get('/healthz', publicAccess, async (_req, res) => {
+    const ok = await databaseAnswers();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
+  });
+
+  // Small limits: forms here are short. Uploads are multipart and go through ./web/upload.ts with their own limits.
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(cookieParser());
+  app.use(sessions({ secret: config.sessionSecret, production, store: deps.sessionStore ?? createSessionStore() }));
+  const passport = createPassport();
+  app.use(passport.initialize(), passport.session());
+  const csrf = csrfProtection({ secret: config.sessionSecret, production });
+  app.use(csrf.middleware);
+  app.use(pageLocals);
+
+  const context: FeatureContext = {
+    config,
+    logger,
+    mailer,
+    passport,
+    rateLimits: createRateLimits(),
+    upload: createUploadFactory({ validateCsrf: csrf.validate }),
+  };
+
+  // Every feature's router, in one list. Each router declares the guard of each of its routes.
+  const routers: express.Router[] = [
+    // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
+    homeRouter({ learnerDashboard: false }),
+    authRouter(context),
+    preferencesRouter({ production }),
+  ];
+  for (const router of routers) app.use(router);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler({ showStack: !production }));
+  return app;
+}

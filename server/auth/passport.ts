@@ -1,0 +1,36 @@
+/**
+ * Passport with the local strategy (email + password). The session keeps only the user id; each request loads
+ * the few fields every page needs, and only for active accounts, so disabling someone signs them out at once.
+ * A Passport instance per app, so test apps do not share state.
+ */
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { findSignedInUser } from '../users/service';
+import { authenticate } from './service';
+
+export type PassportInstance = InstanceType<typeof passport.Passport>;
+
+export function createPassport(): PassportInstance {
+  const instance = new passport.Passport();
+  instance.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true, session: true }, (req, email, password, done) => {
+      authenticate(email, password, req.ip).then(
+        (result) => (result.ok ? done(null, result.user) : done(null, false, { message: result.reason })),
+        (error: unknown) => done(error),
+      );
+    }),
+  );
+  instance.serializeUser((user, done) => done(null, user.id));
+  instance.deserializeUser((id: unknown, done) => {
+    if (typeof id !== 'string') {
+      done(null, false);
+      return;
+    }
+    findSignedInUser(id).then(
+      // false tells Passport the session's user is gone (or disabled): the request continues signed out.
+      (user) => done(null, user ?? false),
+      (error: unknown) => done(error),
+    );
+  });
+  return instance;
+}

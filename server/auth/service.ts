@@ -1,0 +1,267 @@
+/**
+ * Signing in, invitations and password resets.
+ * One-time links carry a random token; only its sha256 is stored (server/auth/model.ts). A link works once and
+ * expires: invitations after 7 days, password resets after 1 hour.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import mongoose, { Types } from 'mongoose';
+import { AUDIT_ACTIONS, recordAudit } from '../audit/service';
+import type { Mailer } from '../mail/mailer';
+import { addMembers, addTrainers, assertCanManageTeam, getTeam } from '../teams/service';
+import {
+  ensureInvitedUser,
+  findSignInCandidate,
+  getPerson,
+  normaliseEmail,
+  recordSuccessfulSignIn,
+  setPasswordHash,
+} from '../users/service';
+import type { Role, SignedInUser } from '../users/types';
+import { Forbidden, Invalid } from '../web/errors';
+import { OneTimeToken, type TokenPurpose } from './model';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords';
+
+const INVITATION_DAYS = 7;
+const RESET_MINUTES = 60;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sign-in
+
+export type SignInResult = { ok: true; user: SignedInUser } | { ok: false; reason: 'wrong-details' | 'disabled' };
+
+/**
+ * Checks an email and password. Unknown email, wrong password and an unfinished invitation all give the same
+ * answer (and take the same time), so the form never reveals which emails have accounts.
+ */
+export async function authenticate(email: string, password: string, ip?: string): Promise<SignInResult> {
+  const candidate = await findSignInCandidate(email);
+  const matches = await verifyPassword(candidate?.passwordHash ?? (await decoyPasswordHash()), password);
+  const target = { type: 'user', id: candidate?.user.id ?? '', label: normaliseEmail(email) };
+
+  if (!candidate || !matches || !candidate.passwordHash || candidate.status === 'invited') {
+    await recordAudit({ action: AUDIT_ACTIONS.signInFailed, actor: { email: normaliseEmail(email) }, target, details: { reason: 'wrong details' }, ip });
+    return { ok: false, reason: 'wrong-details' };
+  }
+  if (candidate.status === 'disabled') {
+    await recordAudit({ action: AUDIT_ACTIONS.signInFailed, actor: { id: candidate.user.id, email: candidate.user.email }, target, details: { reason: 'account disabled' }, ip });
+    return { ok: false, reason: 'disabled' };
+  }
+  await recordSuccessfulSignIn(candidate.user.id);
+  await recordAudit({ action: AUDIT_ACTIONS.signIn, actor: { id: candidate.user.id, email: candidate.user.email }, target, ip });
+  return { ok: true, user: candidate.user };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One-time tokens
+
+async function issueToken(purpose: TokenPurpose, userId: string, lifetimeMs: number, createdBy?: string): Promise<string> {
+  // Any earlier link for the same purpose stops working: only the newest email is valid.
+  await OneTimeToken.updateMany({ userId: new Types.ObjectId(userId), purpose, usedAt: { $exists: false } }, { $set: { usedAt: new Date() } });
+  const token = randomBytes(32).toString('base64url');
+  await OneTimeToken.create({
+    tokenHash: hashToken(token),
+    purpose,
+    userId: new Types.ObjectId(userId),
+    createdBy: createdBy ? new Types.ObjectId(createdBy) : undefined,
+    expiresAt: new Date(Date.now() + lifetimeMs),
+  });
+  return token;
+}
+
+function usableTokenFilter(token: string, purpose: TokenPurpose) {
+  return { tokenHash: hashToken(token), purpose, usedAt: { $exists: false }, expiresAt: { $gt: new Date() } };
+}
+
+/** Who a link is for, if it can still be used. */
+export async function findUsableToken(token: string, purpose: TokenPurpose): Promise<{ userId: string; email: string } | undefined> {
+  const found = await OneTimeToken.findOne(usableTokenFilter(token, purpose), { userId: 1 }).lean();
+  if (!found) return undefined;
+  const person = await getPerson(String(found.userId)).catch(() => undefined);
+  if (!person || person.status === 'disabled') return undefined;
+  return { userId: person.id, email: person.email };
+}
+
+/** Marks a token used, atomically: of two simultaneous uses only one succeeds. */
+async function consumeToken(token: string, purpose: TokenPurpose): Promise<string | undefined> {
+  const used = await OneTimeToken.findOneAndUpdate(usableTokenFilter(token, purpose), { $set: { usedAt: new Date() } }, { projection: { userId: 1 } }).lean();
+  return used ? String(used.userId) : undefined;
+}
+
+/** Ends every session of a person (after a password reset), so an attacker holding an old session is out. */
+async function endSessionsOf(userId: string): Promise<void> {
+  await mongoose.connection.collection('sessions').deleteMany({ 'session.passport.user': userId });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invitations
+
+export interface InvitationRequest {
+  email: string;
+  roles: Role[];
+  teamId?: string;
+}
+
+export interface InvitationOutcome {
+  email: string;
+  result: 'invited' | 'added' | 'refused';
+  message: string;
+}
+
+/** Trainers may invite learners and co-facilitators into their own teams; admins may invite anyone anywhere. */
+async function assertMayInvite(actor: SignedInUser, request: InvitationRequest): Promise<void> {
+  if (actor.roles.includes('admin')) return;
+  if (!actor.roles.includes('trainer')) throw new Forbidden('Only trainers and admins can invite people.');
+  const grantable: Role[] = ['learner', 'co-facilitator'];
+  if (request.roles.some((role) => !grantable.includes(role))) {
+    throw new Invalid({ roles: 'Trainers can invite learners and co-facilitators. Ask an admin to invite trainers or admins.' });
+  }
+  if (request.teamId) await assertCanManageTeam(actor, request.teamId);
+}
+
+export interface InvitationContext {
+  actor: SignedInUser;
+  mailer: Mailer;
+  baseUrl: string;
+  ip?: string;
+}
+
+/** Invites one person: a new account waiting for them, or more roles on an existing account. Sends the email. */
+export async function invitePerson(context: InvitationContext, request: InvitationRequest): Promise<InvitationOutcome> {
+  await assertMayInvite(context.actor, request);
+  const team = request.teamId ? await getTeam(request.teamId) : undefined;
+  const { user, status } = await ensureInvitedUser({ email: request.email, roles: request.roles, teamIds: team ? [team.id] : [] });
+  if (status === 'disabled') {
+    return { email: user.email, result: 'refused', message: 'This account is disabled. Enable it on the person’s page first.' };
+  }
+  if (team) {
+    await addMembers(team.id, [user.id]);
+    if (request.roles.includes('trainer')) await addTrainers(team.id, [user.id]);
+  }
+  const inviter = context.actor.name || context.actor.email;
+  const teamLine = team ? ` in the team "${team.name}"` : '';
+
+  if (status === 'active') {
+    await context.mailer.send({
+      to: user.email,
+      subject: 'You have new access on Coproduce',
+      text: `Hello ${user.name || ''},\n\n${inviter} has given you more access on Coproduce${teamLine}.\n\nSign in as usual: ${context.baseUrl}/sign-in\n`,
+    });
+    await recordAudit({
+      action: AUDIT_ACTIONS.invitationSent,
+      actor: context.actor,
+      target: { type: 'user', id: user.id, label: user.email },
+      details: { roles: request.roles, team: team?.name, existingAccount: true },
+      ip: context.ip,
+    });
+    return { email: user.email, result: 'added', message: 'Already had an account: the new roles were added.' };
+  }
+
+  const token = await issueToken('invitation', user.id, INVITATION_DAYS * 24 * 60 * 60 * 1000, context.actor.id);
+  await context.mailer.send({
+    to: user.email,
+    subject: 'You are invited to Coproduce',
+    text: [
+      'Hello,',
+      '',
+      `${inviter} has invited you to Coproduce${teamLine}. Coproduce is training made together with autistic young people and parent carers.`,
+      '',
+      'To accept, open this link, then choose your name and a password:',
+      `${context.baseUrl}/invitations/${token}`,
+      '',
+      `The link works once and for ${INVITATION_DAYS} days.`,
+      'If you did not expect this email, you can ignore it.',
+      '',
+    ].join('\n'),
+  });
+  await recordAudit({
+    action: AUDIT_ACTIONS.invitationSent,
+    actor: context.actor,
+    target: { type: 'user', id: user.id, label: user.email },
+    details: { roles: request.roles, team: team?.name },
+    ip: context.ip,
+  });
+  return { email: user.email, result: 'invited', message: 'Invitation sent.' };
+}
+
+/** Invites many people (from a CSV); one refusal does not stop the others. */
+export async function invitePeople(context: InvitationContext, requests: InvitationRequest[]): Promise<InvitationOutcome[]> {
+  const outcomes: InvitationOutcome[] = [];
+  for (const request of requests) {
+    try {
+      outcomes.push(await invitePerson(context, request));
+    } catch (error) {
+      if (error instanceof Invalid || error instanceof Forbidden) {
+        const message = error instanceof Invalid ? Object.values(error.fields).join(' ') : error.message;
+        outcomes.push({ email: request.email, result: 'refused', message });
+      } else {
+        throw error;
+      }
+    }
+  }
+  return outcomes;
+}
+
+/** The invitee chooses their name and password; the account becomes active. */
+export async function acceptInvitation(token: string, input: { name: string; password: string }, ip?: string): Promise<SignedInUser | undefined> {
+  // Hash first: the token is consumed only when everything else is ready.
+  const passwordHash = await hashPassword(input.password);
+  const userId = await consumeToken(token, 'invitation');
+  if (!userId) return undefined;
+  const person = await getPerson(userId);
+  if (person.status === 'disabled') return undefined;
+  await setPasswordHash(userId, passwordHash, { name: input.name, activate: true });
+  await recordAudit({ action: AUDIT_ACTIONS.invitationAccepted, actor: { id: userId, email: person.email }, target: { type: 'user', id: userId, label: person.email }, ip });
+  const candidate = await findSignInCandidate(person.email);
+  return candidate?.user;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Password reset
+
+/**
+ * Sends a reset link when the email belongs to an active account. The caller always shows the same answer,
+ * so nobody can find out which emails have accounts.
+ */
+export async function requestPasswordReset(email: string, context: { mailer: Mailer; baseUrl: string; ip?: string }): Promise<void> {
+  const candidate = await findSignInCandidate(email);
+  await recordAudit({
+    action: AUDIT_ACTIONS.passwordResetRequested,
+    actor: { id: candidate?.user.id, email: normaliseEmail(email) },
+    target: { type: 'user', id: candidate?.user.id ?? '', label: normaliseEmail(email) },
+    details: { accountFound: candidate?.status === 'active' },
+    ip: context.ip,
+  });
+  if (!candidate || candidate.status !== 'active') return;
+  const token = await issueToken('password-reset', candidate.user.id, RESET_MINUTES * 60 * 1000);
+  await context.mailer.send({
+    to: candidate.user.email,
+    subject: 'Reset your Coproduce password',
+    text: [
+      `Hello ${candidate.user.name},`,
+      '',
+      'Someone asked to reset the password for your Coproduce account. To choose a new password, open this link:',
+      `${context.baseUrl}/password-reset/${token}`,
+      '',
+      `The link works once and for ${RESET_MINUTES} minutes.`,
+      'If you did not ask for this, you can ignore this email. Your password stays the same.',
+      '',
+    ].join('\n'),
+  });
+}
+
+/** Sets the new password, and signs the person out everywhere else. */
+export async function resetPassword(token: string, password: string, ip?: string): Promise<boolean> {
+  const passwordHash = await hashPassword(password);
+  const userId = await consumeToken(token, 'password-reset');
+  if (!userId) return false;
+  const person = await getPerson(userId);
+  if (person.status !== 'active') return false;
+  await setPasswordHash(userId, passwordHash);
+  await endSessionsOf(userId);
+  await recordAudit({ action: AUDIT_ACTIONS.passwordResetCompleted, actor: { id: userId, email: person.email }, target: { type: 'user', id: userId, label: person.email }, ip });
+  return true;
+}

@@ -1,0 +1,108 @@
+/**
+ * Every setting of the app, read from the environment once at start and validated with zod.
+ * This is the only file that reads `process.env`; everything else receives a `Config`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  /** Address the server listens on; 127.0.0.1 unless HOST says otherwise. */
+  readonly host: string;
+  /** Absolute path of the data folder: embedded database, mail files, uploads. */
+  readonly dataDir: string;
+  /** A real MongoDB; when absent the embedded engine runs with its files under dataDir/db. */
+  readonly mongodbUri?: string;
+  readonly sessionSecret: string;
+  /** Password of the demo accounts; when absent a random one is printed once at first start. */
+  readonly demoPassword?: string;
+  /** Demo accounts are never created in production. */
+  readonly demoAccounts: boolean;
+  /** SMTP server for mail; when absent mail is written as .eml files under dataDir/mail. */
+  readonly smtpUrl?: string;
+  /** Address people use to reach the app, used in links sent by email. No trailing slash. */
+  readonly baseUrl: string;
+  readonly logLevel: LogLevel;
+  /** Express `trust proxy` setting: false, true, a hop count or a list of addresses. */
+  readonly trustProxy: boolean | number | string;
+  /** Mail sender address. */
+  readonly mailFrom: string;
+}
+
+/** Raised when a setting is missing or wrong; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEVELOPMENT_SESSION_SECRET = 'coproduce-development-only-secret-change-me';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  MONGODB_URI: optionalText.pipe(
+    z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .optional(),
+  ),
+  SESSION_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters long').optional()),
+  DEMO_PASSWORD: optionalText.pipe(z.string().min(8, 'must be at least 8 characters long').optional()),
+  SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+  BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  TRUST_PROXY: optionalText,
+  MAIL_FROM: optionalText.pipe(z.email().optional()),
+});
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Reads and validates the settings. Throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    throw new ConfigError(`Some settings are not valid:\n  ${problems.join('\n  ')}`);
+  }
+  const settings = parsed.data;
+  const production = settings.NODE_ENV === 'production';
+
+  if (production && settings.SESSION_SECRET === undefined) {
+    throw new ConfigError(
+      'SESSION_SECRET: must be set when NODE_ENV=production (a long random string, for example from `openssl rand -hex 32`)',
+    );
+  }
+
+  const config: Config = {
+    nodeEnv: settings.NODE_ENV,
+    port: settings.PORT,
+    host: settings.HOST,
+    dataDir: path.resolve(settings.DATA_DIR),
+    mongodbUri: settings.MONGODB_URI,
+    sessionSecret: settings.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
+    demoPassword: settings.DEMO_PASSWORD,
+    demoAccounts: !production,
+    smtpUrl: settings.SMTP_URL,
+    baseUrl: (settings.BASE_URL ?? `http://localhost:${settings.PORT}`).replace(/\/+$/, ''),
+    logLevel: settings.LOG_LEVEL ?? (settings.NODE_ENV === 'test' ? 'silent' : 'info'),
+    trustProxy: parseTrustProxy(settings.TRUST_PROXY),
+    mailFrom: settings.MAIL_FROM ?? 'Coproduce <no-reply@coproduce.invalid>',
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,45 @@
+/**
+ * Home page.
+ *   GET /   publicAccess   anonymous: a calm welcome and the way to sign in; signed in: the places for their roles
+ *                          (learners go straight to their dashboard)
+ */
+import express from 'express';
+import { publicAccess } from '../web/access';
+import type { Role } from '../users/types';
+
+interface Place {
+  href: string;
+  text: string;
+  hint: string;
+  roles: Role[];
+}
+
+const PLACES: Place[] = [
+  { href: '/dashboard', text: 'My courses', hint: 'Courses you are taking, with what is due.', roles: ['learner'] },
+  { href: '/manage/courses', text: 'Courses to manage', hint: 'Write and review course modules.', roles: ['co-facilitator', 'trainer'] },
+  { href: '/admin/people', text: 'People', hint: 'Invite people and see who has access.', roles: ['trainer', 'admin'] },
+  { href: '/admin/teams', text: 'Teams', hint: 'Staff teams and who is in them.', roles: ['trainer', 'admin'] },
+  { href: '/admin/audit', text: 'Audit log', hint: 'Sign-ins, invitations and changes to access.', roles: ['admin'] },
+  { href: '/preferences', text: 'Preferences', hint: 'Text size, colours, movement and font.', roles: ['learner', 'co-facilitator', 'trainer', 'admin'] },
+];
+
+export function homeRouter(options: { learnerDashboard: boolean }): express.Router {
+  const router = express.Router();
+
+  router.get('/', publicAccess, (req, res) => {
+    const user = req.user;
+    if (!user) {
+      res.render('home/welcome');
+      return;
+    }
+    const onlyLearner = user.roles.length === 1 && user.roles[0] === 'learner';
+    if (onlyLearner && options.learnerDashboard) {
+      res.redirect(303, '/dashboard');
+      return;
+    }
+    const places = PLACES.filter((place) => place.roles.some((role) => user.roles.includes(role))).map(({ href, text, hint }) => ({ href, text, hint }));
+    res.render('home/signed-in', { name: user.name, places });
+  });
+
+  return router;
+}

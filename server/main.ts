@@ -1,0 +1,112 @@
+/**
+ * Starting the app: config -> database (MONGODB_URI, else the embedded engine under $DATA_DIR/db)
+ * -> on first start: demo accounts (not in production) and the shipped courses -> app -> listen.
+ * SIGTERM/SIGINT: stop accepting connections, let requests in flight finish, close the database and the engine, exit 0.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { buildApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { importCourses, describeImport } from './courses/import';
+import { connectDatabase, disconnectDatabase } from './db/connection';
+import { startEmbeddedMongo } from './db/embedded/index';
+import { createMailer } from './mail/mailer';
+import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
+import { countUsers } from './users/service';
+import { createLogger } from './web/logging';
+
+const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
+/** Requests in flight get this long to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function openDatabase(config: Config): Promise<{ description: string; stopEngine?: () => Promise<void> }> {
+  if (config.mongodbUri) {
+    await connectDatabase(config.mongodbUri);
+    return { description: `MongoDB at ${config.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')}` };
+  }
+  const dbPath = path.join(config.dataDir, 'db');
+  await mkdir(dbPath, { recursive: true });
+  const engine = await startEmbeddedMongo({ dbPath, port: 0, host: '127.0.0.1' });
+  await connectDatabase(engine.uri);
+  return { description: `the embedded database in ${dbPath}`, stopEngine: () => engine.stop() };
+}
+
+async function firstStart(config: Config): Promise<void> {
+  if (config.demoAccounts) {
+    const seeded = await seedDemoAccounts({ password: config.demoPassword });
+    if (seeded.created.length > 0) {
+      print('Demo accounts (for trying the app; never created in production):');
+      for (const account of DEMO_ACCOUNTS) print(`  ${account.email.padEnd(28)} ${account.roles.join(', ')}`);
+      print(config.demoPassword ? '  Password: the DEMO_PASSWORD you set.' : `  Password: ${seeded.password}   (shown only this once)`);
+      print();
+    }
+  }
+  const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(config.dataDir, 'media') });
+  for (const line of describeImport(report)) print(`  ${line}`);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true });
+  const database = await openDatabase(config);
+
+  if ((await countUsers()) === 0) await firstStart(config);
+
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
+  const app = buildApp({ config, logger, mailer });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  print(`Coproduce is running at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);
+  print(`Database: ${database.description}`);
+  print(`Mail: ${config.smtpUrl ? 'sent through SMTP_URL' : `written as files to ${path.join(config.dataDir, 'mail')}`}`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing requests in flight');
+    const forceExit = setTimeout(() => {
+      logger.warn('requests did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    forceExit.unref();
+    // Stops accepting; the callback runs once every connection has finished its request.
+    server.close(() => {
+      void (async () => {
+        await disconnectDatabase();
+        await database.stopEngine?.();
+        logger.info('stopped');
+        process.exit(0);
+      })().catch((error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Coproduce could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

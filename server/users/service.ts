@@ -1,0 +1,244 @@
+/**
+ * People: finding, creating and changing user accounts. Other features call these functions, never the model.
+ */
+import { Types, type QueryFilter } from 'mongoose';
+import { Conflict, Forbidden, Invalid, NotFound } from '../web/errors';
+import { User, type UserDocument, type UserStatus } from './model';
+import { DEFAULT_PREFERENCES, normalisePreferences, type Preferences, type Role, type SignedInUser } from './types';
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function objectId(id: string): Types.ObjectId {
+  if (!Types.ObjectId.isValid(id)) throw new NotFound('We could not find this person.');
+  return new Types.ObjectId(id);
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+const SIGNED_IN_FIELDS = { email: 1, name: 1, roles: 1, preferences: 1, status: 1 } as const;
+
+type SignedInFields = Pick<UserDocument, '_id' | 'email' | 'name' | 'roles' | 'preferences' | 'status'>;
+
+function toSignedInUser(user: SignedInFields): SignedInUser {
+  return {
+    id: String(user._id),
+    name: user.name ?? '',
+    email: user.email,
+    roles: [...(user.roles as Role[])],
+    preferences: normalisePreferences(user.preferences),
+  };
+}
+
+/** The person behind a session: only active accounts, only the fields every page needs. */
+export async function findSignedInUser(id: string): Promise<SignedInUser | undefined> {
+  if (!Types.ObjectId.isValid(id)) return undefined;
+  const user = await User.findOne({ _id: new Types.ObjectId(id), status: 'active' }, SIGNED_IN_FIELDS).lean<SignedInFields>();
+  return user ? toSignedInUser(user) : undefined;
+}
+
+export interface SignInCandidate {
+  user: SignedInUser;
+  status: UserStatus;
+  passwordHash: string | undefined;
+}
+
+/** The account for an email address, with its hash, for checking a password. */
+export async function findSignInCandidate(email: string): Promise<SignInCandidate | undefined> {
+  const user = await User.findOne({ email: normaliseEmail(email) }, { ...SIGNED_IN_FIELDS, passwordHash: 1 }).lean<
+    SignedInFields & { passwordHash?: string | null }
+  >();
+  if (!user) return undefined;
+  return { user: toSignedInUser(user), status: user.status, passwordHash: user.passwordHash ?? undefined };
+}
+
+export interface NewUser {
+  email: string;
+  name?: string;
+  roles: Role[];
+  status: UserStatus;
+  passwordHash?: string;
+  teamIds?: string[];
+}
+
+/** Creates an account; Conflict when the email is already used. */
+export async function createUser(input: NewUser): Promise<SignedInUser> {
+  try {
+    const user = await User.create({
+      email: normaliseEmail(input.email),
+      name: input.name ?? '',
+      roles: [...new Set(input.roles)],
+      status: input.status,
+      passwordHash: input.passwordHash,
+      teams: (input.teamIds ?? []).map((id) => objectId(id)),
+      preferences: { ...DEFAULT_PREFERENCES },
+    });
+    return toSignedInUser(user);
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new Conflict('There is already an account with this email address.');
+    throw error;
+  }
+}
+
+export async function userExists(email: string): Promise<boolean> {
+  return (await User.exists({ email: normaliseEmail(email) })) !== null;
+}
+
+export async function countUsers(): Promise<number> {
+  return User.estimatedDocumentCount();
+}
+
+/** Called by the preferences feature. Returns the preferences as stored. */
+export async function updateUserPreferences(userId: string, preferences: Partial<Preferences>): Promise<Preferences> {
+  const stored = normalisePreferences(preferences);
+  const result = await User.updateOne({ _id: objectId(userId) }, { $set: { preferences: stored } });
+  if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
+  return stored;
+}
+
+export async function recordSuccessfulSignIn(userId: string): Promise<void> {
+  await User.updateOne({ _id: objectId(userId) }, { $set: { lastSignInAt: new Date() } });
+}
+
+/** Sets a new password (and makes an invited account active when `activate` is set). */
+export async function setPasswordHash(userId: string, passwordHash: string, changes: { name?: string; activate?: boolean } = {}): Promise<void> {
+  const update: Record<string, unknown> = { passwordHash };
+  if (changes.name !== undefined) update.name = changes.name;
+  if (changes.activate) update.status = 'active';
+  const result = await User.updateOne({ _id: objectId(userId) }, { $set: update });
+  if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
+}
+
+/**
+ * For an invitation: the existing account for this email (its roles and teams get added to), or a new invited one.
+ * Returns whether the account still needs to be accepted (invited) or already works (active).
+ */
+export async function ensureInvitedUser(input: { email: string; roles: Role[]; teamIds: string[] }): Promise<{ user: SignedInUser; status: UserStatus }> {
+  const email = normaliseEmail(input.email);
+  const teams = input.teamIds.map((id) => objectId(id));
+  const existing = await User.findOneAndUpdate(
+    { email },
+    { $addToSet: { roles: { $each: input.roles }, teams: { $each: teams } } },
+    { projection: SIGNED_IN_FIELDS, returnDocument: 'after' },
+  ).lean<SignedInFields>();
+  if (existing) return { user: toSignedInUser(existing), status: existing.status };
+  const created = await createUser({ email, roles: input.roles, status: 'invited', teamIds: input.teamIds });
+  return { user: created, status: 'invited' };
+}
+
+export interface PersonSummary {
+  id: string;
+  name: string;
+  email: string;
+  roles: Role[];
+  status: UserStatus;
+  lastSignInAt: Date | undefined;
+  teamIds: string[];
+}
+
+type PersonFields = SignedInFields & { lastSignInAt?: Date | null; teams?: Types.ObjectId[] };
+
+function toPersonSummary(user: PersonFields): PersonSummary {
+  return {
+    id: String(user._id),
+    name: user.name ?? '',
+    email: user.email,
+    roles: [...(user.roles as Role[])],
+    status: user.status,
+    lastSignInAt: user.lastSignInAt ?? undefined,
+    teamIds: (user.teams ?? []).map(String),
+  };
+}
+
+const PERSON_FIELDS = { ...SIGNED_IN_FIELDS, lastSignInAt: 1, teams: 1 } as const;
+
+export interface PeopleQuery {
+  search?: string;
+  role?: Role;
+  status?: UserStatus;
+  page: number;
+  pageSize: number;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export async function listPeople(query: PeopleQuery): Promise<{ items: PersonSummary[]; total: number; page: number; pageCount: number }> {
+  const filter: QueryFilter<UserDocument> = {};
+  if (query.role) filter.roles = query.role;
+  if (query.status) filter.status = query.status;
+  if (query.search) {
+    const pattern = new RegExp(escapeRegExp(query.search), 'i');
+    filter.$or = [{ email: pattern }, { name: pattern }];
+  }
+  const [total, people] = await Promise.all([
+    User.countDocuments(filter),
+    User.find(filter, PERSON_FIELDS)
+      .sort({ name: 1, email: 1 })
+      .skip((query.page - 1) * query.pageSize)
+      .limit(query.pageSize)
+      .lean<PersonFields[]>(),
+  ]);
+  return { items: people.map(toPersonSummary), total, page: query.page, pageCount: Math.max(1, Math.ceil(total / query.pageSize)) };
+}
+
+export async function getPerson(id: string): Promise<PersonSummary> {
+  const user = await User.findById(objectId(id), PERSON_FIELDS).lean<PersonFields>();
+  if (!user) throw new NotFound('We could not find this person.');
+  return toPersonSummary(user);
+}
+
+/** People by id, for showing names in lists (team members, trainers). */
+export async function getPeopleByIds(ids: string[]): Promise<PersonSummary[]> {
+  const valid = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+  if (valid.length === 0) return [];
+  const people = await User.find({ _id: { $in: valid } }, PERSON_FIELDS).sort({ name: 1, email: 1 }).lean<PersonFields[]>();
+  return people.map(toPersonSummary);
+}
+
+/** Changes a person's roles. An admin cannot remove their own admin role (so the organisation is never locked out). */
+export async function changeRoles(actor: SignedInUser, userId: string, roles: Role[]): Promise<{ before: Role[]; after: Role[] }> {
+  if (roles.length === 0) throw new Invalid({ roles: 'Choose at least one role' });
+  if (actor.id === userId && !roles.includes('admin') && actor.roles.includes('admin')) {
+    throw new Forbidden('You cannot remove your own admin role. Ask another admin to do it.');
+  }
+  const after = [...new Set(roles)];
+  const before = await User.findOneAndUpdate({ _id: objectId(userId) }, { $set: { roles: after } }, { projection: { roles: 1 } }).lean<{
+    roles: Role[];
+  }>();
+  if (!before) throw new NotFound('We could not find this person.');
+  return { before: before.roles, after };
+}
+
+/** Disables or re-enables an account. A disabled person is signed out on their next request. */
+export async function setAccountDisabled(actor: SignedInUser, userId: string, disabled: boolean): Promise<PersonSummary> {
+  if (actor.id === userId && disabled) throw new Forbidden('You cannot disable your own account.');
+  const user = await User.findById(objectId(userId), { ...PERSON_FIELDS, passwordHash: 1 }).lean<PersonFields & { passwordHash?: string | null }>();
+  if (!user) throw new NotFound('We could not find this person.');
+  const person = toPersonSummary(user);
+  if (!disabled && person.status !== 'disabled') return person;
+  // Re-enabling returns an account to 'active' only if it has a password; otherwise it is still an invitation.
+  const status: UserStatus = disabled ? 'disabled' : user.passwordHash ? 'active' : 'invited';
+  await User.updateOne({ _id: user._id }, { $set: { status } });
+  return { ...person, status };
+}
+
+/** Keeps the user's own team list in step with a team's members. */
+export async function addTeamToUsers(teamId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await User.updateMany({ _id: { $in: userIds.map((id) => objectId(id)) } }, { $addToSet: { teams: objectId(teamId) } });
+}
+
+export async function removeTeamFromUsers(teamId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await User.updateMany({ _id: { $in: userIds.map((id) => objectId(id)) } }, { $pull: { teams: objectId(teamId) } });
+}
+
+export async function findUserIdsByEmails(emails: string[]): Promise<Map<string, string>> {
+  const users = await User.find({ email: { $in: emails.map(normaliseEmail) } }, { email: 1 }).lean<{ _id: Types.ObjectId; email: string }[]>();
+  return new Map(users.map((user) => [user.email, String(user._id)]));
+}

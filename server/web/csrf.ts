@@ -1,0 +1,78 @@
+/**
+ * CSRF protection by signed double submit (csrf-csrf). The token is bound to the session when someone is signed
+ * in, and to a random visitor cookie before that (so sign-in and reset forms are protected without storing a
+ * session for every visitor). Pages get the token in `res.locals.csrfToken`; forms send it as `_csrf`, scripts as
+ * the `x-csrf-token` header.
+ *
+ * Multipart forms (uploads) are checked by the upload middleware in ./upload.ts once Multer has read the `_csrf`
+ * field, before any file is stored, because the body is not parsed yet at this point.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { CookieOptions, Request, RequestHandler } from 'express';
+import { doubleCsrf } from 'csrf-csrf';
+
+const VISITOR_COOKIE = 'coproduce.visitor';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Identifies a visitor who is not signed in, for binding their CSRF token. */
+    visitorId?: string;
+  }
+}
+
+export function isMultipart(req: Request): boolean {
+  return req.is('multipart/form-data') === 'multipart/form-data';
+}
+
+function tokenFromRequest(req: Request): string | undefined {
+  const fromBody: unknown = (req.body as Record<string, unknown> | undefined)?._csrf;
+  if (typeof fromBody === 'string') return fromBody;
+  const fromHeader = req.headers['x-csrf-token'];
+  return typeof fromHeader === 'string' ? fromHeader : undefined;
+}
+
+export interface CsrfProtection {
+  /** Checks the token on state-changing requests; gives pages a token. */
+  middleware: RequestHandler;
+  /** For the upload middleware: validates the request once its multipart fields are parsed. */
+  validate(req: Request): boolean;
+}
+
+export function csrfProtection(options: { secret: string; production: boolean }): CsrfProtection {
+  // A secret of its own, derived so that a CSRF token never doubles as a session signature.
+  const secret = createHmac('sha256', options.secret).update('coproduce csrf').digest('hex');
+  const cookieOptions: CookieOptions = { httpOnly: true, sameSite: 'strict', secure: options.production, path: '/' };
+  const visitorCookieOptions: CookieOptions = { httpOnly: true, sameSite: 'lax', secure: options.production, path: '/' };
+
+  const { doubleCsrfProtection, generateCsrfToken, validateRequest } = doubleCsrf({
+    getSecret: () => secret,
+    getSessionIdentifier: (req) => (req.user && req.session ? `session:${req.session.id}` : `visitor:${req.visitorId ?? ''}`),
+    // The __Host- prefix needs HTTPS, which only production has.
+    cookieName: options.production ? '__Host-coproduce.csrf' : 'coproduce.csrf',
+    cookieOptions,
+    getCsrfTokenFromRequest: tokenFromRequest,
+    skipCsrfProtection: isMultipart,
+  });
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const cookies = req.cookies as Record<string, string | undefined>;
+    const visitor = cookies[VISITOR_COOKIE];
+    if (typeof visitor === 'string' && /^[a-f0-9]{32}$/.test(visitor)) {
+      req.visitorId = visitor;
+    } else if (!req.user) {
+      req.visitorId = randomBytes(16).toString('hex');
+      res.cookie(VISITOR_COOKIE, req.visitorId, visitorCookieOptions);
+    }
+    doubleCsrfProtection(req, res, (error?: unknown) => {
+      if (error) {
+        next(error);
+        return;
+      }
+      // Every page may hold a form, and a failed form post is drawn again: both need a token.
+      res.locals.csrfToken = generateCsrfToken(req, res);
+      next();
+    });
+  };
+
+  return { middleware, validate: validateRequest };
+}

@@ -1,0 +1,163 @@
+/**
+ * Typed errors that services throw, and the one error handler that turns them into a calm HTML page
+ * (views/errors/error.ejs) or JSON, chosen by the Accept header. A stack trace is never shown in production.
+ */
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  /** A short heading for the error page. */
+  abstract readonly title: string;
+}
+
+export class NotFound extends AppError {
+  override name = 'NotFound';
+  readonly status = 404;
+  readonly title = 'Page not found';
+  constructor(message = 'We could not find this page. It may have moved, or the link may be wrong.') {
+    super(message);
+  }
+}
+
+export class Forbidden extends AppError {
+  override name = 'Forbidden';
+  readonly status = 403;
+  readonly title = 'You cannot open this page';
+  constructor(message = 'Your account does not have access to this page. If you think it should, ask your trainer or an admin.') {
+    super(message);
+  }
+}
+
+export class Unauthorized extends AppError {
+  override name = 'Unauthorized';
+  readonly status = 401;
+  readonly title = 'Please sign in';
+  constructor(message = 'You need to sign in to see this.') {
+    super(message);
+  }
+}
+
+/** Input that does not pass the rules. `fields` maps each field name to a plain-language message. */
+export class Invalid extends AppError {
+  override name = 'Invalid';
+  readonly status = 422;
+  readonly title = 'Some answers need checking';
+  constructor(
+    readonly fields: Record<string, string>,
+    message = 'Some answers need checking.',
+  ) {
+    super(message);
+  }
+}
+
+export class Conflict extends AppError {
+  override name = 'Conflict';
+  readonly status = 409;
+  readonly title = 'This has changed';
+  constructor(message = 'This could not be done because something has changed. Please go back and try again.') {
+    super(message);
+  }
+}
+
+/** Too many attempts; raised by the rate limits. */
+export class TooManyRequests extends AppError {
+  override name = 'TooManyRequests';
+  readonly status = 429;
+  readonly title = 'Please wait a little';
+  constructor(message = 'There have been too many attempts in a short time. Please wait 15 minutes and try again.') {
+    super(message);
+  }
+}
+
+/** True when the client asked for JSON rather than a page. */
+export function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+interface ErrorView {
+  status: number;
+  title: string;
+  message: string;
+  fields?: Record<string, string>;
+  code?: string;
+}
+
+/** Errors thrown by libraries carry `status`/`statusCode` and sometimes `code` (body too large, bad CSRF token). */
+function describeLibraryError(error: unknown): ErrorView | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const candidate = error as { status?: unknown; statusCode?: unknown; code?: unknown; type?: unknown };
+  const status = typeof candidate.status === 'number' ? candidate.status : candidate.statusCode;
+  if (candidate.code === 'EBADCSRFTOKEN') {
+    return {
+      status: 403,
+      title: 'This form has expired',
+      message: 'For your safety this form can only be sent once and from this site. Please go back, reload the page and try again.',
+      code: 'csrf',
+    };
+  }
+  if (candidate.type === 'entity.too.large' || candidate.code === 'LIMIT_FILE_SIZE') {
+    return { status: 413, title: 'This is too large', message: 'What you sent is larger than we can accept. Please send something smaller.' };
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, title: 'This request could not be used', message: 'Something in this request was not right. Please go back and try again.' };
+  }
+  return undefined;
+}
+
+function describe(error: unknown): ErrorView {
+  if (error instanceof AppError) {
+    return {
+      status: error.status,
+      title: error.title,
+      message: error.message,
+      ...(error instanceof Invalid ? { fields: error.fields } : {}),
+    };
+  }
+  return (
+    describeLibraryError(error) ?? {
+      status: 500,
+      title: 'Something went wrong',
+      message: 'Something went wrong on our side. Nothing you did caused this. Please try again in a few minutes.',
+    }
+  );
+}
+
+function renderError(req: Request, res: Response, view: ErrorView, stack: string | undefined): void {
+  res.status(view.status);
+  if (wantsJson(req)) {
+    res.json({ error: { status: view.status, message: view.message, ...(view.fields ? { fields: view.fields } : {}) } });
+    return;
+  }
+  res.render('errors/error', { ...view, stack }, (renderFailure: Error | null, html?: string) => {
+    if (renderFailure || html === undefined) {
+      // The page itself could not be drawn (for example the layout failed): send a minimal page instead.
+      req.log?.error({ err: renderFailure }, 'error page could not be rendered');
+      res.type('html').send(`<!doctype html><html lang="en"><title>${view.title}</title><h1>${view.title}</h1><p>${view.message}</p></html>`);
+      return;
+    }
+    res.send(html);
+  });
+}
+
+/** Last handler in the chain: nothing else matched. */
+export const notFoundHandler: RequestHandler = (_req, _res, next) => {
+  next(new NotFound());
+};
+
+/** The single error handler. `showStack` is false in production. */
+export function errorHandler(options: { showStack: boolean }): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const view = describe(error);
+    if (view.status >= 500) {
+      req.log?.error({ err: error }, 'request failed');
+    } else {
+      req.log?.info({ status: view.status, reason: error instanceof Error ? error.name : 'unknown' }, 'request refused');
+    }
+    const stack = options.showStack && view.status >= 500 && error instanceof Error ? error.stack : undefined;
+    renderError(req, res, view, stack);
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Sessions in MongoDB through express-session and connect-mongo, sharing Mongoose's driver client (no second
+ * connection pool). The session holds the user id only (Passport), and is rewritten at most every `touchAfter`
+ * seconds when nothing changed, so reading a page does not cost a database write.
+ */
+import type { RequestHandler } from 'express';
+import session from 'express-session';
+import { MongoStore } from 'connect-mongo';
+import mongoose from 'mongoose';
+
+export const SESSION_COOKIE = 'coproduce.sid';
+/** A session ends after this long without activity. */
+const SESSION_IDLE_SECONDS = 12 * 60 * 60;
+const TOUCH_AFTER_SECONDS = 10 * 60;
+
+/** The store for the connected Mongoose instance. Call after `connectDatabase`. */
+export function createSessionStore(): session.Store {
+  return MongoStore.create({
+    client: mongoose.connection.getClient(),
+    collectionName: 'sessions',
+    ttl: SESSION_IDLE_SECONDS,
+    touchAfter: TOUCH_AFTER_SECONDS,
+    stringify: false,
+  });
+}
+
+export function sessions(options: { secret: string; production: boolean; store: session.Store }): RequestHandler {
+  return session({
+    name: SESSION_COOKIE,
+    secret: options.secret,
+    store: options.store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.production,
+      path: '/',
+    },
+  });
+}

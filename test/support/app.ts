@@ -1,0 +1,202 @@
+/**
+ * Test support: the whole app on the in-memory embedded engine, in-process, for supertest and browser tests.
+ *
+ *   const t = await startTestApp();                      // engine + Mongoose + buildApp; mail goes to a temp folder
+ *   afterAll(() => t.stop());                            // closes everything it opened
+ *
+ *   const agent = t.request();                           // a supertest agent: keeps cookies like a browser
+ *   const user = await t.createUser({ roles: ['trainer'] });   // { id, email, name, roles, password }
+ *   await t.signIn(agent, user.email, user.password);    // GET /sign-in, read _csrf from the form, POST; throws if refused
+ *   const trainer = await t.signedInAgent({ roles: ['trainer'] });   // both at once: { agent, user }
+ *   const token = await t.csrfToken(agent);              // the _csrf of any page (default '/'), for your own POSTs
+ *   await agent.post('/x').type('form').send({ _csrf: token, ... });
+ *   const mail = await t.latestMail('someone@example.org');   // { to, subject, text, links } from the .eml files
+ *   await t.seedDemoAccounts('demo-password-1');         // the four demo users of a first start
+ *
+ * Helpers for any HTML: `csrfFrom(html)`. Passwords are hashed with a low argon2 cost here to keep tests quick.
+ * Options: startTestApp({ nodeEnv: 'production' }) to see production behaviour (secure cookies, no stack traces).
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type express from 'express';
+import supertest from 'supertest';
+import { buildApp } from '../../server/app';
+import { hashPassword, useFastPasswordHashing } from '../../server/auth/passwords';
+import { loadConfig, type Config } from '../../server/config';
+import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
+import { startEmbeddedMongo } from '../../server/db/embedded/index';
+import { createLogger } from '../../server/web/logging';
+import { createMailer } from '../../server/mail/mailer';
+import { seedDemoAccounts } from '../../server/seed/demo';
+import { createUser as createUserAccount } from '../../server/users/service';
+import type { Role } from '../../server/users/types';
+import type { UserStatus } from '../../server/users/model';
+
+export type TestAgent = ReturnType<typeof supertest.agent>;
+
+export interface TestUser {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  /** The plain password, for signing in. */
+  password: string;
+}
+
+export interface NewTestUser {
+  email?: string;
+  name?: string;
+  roles?: Role[];
+  password?: string;
+  status?: UserStatus;
+}
+
+export interface TestMail {
+  file: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** Every http(s) link in the text, in order. */
+  links: string[];
+}
+
+export interface TestApp {
+  app: express.Express;
+  config: Config;
+  mailDir: string;
+  /** The database URI (the in-memory engine), for tests that need the driver directly. */
+  uri: string;
+  request(): TestAgent;
+  createUser(input?: NewTestUser): Promise<TestUser>;
+  signIn(agent: TestAgent, email: string, password: string): Promise<void>;
+  signedInAgent(input?: NewTestUser): Promise<{ agent: TestAgent; user: TestUser }>;
+  csrfToken(agent: TestAgent, pagePath?: string): Promise<string>;
+  mails(): Promise<TestMail[]>;
+  latestMail(to: string): Promise<TestMail>;
+  seedDemoAccounts(password: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The `_csrf` value of the first form (or meta) in a page. */
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('No _csrf field found in the page');
+  return match[1];
+}
+
+function decodeQuotedPrintable(text: string): string {
+  const bytes: number[] = [];
+  const joined = text.replace(/=\r?\n/g, '');
+  for (let index = 0; index < joined.length; index += 1) {
+    const hex = joined.slice(index + 1, index + 3);
+    if (joined[index] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      index += 2;
+    } else {
+      bytes.push(...Buffer.from(joined[index] ?? '', 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Reads a single-part plain-text .eml as nodemailer writes it. */
+export function parseMail(file: string, raw: string): TestMail {
+  const split = raw.indexOf('\n\n');
+  const headerText = raw.slice(0, split).replace(/\n[ \t]+/g, ' ');
+  const body = raw.slice(split + 2);
+  const header = (name: string): string => new RegExp(`^${name}: (.*)$`, 'im').exec(headerText)?.[1]?.trim() ?? '';
+  const encoding = header('Content-Transfer-Encoding').toLowerCase();
+  const text = encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : encoding === 'base64' ? Buffer.from(body, 'base64').toString('utf8') : body;
+  const subjectRaw = header('Subject');
+  // Subjects with non-ASCII characters come as =?UTF-8?Q?...?= words; ours are ASCII, which stay as they are.
+  return { file, to: header('To'), subject: subjectRaw, text, links: text.match(/https?:\/\/[^\s<>"]+/g) ?? [] };
+}
+
+let userCounter = 0;
+
+export async function startTestApp(options: { nodeEnv?: 'test' | 'production' } = {}): Promise<TestApp> {
+  useFastPasswordHashing();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coproduce-test-'));
+  const engine = await startEmbeddedMongo({ log: () => undefined });
+  try {
+    await connectDatabase(engine.uri);
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
+  const config = loadConfig({
+    NODE_ENV: options.nodeEnv ?? 'test',
+    DATA_DIR: dataDir,
+    SESSION_SECRET: 'test-session-secret-that-is-long-enough',
+    BASE_URL: 'http://127.0.0.1:3000',
+    LOG_LEVEL: 'silent',
+  });
+  const logger = createLogger('silent');
+  const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
+  const app = buildApp({ config, logger, mailer });
+  const mailDir = path.join(dataDir, 'mail');
+
+  const createUser = async (input: NewTestUser = {}): Promise<TestUser> => {
+    userCounter += 1;
+    const password = input.password ?? `password-${userCounter}-long-enough`;
+    const roles = input.roles ?? ['learner'];
+    const email = input.email ?? `person${userCounter}.${roles.join('-')}@example.org`;
+    const user = await createUserAccount({
+      email,
+      name: input.name ?? `Test Person ${userCounter}`,
+      roles,
+      status: input.status ?? 'active',
+      passwordHash: await hashPassword(password),
+    });
+    return { id: user.id, email: user.email, name: user.name, roles: user.roles, password };
+  };
+
+  const csrfToken = async (agent: TestAgent, pagePath = '/'): Promise<string> => {
+    const page = await agent.get(pagePath).set('Accept', 'text/html');
+    return csrfFrom(page.text);
+  };
+
+  const signIn = async (agent: TestAgent, email: string, password: string): Promise<void> => {
+    const token = await csrfToken(agent, '/sign-in');
+    const response = await agent.post('/sign-in').type('form').send({ _csrf: token, email, password });
+    if (response.status !== 303) throw new Error(`Sign-in as ${email} failed with status ${response.status}`);
+  };
+
+  const mails = async (): Promise<TestMail[]> => {
+    const files = (await readdir(mailDir).catch(() => [] as string[])).filter((name) => name.endsWith('.eml')).sort();
+    return Promise.all(files.map(async (name) => parseMail(path.join(mailDir, name), await readFile(path.join(mailDir, name), 'utf8'))));
+  };
+
+  return {
+    app,
+    config,
+    mailDir,
+    uri: engine.uri,
+    request: () => supertest.agent(app),
+    createUser,
+    signIn,
+    async signedInAgent(input) {
+      const user = await createUser(input);
+      const agent = supertest.agent(app);
+      await signIn(agent, user.email, user.password);
+      return { agent, user };
+    },
+    csrfToken,
+    mails,
+    async latestMail(to) {
+      const found = (await mails()).filter((mail) => mail.to.toLowerCase().includes(to.toLowerCase()));
+      const latest = found[found.length - 1];
+      if (!latest) throw new Error(`No mail to ${to} in ${mailDir}`);
+      return latest;
+    },
+    async seedDemoAccounts(password) {
+      await seedDemoAccounts({ password });
+    },
+    async stop() {
+      await disconnectDatabase();
+      await engine.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
