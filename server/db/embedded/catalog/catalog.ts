@@ -1,0 +1,188 @@
+/**
+ * The catalog: databases and their collections. Every change is described by a journal record (a plain BSON
+ * document) handed to the `Changes` sink, and `applyRecord` replays those records on start.
+ */
+import { BSON } from 'bson';
+import { EngineError, ErrorCodes } from '../errors';
+import type { Doc } from '../query/values';
+import { Collection, type CollectionOptions } from './collection';
+import type { IndexSpec } from './index-store';
+
+/** Where a command's changes go before its reply (the journal, when there is one). */
+export interface Changes {
+  record(entry: Doc): void;
+}
+
+export const noChanges: Changes = { record: () => undefined };
+
+const VALID_COLLECTION = /^[^$\0]+$/;
+
+export class Catalog {
+  readonly databases = new Map<string, Map<string, Collection>>();
+
+  listDatabases(): string[] {
+    return [...this.databases.keys()].filter((db) => (this.databases.get(db)?.size ?? 0) > 0);
+  }
+
+  collections(db: string): Collection[] {
+    return [...(this.databases.get(db)?.values() ?? [])];
+  }
+
+  get(db: string, name: string): Collection | undefined {
+    return this.databases.get(db)?.get(name);
+  }
+
+  private static checkName(db: string, name: string): void {
+    if (!db || /[/\\. "$\0]/.test(db)) throw new EngineError(ErrorCodes.InvalidNamespace, `Invalid database name: '${db}'`);
+    if (!name || !VALID_COLLECTION.test(name) || name.startsWith('.') || name.endsWith('.')) {
+      throw new EngineError(ErrorCodes.InvalidNamespace, `Invalid collection name: ${name}`);
+    }
+  }
+
+  /** The collection, created implicitly (as an insert or createIndexes does in MongoDB). */
+  obtain(db: string, name: string, changes: Changes): Collection {
+    const existing = this.get(db, name);
+    if (existing) return existing;
+    return this.create(db, name, {}, changes);
+  }
+
+  create(db: string, name: string, options: CollectionOptions, changes: Changes): Collection {
+    Catalog.checkName(db, name);
+    if (this.get(db, name)) throw new EngineError(ErrorCodes.NamespaceExists, `Collection ${db}.${name} already exists.`);
+    const collection = new Collection(db, name, options);
+    let colls = this.databases.get(db);
+    if (!colls) {
+      colls = new Map();
+      this.databases.set(db, colls);
+    }
+    colls.set(name, collection);
+    changes.record({ op: 'createCollection', db, coll: name, options });
+    return collection;
+  }
+
+  drop(db: string, name: string, changes: Changes): boolean {
+    const colls = this.databases.get(db);
+    if (!colls?.has(name)) return false;
+    colls.delete(name);
+    changes.record({ op: 'dropCollection', db, coll: name });
+    return true;
+  }
+
+  dropDatabase(db: string, changes: Changes): void {
+    if (!this.databases.has(db)) return;
+    this.databases.delete(db);
+    changes.record({ op: 'dropDatabase', db });
+  }
+
+  rename(fromDb: string, from: string, toDb: string, to: string, dropTarget: boolean, changes: Changes): void {
+    const source = this.get(fromDb, from);
+    if (!source) throw new EngineError(ErrorCodes.NamespaceNotFound, 'Source collection does not exist');
+    Catalog.checkName(toDb, to);
+    if (this.get(toDb, to)) {
+      if (!dropTarget) throw new EngineError(ErrorCodes.NamespaceExists, 'target namespace exists');
+      this.databases.get(toDb)?.delete(to);
+    }
+    this.databases.get(fromDb)?.delete(from);
+    const moved = new Collection(toDb, to, source.options);
+    for (const ix of source.indexes.slice(1)) moved.createIndex(ix.spec);
+    for (const doc of source.docs.values()) moved.insert(doc);
+    let colls = this.databases.get(toDb);
+    if (!colls) {
+      colls = new Map();
+      this.databases.set(toDb, colls);
+    }
+    colls.set(to, moved);
+    changes.record({ op: 'rename', db: fromDb, coll: from, toDb, to, dropTarget });
+  }
+
+  /** Replay one journal record (the same effect the live operation had). */
+  applyRecord(entry: Doc): void {
+    const db = String(entry.db);
+    const coll = String(entry.coll);
+    switch (entry.op) {
+      case 'createCollection':
+        if (!this.get(db, coll)) this.create(db, coll, (entry.options as CollectionOptions) ?? {}, noChanges);
+        return;
+      case 'dropCollection':
+        this.drop(db, coll, noChanges);
+        return;
+      case 'dropDatabase':
+        this.dropDatabase(db, noChanges);
+        return;
+      case 'rename':
+        this.rename(db, coll, String(entry.toDb), String(entry.to), Boolean(entry.dropTarget), noChanges);
+        return;
+      case 'createIndex':
+        this.obtain(db, coll, noChanges).createIndex(entry.spec as IndexSpec);
+        return;
+      case 'dropIndex':
+        this.get(db, coll)?.dropIndex(String(entry.name));
+        return;
+      case 'setIndexOption': {
+        const ix = this.get(db, coll)?.findIndex(String(entry.name));
+        if (ix) Object.assign(ix.spec, entry.options as Doc);
+        return;
+      }
+      case 'setOptions': {
+        const c = this.get(db, coll);
+        if (c) c.options = { ...c.options, ...(entry.options as Doc) };
+        return;
+      }
+      case 'insert': {
+        const c = this.obtain(db, coll, noChanges);
+        for (const doc of entry.docs as Doc[]) {
+          const old = c.getById(doc._id);
+          if (old) c.replace(old, doc);
+          else c.insert(doc);
+        }
+        return;
+      }
+      case 'replace': {
+        const c = this.obtain(db, coll, noChanges);
+        const doc = entry.doc as Doc;
+        const old = c.getById(doc._id);
+        if (old) c.replace(old, doc);
+        else c.insert(doc);
+        return;
+      }
+      case 'delete': {
+        const c = this.get(db, coll);
+        for (const id of entry.ids as unknown[]) {
+          const old = c?.getById(id);
+          if (old) c?.remove(old);
+        }
+        return;
+      }
+      default:
+        throw new Error(`unknown journal record ${String(entry.op)}`);
+    }
+  }
+
+  /** Records that rebuild the whole catalog (a compaction snapshot). */
+  *snapshot(maxBatchBytes = 4 << 20): Generator<Doc> {
+    for (const [db, colls] of this.databases) {
+      for (const c of colls.values()) {
+        yield { op: 'createCollection', db, coll: c.name, options: c.options };
+        for (const ix of c.indexes.slice(1)) yield { op: 'createIndex', db, coll: c.name, spec: ix.spec };
+        let batch: Doc[] = [];
+        let bytes = 0;
+        for (const doc of c.docs.values()) {
+          batch.push(doc);
+          bytes += BSON.calculateObjectSize(doc);
+          if (batch.length >= 1000 || bytes > maxBatchBytes) {
+            yield { op: 'insert', db, coll: c.name, docs: batch };
+            batch = [];
+            bytes = 0;
+          }
+        }
+        if (batch.length) yield { op: 'insert', db, coll: c.name, docs: batch };
+      }
+    }
+  }
+
+  get dataBytes(): number {
+    let n = 0;
+    for (const colls of this.databases.values()) for (const c of colls.values()) n += c.dataBytes;
+    return n;
+  }
+}

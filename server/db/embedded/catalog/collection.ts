@@ -1,0 +1,192 @@
+/**
+ * A collection: documents in insertion order keyed by their _id, and the indexes over them. Stored documents are
+ * never mutated in place: an update installs a new object, so cursors and cached comparison views stay valid.
+ */
+import { BSON, ObjectId } from 'bson';
+import { EngineError, ErrorCodes } from '../errors';
+import { MAX_BSON_BYTES } from '../wire/protocol';
+import { valueKey, type Doc } from '../query/values';
+import { IndexStore, type IndexSpec } from './index-store';
+
+export interface CollectionOptions {
+  [option: string]: unknown;
+}
+
+export class Collection {
+  readonly db: string;
+  name: string;
+  options: CollectionOptions;
+  readonly docs = new Map<string, Doc>();
+  readonly indexes: IndexStore[] = [];
+  /** Sum of the BSON sizes of the live documents (for stats and compaction decisions). */
+  dataBytes = 0;
+  private readonly sizes = new Map<string, number>();
+
+  constructor(db: string, name: string, options: CollectionOptions = {}) {
+    this.db = db;
+    this.name = name;
+    this.options = options;
+    this.indexes.push(new IndexStore({ v: 2, key: { _id: 1 }, name: '_id_' }));
+  }
+
+  get namespace(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  get idIndex(): IndexStore {
+    return this.indexes[0] as IndexStore;
+  }
+
+  getById(id: unknown): Doc | undefined {
+    return this.docs.get(valueKey(id));
+  }
+
+  /** Give the document an _id (first field) when it has none; returns the document to store. */
+  static withId(doc: Doc): Doc {
+    if (doc._id === undefined) return { _id: new ObjectId(), ...doc };
+    // MongoDB stores _id as the first field whatever order the client sent.
+    if (Object.keys(doc)[0] === '_id') return doc;
+    const { _id, ...rest } = doc;
+    return { _id, ...rest };
+  }
+
+  private static checkSize(doc: Doc): number {
+    const size = BSON.calculateObjectSize(doc);
+    if (size > MAX_BSON_BYTES) {
+      throw new EngineError(ErrorCodes.BSONObjectTooLarge, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_BYTES}`);
+    }
+    return size;
+  }
+
+  private static checkId(doc: Doc): void {
+    const id = doc._id;
+    if (Array.isArray(id)) throw new EngineError(ErrorCodes.BadValue, `can't use an array for _id`);
+    if (id instanceof RegExp) throw new EngineError(ErrorCodes.BadValue, `can't use a regex for _id`);
+  }
+
+  insert(input: Doc): Doc {
+    const doc = Collection.withId(input);
+    Collection.checkId(doc);
+    const size = Collection.checkSize(doc);
+    const id = valueKey(doc._id);
+    const keys = this.indexes.map((ix) => ix.keysFor(doc));
+    this.indexes.forEach((ix, i) => ix.checkUnique(keys[i] as unknown[][], id, this.namespace));
+    if (this.docs.has(id)) throw new EngineError(ErrorCodes.InternalError, 'duplicate _id missed by the _id index');
+    this.indexes.forEach((ix, i) => ix.add(keys[i] as unknown[][], id));
+    this.docs.set(id, doc);
+    this.sizes.set(id, size);
+    this.dataBytes += size;
+    return doc;
+  }
+
+  /** Install a new version of a stored document (same _id). */
+  replace(oldDoc: Doc, updated: Doc): void {
+    const newDoc = Collection.withId(updated);
+    const id = valueKey(oldDoc._id);
+    if (valueKey(newDoc._id) !== id) {
+      throw new EngineError(ErrorCodes.ImmutableField, "After applying the update, the (immutable) field '_id' was found to have been altered");
+    }
+    const size = Collection.checkSize(newDoc);
+    const oldKeys = this.indexes.map((ix) => ix.keysFor(oldDoc));
+    const newKeys = this.indexes.map((ix) => ix.keysFor(newDoc));
+    this.indexes.forEach((ix, i) => ix.checkUnique(newKeys[i] as unknown[][], id, this.namespace));
+    this.indexes.forEach((ix, i) => {
+      ix.remove(oldKeys[i] as unknown[][], id);
+      ix.add(newKeys[i] as unknown[][], id);
+    });
+    this.docs.set(id, newDoc);
+    this.dataBytes += size - (this.sizes.get(id) ?? 0);
+    this.sizes.set(id, size);
+  }
+
+  remove(doc: Doc): void {
+    const id = valueKey(doc._id);
+    if (!this.docs.has(id)) return;
+    for (const ix of this.indexes) ix.remove(ix.keysFor(doc), id);
+    this.docs.delete(id);
+    this.dataBytes -= this.sizes.get(id) ?? 0;
+    this.sizes.delete(id);
+  }
+
+  clear(): void {
+    this.docs.clear();
+    this.sizes.clear();
+    this.dataBytes = 0;
+    for (const ix of this.indexes) ix.clear();
+  }
+
+  findIndex(name: string): IndexStore | undefined {
+    return this.indexes.find((ix) => ix.name === name);
+  }
+
+  /**
+   * Create an index (idempotent for an identical spec). Same name with another key: 86; same key with other
+   * options or another name: 85. Building a unique index over duplicates fails with 11000 and leaves nothing.
+   */
+  createIndex(spec: IndexSpec): boolean {
+    const sameName = this.findIndex(spec.name);
+    const keyText = JSON.stringify(spec.key);
+    const sameKey = this.indexes.find((ix) => JSON.stringify(ix.spec.key) === keyText);
+    if (sameName) {
+      if (JSON.stringify(sameName.spec.key) !== keyText) {
+        throw new EngineError(
+          ErrorCodes.IndexKeySpecsConflict,
+          `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${describeSpec(spec)}, existing index: ${describeSpec(sameName.spec)}`,
+        );
+      }
+      if (!sameOptions(sameName.spec, spec)) {
+        throw new EngineError(
+          ErrorCodes.IndexOptionsConflict,
+          `An equivalent index already exists with the same name but different options. Requested index: ${describeSpec(spec)}, existing index: ${describeSpec(sameName.spec)}`,
+        );
+      }
+      return false;
+    }
+    if (sameKey && !spec.partialFilterExpression && !sameKey.spec.partialFilterExpression) {
+      throw new EngineError(
+        ErrorCodes.IndexOptionsConflict,
+        `An existing index has the same name as the requested index... Index with name: ${spec.name} already exists with a different name or options. Requested index: ${describeSpec(spec)}, existing index: ${describeSpec(sameKey.spec)}`,
+      );
+    }
+    const index = new IndexStore({ v: 2, ...spec });
+    for (const [id, doc] of this.docs) {
+      const keys = index.keysFor(doc);
+      index.checkUnique(keys, id, this.namespace);
+      index.add(keys, id);
+    }
+    this.indexes.push(index);
+    return true;
+  }
+
+  dropIndex(name: string): void {
+    const at = this.indexes.findIndex((ix) => ix.name === name);
+    if (at < 0) throw new EngineError(ErrorCodes.IndexNotFound, `index not found with name [${name}]`);
+    if (at === 0) throw new EngineError(ErrorCodes.InvalidOptions, 'cannot drop _id index');
+    this.indexes.splice(at, 1);
+  }
+}
+
+const IGNORED_OPTIONS = new Set(['v', 'name', 'key', 'background', 'ns']);
+
+function sameOptions(a: IndexSpec, b: IndexSpec): boolean {
+  const pick = (s: IndexSpec): string =>
+    JSON.stringify(
+      Object.keys(s)
+        .filter((k) => !IGNORED_OPTIONS.has(k) && s[k] !== undefined && s[k] !== false)
+        .sort()
+        .map((k) => [k, s[k]]),
+    );
+  return pick(a) === pick(b);
+}
+
+function describeSpec(spec: IndexSpec): string {
+  return `{ ${Object.entries({ v: 2, ...spec })
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(', ')} }`;
+}
+
+export function defaultIndexName(key: Record<string, unknown>): string {
+  return Object.entries(key)
+    .map(([k, v]) => `${k}_${String(v)}`)
+    .join('_');
+}

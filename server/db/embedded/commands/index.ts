@@ -1,0 +1,32 @@
+/** The command table: finds the handler for a command document and turns failures into MongoDB error replies. */
+import { asEngineError, EngineError, ErrorCodes } from '../errors';
+import type { Doc } from '../query/values';
+import { catalogCommands } from './catalog';
+import { handshakeCommands, noTransactions } from './handshake';
+import { readCommands } from './read';
+import type { CommandContext, CommandHandler } from './types';
+import { writeCommands } from './write';
+
+const handlers = new Map<string, CommandHandler>(
+  Object.entries({ ...handshakeCommands, ...readCommands, ...writeCommands, ...catalogCommands }),
+);
+const lowerCase = new Map<string, CommandHandler>([...handlers].map(([k, v]) => [k.toLowerCase(), v]));
+
+export function commandName(cmd: Doc): string {
+  return Object.keys(cmd)[0] ?? '';
+}
+
+export function runCommand(cmd: Doc, ctx: CommandContext): Doc {
+  const name = commandName(cmd);
+  try {
+    if (cmd.startTransaction !== undefined || cmd.autocommit !== undefined) throw noTransactions();
+    const handler = handlers.get(name) ?? lowerCase.get(name.toLowerCase());
+    if (!handler) throw new EngineError(ErrorCodes.CommandNotFound, `no such command: '${name}'`);
+    return handler(cmd, ctx);
+  } catch (err) {
+    if (err instanceof TypeError && !(err instanceof EngineError)) {
+      return new EngineError(ErrorCodes.TypeMismatch, err.message).toReply();
+    }
+    return asEngineError(err).toReply();
+  }
+}

@@ -1,0 +1,43 @@
+/** What every command handler receives, and the shape of a handler. */
+import type { Catalog, Changes } from '../catalog/catalog';
+import type { Cursors } from '../cursors';
+import type { Doc } from '../query/values';
+
+export interface ServerInfo {
+  startedAt: number;
+  host: string;
+  port: number;
+  inMemory: boolean;
+  connections: { current: number; totalCreated: number };
+  opcounters: Record<'insert' | 'query' | 'update' | 'delete' | 'getmore' | 'command', number>;
+}
+
+export interface ConnectionInfo {
+  id: number;
+  remote: string;
+}
+
+export interface CommandContext {
+  catalog: Catalog;
+  cursors: Cursors;
+  server: ServerInfo;
+  connection: ConnectionInfo;
+  db: string;
+  changes: Changes;
+}
+
+export type CommandHandler = (cmd: Doc, ctx: CommandContext) => Doc;
+
+export function collectionName(cmd: Doc, command: string): string {
+  const name = cmd[command];
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new TypeError(`collection name has invalid type ${typeof name}`);
+  }
+  return name;
+}
+
+export function asNumber(v: unknown, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
+  const n = typeof v === 'number' ? v : Number(String(v));
+  return Number.isFinite(n) ? n : fallback;
+}

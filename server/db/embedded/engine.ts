@@ -1,0 +1,154 @@
+/**
+ * The engine behind the sockets: the catalog, the open cursors, durability (journal replay on start, every
+ * command's changes appended before its reply, compaction), and the TTL reaper. It knows nothing of TCP, so it
+ * could run in a worker thread as well as in the app's process.
+ */
+import { BSON } from 'bson';
+import { Catalog, noChanges, type Changes } from './catalog/catalog';
+import { runCommand } from './commands';
+import type { CommandContext, ConnectionInfo, ServerInfo } from './commands/types';
+import { Cursors } from './cursors';
+import { Edge } from './catalog/bounds';
+import { fromWire, toNumber, type Doc } from './query/values';
+import { Journal } from './storage/journal';
+
+export interface EngineOptions {
+  dbPath?: string;
+  /** How often expired documents of TTL indexes are deleted (MongoDB: 60 s). */
+  ttlIntervalMs?: number;
+  /** Compact when the journal exceeds this many bytes and twice the live data. */
+  compactMinBytes?: number;
+  fsync?: boolean;
+  log?: (line: string) => void;
+}
+
+class RecordedChanges implements Changes {
+  readonly entries: Doc[] = [];
+  record(entry: Doc): void {
+    this.entries.push(entry);
+  }
+}
+
+export class Engine {
+  readonly catalog = new Catalog();
+  readonly cursors = new Cursors();
+  readonly server: ServerInfo;
+  private journal: Journal | undefined;
+  private readonly options: EngineOptions;
+  private reaper: NodeJS.Timeout | undefined;
+  private compacting: Promise<void> | undefined;
+  private readonly log: (line: string) => void;
+
+  private constructor(options: EngineOptions) {
+    this.options = options;
+    this.log = options.log ?? (() => undefined);
+    this.server = {
+      startedAt: Date.now(),
+      host: '127.0.0.1',
+      port: 0,
+      inMemory: !options.dbPath,
+      connections: { current: 0, totalCreated: 0 },
+      opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
+    };
+  }
+
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    const engine = new Engine(options);
+    if (options.dbPath) {
+      const journal = await Journal.open(options.dbPath, { fsync: options.fsync ?? true });
+      try {
+        const result = await journal.replay((payload) => {
+          const entry = fromWire(BSON.deserialize(payload, { promoteValues: false, promoteBuffers: false })) as Doc;
+          engine.catalog.applyRecord(entry);
+        });
+        if (result.droppedTailBytes > 0) {
+          engine.log(`embedded db: dropped an incomplete last journal record (${result.droppedTailBytes} bytes) from an interrupted write`);
+        }
+      } catch (err) {
+        await journal.close();
+        throw err;
+      }
+      engine.journal = journal;
+    }
+    const interval = options.ttlIntervalMs ?? 5000;
+    engine.reaper = setInterval(() => void engine.reapExpired(), interval);
+    engine.reaper.unref();
+    return engine;
+  }
+
+  /** Run one command; resolves with the reply once its changes are durable. */
+  async execute(cmd: Doc, db: string, connection: ConnectionInfo): Promise<Doc> {
+    const changes = new RecordedChanges();
+    const ctx: CommandContext = { catalog: this.catalog, cursors: this.cursors, server: this.server, connection, db, changes };
+    this.server.opcounters.command++;
+    const reply = runCommand(cmd, ctx);
+    if (changes.entries.length) await this.persist(changes.entries);
+    return reply;
+  }
+
+  private async persist(entries: Doc[]): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return;
+    await journal.appendMany(entries.map((e) => Buffer.from(BSON.serialize(e))));
+    this.maybeCompact(journal);
+  }
+
+  private maybeCompact(journal: Journal): void {
+    if (this.compacting) return;
+    const threshold = this.options.compactMinBytes ?? 8 * 1024 * 1024;
+    if (journal.sizeBytes <= threshold || journal.sizeBytes <= 2 * this.catalog.dataBytes) return;
+    const snapshot = [...this.catalog.snapshot()].map((e) => Buffer.from(BSON.serialize(e)));
+    this.compacting = journal
+      .compact(snapshot)
+      .catch((err: unknown) => this.log(`embedded db: compaction failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
+        this.compacting = undefined;
+      });
+  }
+
+  /** Delete documents whose TTL index date is older than expireAfterSeconds. */
+  async reapExpired(now = Date.now()): Promise<number> {
+    const changes = new RecordedChanges();
+    let removed = 0;
+    for (const db of this.catalog.databases.keys()) {
+      for (const collection of this.catalog.collections(db)) {
+        for (const ix of collection.indexes) {
+          if (ix.spec.expireAfterSeconds === undefined) continue;
+          const ttlMs = toNumber(ix.spec.expireAfterSeconds) * 1000;
+          // The index holds every date of a document; any key at or before the cutoff means its earliest is.
+          const cutoff = new Date(now - ttlMs);
+          const ids = new Set<string>();
+          ix.scan([{ low: new Edge(9, 'min'), lowInclusive: true, high: cutoff, highInclusive: true }], false, (id) => {
+            ids.add(id);
+            return true;
+          });
+          const expired = [...ids].map((id) => collection.docs.get(id)).filter((d): d is Doc => d !== undefined);
+          for (const doc of expired) collection.remove(doc);
+          if (expired.length) changes.record({ op: 'delete', db, coll: collection.name, ids: expired.map((d) => d._id) });
+          removed += expired.length;
+        }
+      }
+    }
+    this.cursors.reapIdle(now);
+    if (changes.entries.length) {
+      try {
+        await this.persist(changes.entries);
+      } catch (err) {
+        this.log(`embedded db: could not journal TTL deletions: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.reaper) clearInterval(this.reaper);
+    this.reaper = undefined;
+    if (this.compacting) await this.compacting;
+    this.cursors.clear();
+    const journal = this.journal;
+    this.journal = undefined;
+    if (journal) await journal.close();
+  }
+}
+
+export { noChanges };
