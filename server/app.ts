@@ -14,9 +14,11 @@ import type { Store } from 'express-session';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { authRouter } from './auth/routes';
+import { certificatesRouter } from './certificates/routes';
 import { createPassport } from './auth/passport';
 import { databaseAnswers } from './db/connection';
 import { homeRouter } from './home/routes';
+import { learningRouter } from './learning/routes';
 import type { Mailer } from './mail/mailer';
 import { preferencesRouter } from './preferences/routes';
 import { fontsRouter } from './preferences/static-fonts';
@@ -88,9 +90,11 @@ export function buildApp(deps: AppDeps): express.Express {
   // Every feature's router, in one list. Each router declares the guard of each of its routes.
   const routers: express.Router[] = [
     // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
-    homeRouter({ learnerDashboard: false }),
+    homeRouter({ learnerDashboard: true }),
     authRouter(context),
     preferencesRouter({ production }),
+    learningRouter(),
+    certificatesRouter({ baseUrl: config.baseUrl }),
   ];
   for (const router of routers) app.use(router);
 
