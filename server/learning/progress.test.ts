@@ -65,21 +65,28 @@ describe('course completion', () => {
 });
 
 describe('lesson progress', () => {
-  it('counts a lesson done when its reading is marked and its checks are passed', () => {
+  it('counts a lesson done when its required parts and checks are done', () => {
     const content = course();
-    const lesson = content.modules[0]!.lessons[0]!;
-    expect(isLessonDone(lesson, new Set(['m1/l1/a']))).toBe(false);
-    expect(isLessonDone(lesson, new Set(['m1/l1/a', 'm1/l1/b']))).toBe(true);
+    expect(isLessonDone(content.modules[0]!.lessons[0]!, new Set(['m1/l1/b']))).toBe(false);
+    expect(isLessonDone(content.modules[0]!.lessons[0]!, new Set(['m1/l1/a']))).toBe(true);
+    expect(isLessonDone(content.modules[0]!.lessons[1]!, new Set(['m1/l2/reflect']))).toBe(false);
+    expect(isLessonDone(content.modules[0]!.lessons[1]!, new Set(['m1/l2/reflect', 'm1/l2/check']))).toBe(true);
+  });
+
+  it('counts a lesson of optional reading done once it is marked as done', () => {
+    const lesson = { key: 'l', title: 'Reading', blocks: [text('r/1', false), text('r/2', false)] };
+    expect(isLessonDone(lesson, new Set(['r/1']))).toBe(false);
+    expect(isLessonDone(lesson, new Set(['r/1', 'r/2']))).toBe(true);
   });
 
   it('reports lessons done as a percentage', () => {
-    const progress = progressOf(course(), new Set(['m1/l1/a', 'm1/l1/b']));
+    const progress = progressOf(course(), new Set(['m1/l1/a']));
     expect(progress).toEqual({ lessonsDone: 1, lessonCount: 3, percent: 33 });
   });
 
   it('marks the current lesson apart from done and to do', () => {
     const [first, second, third] = lessonsInOrder(course());
-    const done = new Set(['m1/l1/a', 'm1/l1/b']);
+    const done = new Set(['m1/l1/a']);
     expect(lessonState(first!, done, 'm1/m1-l2')).toBe('done');
     expect(lessonState(second!, done, 'm1/m1-l2')).toBe('current');
     expect(lessonState(third!, done, 'm1/m1-l2')).toBe('to-do');
@@ -91,7 +98,7 @@ describe('resume', () => {
     expect(resumeLesson(course(), new Set(), 'm1/m1-l2')?.id).toBe('m1/m1-l2');
   });
   it('moves on to the next lesson not done once the last one is done', () => {
-    const done = new Set(['m1/l1/a', 'm1/l1/b']);
+    const done = new Set(['m1/l1/a']);
     expect(resumeLesson(course(), done, 'm1/m1-l1')?.id).toBe('m1/m1-l2');
   });
   it('starts at the first lesson without a last position', () => {

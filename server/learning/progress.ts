@@ -4,9 +4,8 @@
  *
  * - A block "counts" towards completing the course when it is required or it is a knowledge check
  *   (every check must be passed, required or not). A check is done when it has been passed.
- * - A lesson is done when its counted blocks are done and its reading blocks (text, media, image, file,
- *   profile) have been marked as done. A lesson with nothing to mark counts as done once visited through
- *   "Mark as done", which marks its reading blocks.
+ * - A lesson is done when its counted blocks are done. A lesson with nothing counted (only optional
+ *   reading: text, media, image, file, profile) is done when its reading has been marked with "Mark as done".
  */
 import type { Block, CourseVersionContent, Lesson } from '../courses/types';
 
@@ -50,7 +49,9 @@ export function allBlocks(content: CourseVersionContent): Block[] {
 }
 
 export function isLessonDone(lesson: Lesson, done: ReadonlySet<string>): boolean {
-  return lesson.blocks.every((block) => done.has(block.key) || !(countsForCompletion(block) || isReadingBlock(block)));
+  const counted = lesson.blocks.filter(countsForCompletion);
+  const needed = counted.length > 0 ? counted : lesson.blocks.filter(isReadingBlock);
+  return needed.every((block) => done.has(block.key));
 }
 
 export function isCourseComplete(content: CourseVersionContent, done: ReadonlySet<string>): boolean {
