@@ -6,7 +6,7 @@ import { BSON, ObjectId } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
 import { MAX_BSON_BYTES } from '../wire/protocol';
 import { valueKey, type Doc } from '../query/values';
-import { IndexStore, type IndexSpec } from './index-store';
+import { duplicateKeyError, IndexStore, type IndexSpec } from './index-store';
 
 export interface CollectionOptions {
   [option: string]: unknown;
@@ -69,9 +69,10 @@ export class Collection {
     Collection.checkId(doc);
     const size = Collection.checkSize(doc);
     const id = valueKey(doc._id);
+    // The _id index keys documents by their _id, so a second document with it is caught here.
+    if (this.docs.has(id)) throw duplicateKeyError(this.namespace, this.idIndex, [doc._id]);
     const keys = this.indexes.map((ix) => ix.keysFor(doc));
     this.indexes.forEach((ix, i) => ix.checkUnique(keys[i] as unknown[][], id, this.namespace));
-    if (this.docs.has(id)) throw new EngineError(ErrorCodes.InternalError, 'duplicate _id missed by the _id index');
     this.indexes.forEach((ix, i) => ix.add(keys[i] as unknown[][], id));
     this.docs.set(id, doc);
     this.sizes.set(id, size);

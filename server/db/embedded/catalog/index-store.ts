@@ -2,7 +2,7 @@
  * One index: its MongoDB spec and a sorted array of entries (key tuple + document key) kept in index order by
  * binary search. Multikey documents contribute one entry per distinct key tuple.
  */
-import { Query } from 'mingo';
+import { Query } from '../query/mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
 import { comparisonView, valueKey, valuesAtPath, type Doc } from '../query/values';
 import { compareBounded, contains, HIGHEST, LOWEST, type Interval } from './bounds';
@@ -122,7 +122,7 @@ export class IndexStore {
 
   /** Throws 11000 when a unique index already holds one of these keys for another document. */
   checkUnique(keys: unknown[][], id: string, namespace: string): void {
-    if (!this.spec.unique && !this.isId) return;
+    if (!this.spec.unique) return;
     for (const key of keys) {
       const at = this.lowerBound(key, null);
       for (let i = at; i < this.entries.length; i++) {

@@ -1,5 +1,5 @@
 /** find, getMore, killCursors, count, distinct, aggregate and explain. */
-import { Aggregator } from 'mingo';
+import { Aggregator } from '../query/mingo-context';
 import type { Collection } from '../catalog/collection';
 import { EngineError, ErrorCodes } from '../errors';
 import { readDocuments, type ReadStats } from '../query/execute';

@@ -3,7 +3,7 @@
  * (geo and $text need indexes we do not have) and adapting what MongoDB sends differently ($where as BSON Code).
  */
 import { Code } from 'bson';
-import { Query } from 'mingo';
+import { Query } from './mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
 import { comparisonView, isPlainObject, normaliseNumbers, type Doc } from './values';
 

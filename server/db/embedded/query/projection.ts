@@ -2,7 +2,7 @@
  * Projections: mingo's $project for inclusion/exclusion and $slice; `$elemMatch` and the positional `field.$`
  * are done here because mingo's $elemMatch projection fails on arrays of scalars and it has no positional form.
  */
-import { Query } from 'mingo';
+import { Query } from './mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
 import { comparisonView, isPlainObject, normaliseNumbers, type Doc } from './values';
 

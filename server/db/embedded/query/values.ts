@@ -240,6 +240,12 @@ function unwrapNumbers(v: unknown): unknown {
 }
 
 const views = new WeakMap<object, Doc>();
+const originals = new WeakMap<object, Doc>();
+
+/** The stored document a comparison view was made from (the object itself when it is no view). */
+export function originalOf(view: Doc): Doc {
+  return originals.get(view) ?? view;
+}
 
 /**
  * The document as mingo should see it: numeric wrappers replaced by numbers so that comparisons are numeric.
@@ -250,6 +256,7 @@ export function comparisonView(doc: Doc): Doc {
   if (cached) return cached;
   const view = hasWrappers(doc) ? (unwrapNumbers(doc) as Doc) : doc;
   views.set(doc, view);
+  if (view !== doc) originals.set(view, doc);
   return view;
 }
 

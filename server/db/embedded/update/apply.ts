@@ -4,7 +4,8 @@
  * several may appear in one update), and numeric types (updates run on numbers, then BSON types are restored).
  */
 import { Decimal128, Double, Long } from 'bson';
-import { Aggregator, Query, update as mingoUpdate } from 'mingo';
+import { update as mingoUpdate } from 'mingo';
+import { Aggregator, mingoOptions, Query } from '../query/mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
 import {
   cloneDocument,
@@ -166,7 +167,7 @@ function applyOperators(doc: Doc, spec: Doc, ctx: UpdateContext): Doc {
   const work = cloneDocument(comparisonView(doc));
   if (Object.keys(modifier).length > 0) {
     try {
-      mingoUpdate(work, modifier, ctx.arrayFilters?.map((f) => normaliseNumbers(f)), undefined, { cloneMode: 'none' });
+      mingoUpdate(work, modifier, ctx.arrayFilters?.map((f) => normaliseNumbers(f)), undefined, { cloneMode: 'none', queryOptions: mingoOptions });
     } catch (err) {
       if (err instanceof EngineError) throw err;
       throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
