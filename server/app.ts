@@ -13,12 +13,15 @@ import express from 'express';
 import type { Store } from 'express-session';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { adminRouter } from './admin/routes';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
 import { createPassport } from './auth/passport';
 import { databaseAnswers } from './db/connection';
 import { homeRouter } from './home/routes';
 import { learningRouter } from './learning/routes';
+import { manageCoursesRouter } from './courses/routes';
+import { mediaRouter } from './media/routes';
 import type { Mailer } from './mail/mailer';
 import { preferencesRouter } from './preferences/routes';
 import { fontsRouter } from './preferences/static-fonts';
@@ -92,8 +95,11 @@ export function buildApp(deps: AppDeps): express.Express {
     // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
     homeRouter({ learnerDashboard: true }),
     authRouter(context),
+    adminRouter(context),
     preferencesRouter({ production }),
     learningRouter(),
+    mediaRouter({ config }),
+    manageCoursesRouter(),
     certificatesRouter({ baseUrl: config.baseUrl }),
   ];
   for (const router of routers) app.use(router);

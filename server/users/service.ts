@@ -159,6 +159,8 @@ export interface PeopleQuery {
   search?: string;
   role?: Role;
   status?: UserStatus;
+  /** Only members of these teams (trainers see the people in the teams they train). */
+  teamIds?: string[];
   page: number;
   pageSize: number;
 }
@@ -171,6 +173,7 @@ export async function listPeople(query: PeopleQuery): Promise<{ items: PersonSum
   const filter: QueryFilter<UserDocument> = {};
   if (query.role) filter.roles = query.role;
   if (query.status) filter.status = query.status;
+  if (query.teamIds) filter.teams = { $in: query.teamIds.map((id) => objectId(id)) };
   if (query.search) {
     const pattern = new RegExp(escapeRegExp(query.search), 'i');
     filter.$or = [{ email: pattern }, { name: pattern }];

@@ -10,6 +10,8 @@
  *   const trainer = await t.signedInAgent({ roles: ['trainer'] });   // both at once: { agent, user }
  *   const token = await t.csrfToken(agent);              // the _csrf of any page (default '/'), for your own POSTs
  *   await agent.post('/x').type('form').send({ _csrf: token, ... });
+ *     (get the token BEFORE starting the POST: an agent attaches its cookies when a request is created, so
+ *      `agent.post(...).send({ _csrf: await t.csrfToken(agent) })` sends the old cookie and gets 403)
  *   const mail = await t.latestMail('someone@example.org');   // { to, subject, text, links } from the .eml files
  *   await t.seedDemoAccounts('demo-password-1');         // the four demo users of a first start
  *
