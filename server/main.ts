@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { importCourses, describeImport } from './courses/import';
 import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongo } from './db/embedded/index';
+import { seedDemoLearning } from './learning/seed';
 import { createMailer } from './mail/mailer';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
 import { countUsers } from './users/service';
@@ -48,6 +49,8 @@ async function firstStart(config: Config): Promise<void> {
   }
   const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(config.dataDir, 'media') });
   for (const line of describeImport(report)) print(`  ${line}`);
+  // The demo learner finds the shipped course assigned on their dashboard.
+  if (config.demoAccounts) await seedDemoLearning();
 }
 
 async function main(): Promise<void> {

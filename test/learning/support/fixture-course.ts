@@ -33,9 +33,9 @@ export interface FixtureCourse {
   cleanUp(): Promise<void>;
 }
 
-function courseFile(version: number): string {
+function courseFile(version: number, title: string): string {
   return `---
-title: Learning fixture course
+title: ${title}
 summary: A small course for the learning tests.
 audience: Test staff
 estimatedMinutes: 20
@@ -133,17 +133,17 @@ ${parts.join('\n\n')}
 `;
 }
 
-async function writeCourse(dir: string, version: number): Promise<void> {
-  await writeFile(path.join(dir, 'course.md'), courseFile(version));
+async function writeCourse(dir: string, version: number, title: string): Promise<void> {
+  await writeFile(path.join(dir, 'course.md'), courseFile(version, title));
   await writeFile(path.join(dir, '01-basics.md'), basicsModule(version));
   await writeFile(path.join(dir, '02-many-parts.md'), manyPartsModule(version));
 }
 
-export async function importFixtureCourse(slug = FIXTURE_SLUG): Promise<FixtureCourse> {
+export async function importFixtureCourse(slug = FIXTURE_SLUG, title = 'Learning fixture course'): Promise<FixtureCourse> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'coproduce-learning-'));
   const dir = path.join(root, slug);
   await mkdir(dir);
-  await writeCourse(dir, 1);
+  await writeCourse(dir, 1, title);
   const result = await importCourseFromDirectory(dir);
   if (result.outcome !== 'created' || !result.courseId) {
     throw new Error(`The fixture course did not import: ${JSON.stringify(result.problems)}`);
@@ -183,7 +183,7 @@ export async function importFixtureCourse(slug = FIXTURE_SLUG): Promise<FixtureC
       return (lesson?.blocks ?? []).filter((block) => block.kind === 'text').map((block) => block.key);
     },
     async publishVersion2() {
-      await writeCourse(dir, 2);
+      await writeCourse(dir, 2, title);
       const changed = await importCourseFromDirectory(dir, { publish: true });
       if (!changed.published) throw new Error(`Version 2 did not publish: ${JSON.stringify(changed)}`);
       const course = await getCourseBySlug(slug);
