@@ -59,5 +59,12 @@ export function findMarkdownProblems(source: string): MarkdownProblem[] {
     }
     if (token.type === 'html_block') problems.push({ lineOffset: line, message: 'raw HTML is not allowed in course text' });
   }
-  return problems;
+  // An opening and a closing tag on one line are one problem for the author.
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.lineOffset}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

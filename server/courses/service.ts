@@ -35,6 +35,8 @@ export interface VersionListing {
   importedAt: Date;
   publishedAt: Date | null;
   changeSummary: string;
+  /** Identifies exactly this content: a Publish form carries it, so a draft replaced since is not published unseen. */
+  contentHash: string;
 }
 
 interface CourseRow {
@@ -141,9 +143,11 @@ export async function getPublishedVersion(courseId: string): Promise<PublishedVe
 /** The versions of a course, newest first, without their content. */
 export async function listVersions(courseId: string): Promise<VersionListing[]> {
   if (!isObjectId(courseId)) return [];
-  const rows = await CourseVersion.find({ course: courseId }, 'version status importedAt publishedAt changeSummary content.title')
+  const rows = await CourseVersion.find({ course: courseId }, 'version status importedAt publishedAt changeSummary contentHash content.title')
     .sort({ version: -1 })
-    .lean<Array<Pick<CourseVersionDoc, 'version' | 'status' | 'importedAt' | 'publishedAt' | 'changeSummary'> & { content: { title: string } }>>();
+    .lean<
+      Array<Pick<CourseVersionDoc, 'version' | 'status' | 'importedAt' | 'publishedAt' | 'changeSummary' | 'contentHash'> & { content: { title: string } }>
+    >();
   return rows.map((r) => ({
     version: r.version,
     status: r.status,
@@ -151,6 +155,7 @@ export async function listVersions(courseId: string): Promise<VersionListing[]> 
     importedAt: r.importedAt,
     publishedAt: r.publishedAt ?? null,
     changeSummary: r.changeSummary ?? '',
+    contentHash: r.contentHash,
   }));
 }
 
@@ -177,18 +182,24 @@ export async function describeChanges(courseId: string, fromVersion: number, toV
  * between them leaves a state the next publish repairs: claim the version, move the course pointer forward
  * (never backwards), then archive the older ones.
  */
-export async function publishVersion(courseId: string, version: number, byUserId?: string): Promise<PublishedVersion> {
+export async function publishVersion(
+  courseId: string,
+  version: number,
+  byUserId?: string,
+  expectedContentHash?: string,
+): Promise<PublishedVersion> {
   if (!isObjectId(courseId)) throw new NotFound('There is no such course.');
   const now = new Date();
   const publishedBy = byUserId && isObjectId(byUserId) ? new Types.ObjectId(byUserId) : null;
   const claimed = await CourseVersion.findOneAndUpdate(
-    { course: courseId, version, status: 'draft' },
+    { course: courseId, version, status: 'draft', ...(expectedContentHash ? { contentHash: String(expectedContentHash) } : {}) },
     { $set: { status: 'published', publishedAt: now, publishedBy } },
     { new: true },
   ).lean<CourseVersionDoc>();
   if (!claimed) {
     const existing = await CourseVersion.findOne({ course: courseId, version }, 'status').lean<{ status: VersionStatus }>();
     if (!existing) throw new NotFound('There is no such version of this course.');
+    if (existing.status === 'draft') throw new Conflict(`Version ${version} was changed by a newer import. Please review it again before publishing.`);
     throw new Conflict(`Version ${version} is already ${existing.status}.`);
   }
   const content = claimed.content;

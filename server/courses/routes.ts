@@ -1,0 +1,77 @@
+/**
+ * The trainer's course pages.
+ *   GET  /manage/courses                 requireRole(co-facilitator, trainer, admin)   every course and its versions
+ *   GET  /manage/courses/:slug           requireRole(co-facilitator, trainer, admin)   versions, and what the waiting draft changes
+ *   POST /manage/courses/:slug/publish   requireRole(trainer, admin)                   publish the draft that was shown
+ * Co-facilitators see the pages but not the Publish button (publishing is the trainer's decision).
+ */
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { recordAudit } from '../audit/service';
+import { hasAnyRole } from '../users/types';
+import { requireRole } from '../web/access';
+import { Invalid, NotFound } from '../web/errors';
+import { setFlash } from '../web/locals';
+import { compareVersions } from './changes';
+import { getCourseBySlug, getCourseVersion, getLatestDraft, listAllCourses, listVersions, publishVersion } from './service';
+import { courseListPage, coursePage } from './views';
+
+const slugParam = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(100);
+
+const publishForm = z.object({
+  version: z.coerce.number().int().positive(),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+async function findCourse(slugValue: unknown) {
+  const slug = slugParam.safeParse(slugValue);
+  const course = slug.success ? await getCourseBySlug(slug.data) : null;
+  if (!course) throw new NotFound('There is no course at this address.');
+  return course;
+}
+
+export function manageCoursesRouter(): express.Router {
+  const router = express.Router();
+  const viewers = requireRole('co-facilitator', 'trainer', 'admin');
+  const publishers = requireRole('trainer', 'admin');
+
+  router.get('/manage/courses', viewers, async (_req: Request, res: Response) => {
+    const courses = await listAllCourses();
+    const items = await Promise.all(courses.map(async (course) => ({ course, versions: await listVersions(course.id) })));
+    res.render('manage/courses', courseListPage(items));
+  });
+
+  router.get('/manage/courses/:slug', viewers, async (req: Request, res: Response) => {
+    const course = await findCourse(req.params.slug);
+    const versions = await listVersions(course.id);
+    const draft = await getLatestDraft(course.id);
+    const published = course.publishedVersion ? await getCourseVersion(course.id, course.publishedVersion) : null;
+    res.render(
+      'manage/course',
+      coursePage({
+        course,
+        versions,
+        draftChanges: draft && published ? compareVersions(published, draft) : null,
+        canPublish: hasAnyRole(req.user, ['trainer', 'admin']),
+      }),
+    );
+  });
+
+  router.post('/manage/courses/:slug/publish', publishers, async (req: Request, res: Response) => {
+    const course = await findCourse(req.params.slug);
+    const form = publishForm.safeParse(req.body);
+    if (!form.success) throw new Invalid({ version: 'Choose the draft version to publish from the course page.' });
+    const published = await publishVersion(course.id, form.data.version, req.user?.id, form.data.contentHash);
+    await recordAudit({
+      action: 'course.published',
+      actor: { id: req.user?.id, email: req.user?.email },
+      target: { type: 'course', id: course.id, label: course.title },
+      details: { version: published.version },
+      ip: req.ip,
+    });
+    setFlash(req, `Version ${published.version} of "${published.title}" is published. New learners start it now.`);
+    res.redirect(303, `/manage/courses/${course.slug}`);
+  });
+
+  return router;
+}
