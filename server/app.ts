@@ -13,6 +13,7 @@ import express from 'express';
 import type { Store } from 'express-session';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { adminRouter } from './admin/routes';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
 import { createPassport } from './auth/passport';
@@ -94,6 +95,7 @@ export function buildApp(deps: AppDeps): express.Express {
     // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
     homeRouter({ learnerDashboard: true }),
     authRouter(context),
+    adminRouter(context),
     preferencesRouter({ production }),
     learningRouter(),
     mediaRouter({ config }),
