@@ -65,10 +65,10 @@ function compareNumbers(a: unknown, b: unknown): number {
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) return a.length - b.length;
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
   for (let i = 0; i < a.length; i++) {
     const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
+    if (d !== 0) return d < 0 ? -1 : 1;
   }
   return 0;
 }
@@ -100,7 +100,7 @@ export function compareValues(a: unknown, b: unknown): number {
         const d = compareValues(x[i], y[i]);
         if (d !== 0) return d;
       }
-      return x.length - y.length;
+      return Math.sign(x.length - y.length);
     }
     case 7: {
       const x = a instanceof Binary ? a.value() : (a as Uint8Array);
@@ -136,7 +136,7 @@ function compareDocuments(a: Doc, b: Doc): number {
     const d = compareValues(a[x], b[y]);
     if (d !== 0) return d;
   }
-  return ka.length - kb.length;
+  return Math.sign(ka.length - kb.length);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   isPlainObject,
   normaliseNumbers,
   setPath,
+  toNumber,
   valueKey,
   type Doc,
 } from '../query/values';
@@ -126,6 +127,8 @@ function resolvePositional(path: string, doc: Doc, filter: Doc): string {
 
 function restoreNumericTypes(updated: unknown, original: unknown): unknown {
   if (typeof updated === 'number' && isNumericWrapper(original)) {
+    // Unchanged: keep the stored value itself (a Long beyond 2^53 is not exactly a JS number).
+    if (updated === toNumber(original)) return original;
     if (original instanceof Long) return Number.isInteger(updated) ? Long.fromNumber(updated) : updated;
     if (original instanceof Decimal128) return Decimal128.fromString(String(updated));
     if (original instanceof Double) return new Double(updated);

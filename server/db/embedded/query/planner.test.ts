@@ -1,0 +1,53 @@
+import { Collection } from '../catalog/collection';
+import { readDocuments } from './execute';
+import { planQuery } from './planner';
+
+function people(): Collection {
+  const c = new Collection('db', 'people');
+  c.createIndex({ key: { email: 1 }, name: 'email_1', unique: true });
+  c.createIndex({ key: { team: 1, joined: -1 }, name: 'team_1_joined_-1' });
+  for (let i = 0; i < 500; i++) c.insert({ email: `p${i}@example.org`, team: `t${i % 5}`, joined: 2000 + (i % 25), tags: [`g${i % 3}`] });
+  return c;
+}
+
+
+test('uses the unique index for an equality and examines one document', () => {
+  const c = people();
+  const { docs, stats } = readDocuments(c, { filter: { email: 'p42@example.org' } });
+  expect(docs).toHaveLength(1);
+  expect(stats.plan.index?.name).toBe('email_1');
+  expect(stats.docsExamined).toBe(1);
+});
+
+test('uses a compound index for equality then range, and for the sort after it', () => {
+  const c = people();
+  const plan = planQuery(c, { team: 't1', joined: { $gte: 2020 } }, { joined: -1 });
+  expect(plan.index?.name).toBe('team_1_joined_-1');
+  expect(plan.providesSort).toBe(true);
+  const { docs, stats } = readDocuments(c, { filter: { team: 't1', joined: { $gte: 2020 } }, sort: { joined: -1 }, limit: 5 });
+  expect(docs.map((d) => d.joined)).toEqual([2021, 2021, 2021, 2021, 2021]);
+  expect(stats.docsExamined).toBe(5);
+});
+
+test('answers an _id lookup without scanning', () => {
+  const c = people();
+  const one = [...c.docs.values()][123]!;
+  const { docs, stats } = readDocuments(c, { filter: { _id: one._id } });
+  expect(docs).toEqual([one]);
+  expect(stats.plan.index?.name).toBe('_id_');
+  expect(stats.docsExamined).toBe(1);
+});
+
+test('scans the collection when no index fits', () => {
+  const c = people();
+  const { stats } = readDocuments(c, { filter: { tags: 'g1' } });
+  expect(stats.plan.index).toBeUndefined();
+  expect(stats.docsExamined).toBe(500);
+});
+
+test('an $in on an indexed field scans each value', () => {
+  const c = people();
+  const { docs, stats } = readDocuments(c, { filter: { email: { $in: ['p1@example.org', 'p2@example.org', 'nobody'] } } });
+  expect(docs).toHaveLength(2);
+  expect(stats.docsExamined).toBe(2);
+});
