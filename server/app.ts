@@ -53,7 +53,8 @@ export function buildApp(deps: AppDeps): express.Express {
   const production = config.nodeEnv === 'production';
   const app = express();
 
-  app.set('views', path.join(PROJECT_ROOT, 'views'));
+  // A list, not a string: EJS searches these folders for includes, so any page can `include('layouts/start')`.
+  app.set('views', [path.join(PROJECT_ROOT, 'views')]);
   app.set('view engine', 'ejs');
   app.set('view cache', production);
   app.set('trust proxy', config.trustProxy);
