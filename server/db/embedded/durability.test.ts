@@ -60,6 +60,17 @@ test('documents, updates, deletes, indexes and renames survive a restart', async
   });
 });
 
+test('an insert batch larger than one BSON document is journaled and replayed whole', async () => {
+  const dbPath = path.join(dir, 'db');
+  const chunk = 'x'.repeat(1024 * 1024);
+  await withEngine(dbPath, async (client) => {
+    await client.db('app').collection('files').insertMany(Array.from({ length: 30 }, (_, i) => ({ i, chunk })));
+  });
+  await withEngine(dbPath, async (client) => {
+    expect(await client.db('app').collection('files').countDocuments()).toBe(30);
+  });
+});
+
 test('a second engine on the same dbPath is refused while the first runs', async () => {
   const dbPath = path.join(dir, 'db');
   const first = await startEmbeddedMongo({ dbPath, log: () => undefined });

@@ -29,6 +29,29 @@ class RecordedChanges implements Changes {
   }
 }
 
+const MAX_RECORD_BYTES = 8 * 1024 * 1024;
+
+/** One BSON record must stay under the encoder's ~17 MB buffer: big insert batches become several records. */
+function splitLargeInsert(entry: Doc): Doc[] {
+  const docs = entry.docs;
+  if (entry.op !== 'insert' || !Array.isArray(docs) || docs.length < 2) return [entry];
+  const out: Doc[] = [];
+  let batch: Doc[] = [];
+  let bytes = 0;
+  for (const doc of docs as Doc[]) {
+    const size = BSON.calculateObjectSize(doc);
+    if (batch.length > 0 && bytes + size > MAX_RECORD_BYTES) {
+      out.push({ ...entry, docs: batch });
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(doc);
+    bytes += size;
+  }
+  if (batch.length) out.push({ ...entry, docs: batch });
+  return out;
+}
+
 export class Engine {
   readonly catalog = new Catalog();
   readonly cursors = new Cursors();
@@ -89,7 +112,7 @@ export class Engine {
   private async persist(entries: Doc[]): Promise<void> {
     const journal = this.journal;
     if (!journal) return;
-    await journal.appendMany(entries.map((e) => Buffer.from(BSON.serialize(e))));
+    await journal.appendMany(entries.flatMap(splitLargeInsert).map((e) => Buffer.from(BSON.serialize(e))));
     this.maybeCompact(journal);
   }
 

@@ -110,14 +110,18 @@ export class Catalog {
         this.dropDatabase(db, noChanges);
         return;
       case 'rename':
+        // Replay may meet a record whose effect a compaction snapshot already holds: skip it then.
+        if (!this.get(db, coll)) return;
         this.rename(db, coll, String(entry.toDb), String(entry.to), Boolean(entry.dropTarget), noChanges);
         return;
       case 'createIndex':
         this.obtain(db, coll, noChanges).createIndex(entry.spec as IndexSpec);
         return;
-      case 'dropIndex':
-        this.get(db, coll)?.dropIndex(String(entry.name));
+      case 'dropIndex': {
+        const c = this.get(db, coll);
+        if (c?.findIndex(String(entry.name))) c.dropIndex(String(entry.name));
         return;
+      }
       case 'setIndexOption': {
         const ix = this.get(db, coll)?.findIndex(String(entry.name));
         if (ix) Object.assign(ix.spec, entry.options as Doc);
@@ -167,13 +171,14 @@ export class Catalog {
         let batch: Doc[] = [];
         let bytes = 0;
         for (const doc of c.docs.values()) {
-          batch.push(doc);
-          bytes += BSON.calculateObjectSize(doc);
-          if (batch.length >= 1000 || bytes > maxBatchBytes) {
+          const size = BSON.calculateObjectSize(doc);
+          if (batch.length > 0 && (batch.length >= 1000 || bytes + size > maxBatchBytes)) {
             yield { op: 'insert', db, coll: c.name, docs: batch };
             batch = [];
             bytes = 0;
           }
+          batch.push(doc);
+          bytes += size;
         }
         if (batch.length) yield { op: 'insert', db, coll: c.name, docs: batch };
       }

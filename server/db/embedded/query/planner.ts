@@ -177,7 +177,7 @@ export function planQuery(collection: Collection, rawFilter: Doc, sortSpec: unkn
   }
   let best: Candidate | undefined;
   for (const index of collection.indexes) {
-    if (!index.complete) continue;
+    if (!index.complete || index.spec.hidden) continue;
     const c = candidateFor(index, conds);
     if (c.score === 0 || combinations(c.bounds) > MAX_SCANS) continue;
     if (
