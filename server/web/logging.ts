@@ -24,8 +24,10 @@ export function maskTokens(url: string): string {
   return url.replace(/([/=])[A-Za-z0-9_-]{32,}/g, '$1[redacted]');
 }
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/** `destination` is for tests that read the log lines; by default pino writes to standard output. */
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export function requestLogging(logger: Logger): RequestHandler {

@@ -13,8 +13,11 @@ export const SESSION_COOKIE = 'coproduce.sid';
 const SESSION_IDLE_SECONDS = 12 * 60 * 60;
 const TOUCH_AFTER_SECONDS = 10 * 60;
 
-/** The store for the connected Mongoose instance. Call after `connectDatabase`. */
-export function createSessionStore(): session.Store {
+/**
+ * The store for the connected Mongoose instance. Call after `connectDatabase`. The store creates its TTL index
+ * in the background: await `sessionStoreReady(store)` before closing the connection.
+ */
+export function createSessionStore(): MongoStore {
   return MongoStore.create({
     client: mongoose.connection.getClient(),
     collectionName: 'sessions',
@@ -39,4 +42,9 @@ export function sessions(options: { secret: string; production: boolean; store: 
       path: '/',
     },
   });
+}
+
+/** Resolves once the store's setup (its TTL index) is finished, so closing the connection cannot cut it off. */
+export async function sessionStoreReady(store: session.Store): Promise<void> {
+  if (store instanceof MongoStore) await store.collectionP.then(() => undefined, () => undefined);
 }

@@ -16,7 +16,8 @@
  *   await t.seedDemoAccounts('demo-password-1');         // the four demo users of a first start
  *
  * Helpers for any HTML: `csrfFrom(html)`. Passwords are hashed with a low argon2 cost here to keep tests quick.
- * Options: startTestApp({ nodeEnv: 'production' }) to see production behaviour (secure cookies, no stack traces).
+ * Options: startTestApp({ nodeEnv: 'production' }) to see production behaviour (secure cookies, no stack traces);
+ * `env` adds settings as environment variables would (e.g. { TRUST_PROXY: '1' }).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,6 +30,7 @@ import { loadConfig, type Config } from '../../server/config';
 import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
 import { startEmbeddedMongo } from '../../server/db/embedded/index';
 import { createLogger } from '../../server/web/logging';
+import { createSessionStore, sessionStoreReady } from '../../server/web/session';
 import { createMailer } from '../../server/mail/mailer';
 import { seedDemoAccounts } from '../../server/seed/demo';
 import { createUser as createUserAccount } from '../../server/users/service';
@@ -117,7 +119,15 @@ export function parseMail(file: string, raw: string): TestMail {
 
 let userCounter = 0;
 
-export async function startTestApp(options: { nodeEnv?: 'test' | 'production' } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  nodeEnv?: 'test' | 'production';
+  /** Settings as environment variables would give them, e.g. { TRUST_PROXY: '1' }. */
+  env?: Record<string, string>;
+  /** Receives the app's log lines (at level info) instead of silence. */
+  logDestination?: { write(line: string): void };
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   useFastPasswordHashing();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coproduce-test-'));
   const engine = await startEmbeddedMongo({ log: () => undefined });
@@ -133,10 +143,12 @@ export async function startTestApp(options: { nodeEnv?: 'test' | 'production' } 
     SESSION_SECRET: 'test-session-secret-that-is-long-enough',
     BASE_URL: 'http://127.0.0.1:3000',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
-  const logger = createLogger('silent');
+  const logger = options.logDestination ? createLogger('info', options.logDestination) : createLogger('silent');
   const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
-  const app = buildApp({ config, logger, mailer });
+  const sessionStore = createSessionStore();
+  const app = buildApp({ config, logger, mailer, sessionStore });
   const mailDir = path.join(dataDir, 'mail');
 
   const createUser = async (input: NewTestUser = {}): Promise<TestUser> => {
@@ -196,6 +208,7 @@ export async function startTestApp(options: { nodeEnv?: 'test' | 'production' } 
       await seedDemoAccounts({ password });
     },
     async stop() {
+      await sessionStoreReady(sessionStore);
       await disconnectDatabase();
       await engine.stop();
       await rm(dataDir, { recursive: true, force: true });
