@@ -165,7 +165,7 @@ export function describeImport(report: ImportReport, dryRun = false): string[] {
   };
   const lines: string[] = [];
   for (const course of report.courses) {
-    const version = course.version ? ` (version ${course.version}${course.published && course.outcome !== 'unchanged' ? ', published' : ''})` : '';
+    const version = course.version ? ` (version ${course.version}${course.published && course.outcome.startsWith('draft-') ? ', published' : ''})` : '';
     lines.push(`${course.slug}: ${words[course.outcome]}${version}`);
     for (const problem of course.problems) lines.push(`  ${formatProblem(problem)}`);
   }

@@ -194,7 +194,7 @@ export async function publishVersion(
   const claimed = await CourseVersion.findOneAndUpdate(
     { course: courseId, version, status: 'draft', ...(expectedContentHash ? { contentHash: String(expectedContentHash) } : {}) },
     { $set: { status: 'published', publishedAt: now, publishedBy } },
-    { new: true },
+    { returnDocument: 'after' },
   ).lean<CourseVersionDoc>();
   if (!claimed) {
     const existing = await CourseVersion.findOne({ course: courseId, version }, 'status').lean<{ status: VersionStatus }>();

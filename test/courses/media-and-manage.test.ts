@@ -1,0 +1,151 @@
+/**
+ * Through the whole app: stored media is served only to signed-in people, with the checked type, nosniff and
+ * ranges; the trainer's course pages show drafts and what they change, and publishing needs the trainer role
+ * and a CSRF token.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { importCourseFromDirectory } from '../../server/courses/import';
+import { getCourseBySlug, getPublishedVersion } from '../../server/courses/service';
+import type { FileBlock, ImageBlock, MediaBlock } from '../../server/courses/types';
+import { csrfFrom, startTestApp, type TestApp } from '../support/app';
+
+const fixture = path.join(__dirname, 'fixtures', 'tiny-course');
+
+let t: TestApp;
+let work: string;
+let courseDir: string;
+let image: ImageBlock;
+let audio: MediaBlock;
+let file: FileBlock;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  work = await mkdtemp(path.join(os.tmpdir(), 'courses-web-'));
+  courseDir = path.join(work, 'tiny-course');
+  await cp(fixture, courseDir, { recursive: true });
+  const result = await importCourseFromDirectory(courseDir, { assetsDir: path.join(t.config.dataDir, 'media') });
+  const version = await getPublishedVersion(result.courseId ?? '');
+  const blocks = version?.modules[0]?.lessons[0]?.blocks ?? [];
+  image = blocks.find((b): b is ImageBlock => b.kind === 'image') as ImageBlock;
+  audio = blocks.find((b): b is MediaBlock => b.kind === 'audio') as MediaBlock;
+  file = blocks.find((b): b is FileBlock => b.kind === 'file') as FileBlock;
+});
+
+afterAll(async () => {
+  await t.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('GET /media/:assetId', () => {
+  test('refuses anonymous people', async () => {
+    const page = await t.request().get(`/media/${image.image.assetId}`).set('Accept', 'text/html');
+    expect(page.status).toBe(303);
+    expect(page.headers.location).toMatch(/^\/sign-in/);
+    const api = await t.request().get(`/media/${image.image.assetId}`).set('Accept', 'application/json');
+    expect(api.status).toBe(401);
+    expect(api.headers['content-type']).not.toMatch(/image/);
+  });
+
+  test('serves a picture inline with its checked type, nosniff and a long private cache', async () => {
+    const { agent } = await t.signedInAgent({ roles: ['learner'] });
+    const response = await agent.get(`/media/${image.image.assetId}`);
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('image/png');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-disposition']).toMatch(/^inline/);
+    expect(response.headers['cache-control']).toMatch(/private.*immutable/);
+    expect(Buffer.compare(response.body as Buffer, await readFile(path.join(fixture, 'media', 'picture.png')))).toBe(0);
+  });
+
+  test('answers a range request for audio with part of the file', async () => {
+    const { agent } = await t.signedInAgent({ roles: ['learner'] });
+    const response = await agent.get(`/media/${audio.media.assetId}`).set('Range', 'bytes=0-99').buffer(true);
+    expect(response.status).toBe(206);
+    expect(response.headers['content-type']).toBe('audio/mpeg');
+    expect(response.headers['content-range']).toBe(`bytes 0-99/${audio.media.sizeBytes}`);
+    expect(response.headers['content-length']).toBe('100');
+  });
+
+  test('serves captions as text/vtt, and other files as a download', async () => {
+    const { agent } = await t.signedInAgent({ roles: ['learner'] });
+    const captions = await agent.get(`/media/${audio.captions?.assetId}`);
+    expect(captions.headers['content-type']).toBe('text/vtt');
+    expect(captions.text).toMatch(/^WEBVTT/);
+    const handout = await agent.get(`/media/${file.file.assetId}`);
+    expect(handout.status).toBe(200);
+    expect(handout.headers['content-disposition']).toBe('attachment; filename="handout.txt"');
+    expect(handout.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  test('answers 404 for an unknown or malformed id', async () => {
+    const { agent } = await t.signedInAgent({ roles: ['learner'] });
+    expect((await agent.get('/media/0123456789abcdef01234567')).status).toBe(404);
+    expect((await agent.get('/media/not-an-id')).status).toBe(404);
+  });
+});
+
+describe('the trainer course pages', () => {
+  async function makeDraft(): Promise<void> {
+    const moduleFile = path.join(courseDir, '01-first-steps.md');
+    const text = await readFile(moduleFile, 'utf8');
+    await writeFile(moduleFile, `${text}\n## A new lesson {#new-lesson}\n\nMore to read.\n`);
+    const result = await importCourseFromDirectory(courseDir, { assetsDir: path.join(t.config.dataDir, 'media') });
+    expect(result.outcome).toMatch(/^draft-/);
+  }
+
+  test('are closed to learners', async () => {
+    const { agent } = await t.signedInAgent({ roles: ['learner'] });
+    expect((await agent.get('/manage/courses').set('Accept', 'text/html')).status).toBe(403);
+    expect((await agent.get('/manage/courses/tiny-course').set('Accept', 'text/html')).status).toBe(403);
+  });
+
+  test('let co-facilitators see the draft and what it changes, without a Publish button; they cannot publish', async () => {
+    await makeDraft();
+    const { agent } = await t.signedInAgent({ roles: ['co-facilitator'] });
+    const list = await agent.get('/manage/courses');
+    expect(list.status).toBe(200);
+    expect(list.text).toContain('A tiny course');
+    expect(list.text).toContain('Version 2 is waiting to be published');
+    const page = await agent.get('/manage/courses/tiny-course');
+    expect(page.text).toContain('New lesson: First steps, A new lesson');
+    expect(page.text).not.toContain('Publish version 2');
+    const token = csrfFrom(page.text);
+    const refused = await agent
+      .post('/manage/courses/tiny-course/publish')
+      .type('form')
+      .send({ _csrf: token, version: '2', contentHash: '0'.repeat(64) });
+    expect(refused.status).toBe(403);
+    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+  });
+
+  test('publishing needs a CSRF token, then publishes exactly the draft that was shown', async () => {
+    const { agent } = await t.signedInAgent({ roles: ['trainer'] });
+    const page = await agent.get('/manage/courses/tiny-course');
+    expect(page.text).toContain('Publish version 2');
+    const contentHash = /name="contentHash" value="([0-9a-f]{64})"/.exec(page.text)?.[1] ?? '';
+
+    const withoutToken = await agent.post('/manage/courses/tiny-course/publish').type('form').send({ version: '2', contentHash });
+    expect(withoutToken.status).toBe(403);
+    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+
+    const stale = await agent
+      .post('/manage/courses/tiny-course/publish')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), version: '2', contentHash: 'f'.repeat(64) });
+    expect(stale.status).toBe(409);
+    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+
+    const published = await agent
+      .post('/manage/courses/tiny-course/publish')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), version: '2', contentHash });
+    expect(published.status).toBe(303);
+    expect(published.headers.location).toBe('/manage/courses/tiny-course');
+    const after = await agent.get('/manage/courses/tiny-course');
+    expect(after.text).toContain('Version 2 of &#34;A tiny course&#34; is published');
+    expect(after.text).toContain('Nothing is waiting to be published');
+    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(2);
+  });
+});
