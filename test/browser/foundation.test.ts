@@ -5,7 +5,7 @@
  * theme are saved under test/artifacts/ for people to look at.
  */
 import type { Page } from 'playwright-core';
-import { axeScan, screenshot, signIn, signOut, startBrowserHarness, type BrowserHarness } from './support/browser';
+import { axeScan, screenshot, signIn, signOut, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
 
 const DEMO_PASSWORD = 'demo-password-for-browser-tests';
 
@@ -84,6 +84,7 @@ describe('each demo person', () => {
       expect(await page.locator('h1').count()).toBe(1);
       await axeScan(page, `${link.href} as ${person.email}`);
       expect(await smallTargets(page)).toEqual([]);
+      expect(takeBrowserProblems(page)).toEqual([]);
       await screenshot(page, `foundation-${person.role}-${link.href.replace(/\//g, '-').replace(/^-/, '')}`);
     }
 
@@ -99,6 +100,7 @@ describe('pages without signing in', () => {
       const response = await page.goto(path);
       expect(response?.status()).toBe(200);
       await axeScan(page, `${path} before sign-in`);
+      expect(takeBrowserProblems(page)).toEqual([]);
       await screenshot(page, `foundation-anonymous-${path === '/' ? 'home' : path.slice(1)}`);
     }
   });
@@ -174,6 +176,7 @@ describe('preferences', () => {
     expect(await computed(page, '.site-nav__link', 'transition-duration')).toBe('0s');
     expect(await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
     await axeScan(page, 'the catalogue with the largest text and the readable font');
+    expect(takeBrowserProblems(page)).toEqual([]);
     await screenshot(page, 'foundation-largest-readable-catalogue');
   });
 

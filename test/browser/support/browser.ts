@@ -7,6 +7,7 @@
  *   await signIn(page, 'learner@example.org', password);
  *   await axeScan(page, 'preferences page');         // throws listing serious/critical violations
  *   await screenshot(page, 'preferences-standard');  // test/artifacts/<name>.png
+ *   expect(takeBrowserProblems(page)).toEqual([]);  // no console errors (CSP refusals, failed loads)
  *   await harness.stop();                            // closes pages, browser, app and database
  *
  * Chromium is found by ./chromium.ts (CHROME_PATH, /usr/bin/chromium, then the @sparticuz/chromium package).
@@ -32,6 +33,17 @@ export interface BrowserHarness {
   /** A page in a new browser context: its own cookies, a 1280 x 900 window unless told otherwise. */
   newPage(options?: { width?: number; height?: number }): Promise<Page>;
   stop(): Promise<void>;
+}
+
+const pageProblems = new WeakMap<Page, string[]>();
+
+/**
+ * Console errors and uncaught script errors seen on a page from the harness since it opened (or since the last
+ * call), such as a refused inline script or style, or a stylesheet or font that did not load.
+ */
+export function takeBrowserProblems(page: Page): string[] {
+  const problems = pageProblems.get(page) ?? [];
+  return problems.splice(0, problems.length);
 }
 
 export async function startBrowserHarness(): Promise<BrowserHarness> {
@@ -60,7 +72,15 @@ export async function startBrowserHarness(): Promise<BrowserHarness> {
           baseURL: baseUrl,
         });
         contexts.push(context);
-        return context.newPage();
+        const page = await context.newPage();
+        const problems: string[] = [];
+        pageProblems.set(page, problems);
+        // Console errors include Content-Security-Policy refusals and failed loads of CSS, fonts and scripts.
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(`${page.url()}: ${message.text()}`);
+        });
+        page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+        return page;
       },
       async stop() {
         for (const context of contexts) await context.close();
