@@ -1,3 +1,4 @@
+import { disconnectDatabase } from '../../server/db/connection';
 import { startTestApp, type TestApp } from '../support/app';
 
 /** Cookies from Set-Cookie headers, as one Cookie header (Secure cookies included: the proxy speaks HTTPS). */
@@ -29,7 +30,6 @@ describe('in production, behind an HTTPS proxy', () => {
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
     const cookie = cookiesFrom(page.headers['set-cookie']);
 
-    const { disconnectDatabase } = await import('../../server/db/connection');
     await disconnectDatabase();
 
     const health = await t.request().get('/healthz');
