@@ -54,7 +54,8 @@ export function creditViews(credits: CreditEntry[]): CreditView[] {
     name: credit.displayName,
     role: credit.role,
     contribution: CONTRIBUTION_LABELS[credit.contribution] ?? credit.contribution,
-    sample: credit.sample,
+    // Shipped content already says "invented sample contributor" in the role; say it once, not twice.
+    sample: credit.sample && !/sample/i.test(credit.role),
   }));
 }
 
