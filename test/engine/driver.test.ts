@@ -59,6 +59,24 @@ describe('cursors', () => {
   });
 });
 
+describe('protocol', () => {
+  test('an unacknowledged (w: 0) write gets no reply and still lands', async () => {
+    const c = db.collection('fire_and_forget');
+    const result = await c.insertOne({ _id: 'w0' as never }, { writeConcern: { w: 0 } });
+    expect(result.acknowledged).toBe(false);
+    let found = null;
+    for (let i = 0; i < 100 && !found; i++) found = await c.findOne({ _id: 'w0' as never });
+    expect(found).toEqual({ _id: 'w0' });
+  });
+
+  test('hello answers as a MongoDB 7.0 standalone', async () => {
+    const hello = await db.admin().command({ hello: 1 });
+    expect(hello).toMatchObject({ isWritablePrimary: true, maxWireVersion: 21, logicalSessionTimeoutMinutes: 30, maxBsonObjectSize: 16777216 });
+    expect(hello.setName).toBeUndefined();
+    if (target.embedded) expect(hello.topologyVersion).toBeUndefined();
+  });
+});
+
 describe('errors as MongoDB reports them', () => {
   test('duplicate keys from insertMany come back as write errors with keyPattern and keyValue', async () => {
     const people = db.collection('people');
