@@ -36,6 +36,8 @@ const courseSchema = new Schema(
 courseSchema.index({ slug: 1 }, { unique: true });
 // The catalogue: published courses in title order.
 courseSchema.index({ status: 1, title: 1 });
+// The trainer's list of every course.
+courseSchema.index({ title: 1 });
 
 export type CourseDoc = InferSchemaType<typeof courseSchema> & { _id: Types.ObjectId };
 export const Course = mongoose.model('Course', courseSchema);
