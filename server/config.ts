@@ -31,6 +31,8 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   /** Mail sender address. */
   readonly mailFrom: string;
+  /** Who becomes the first admin: invited at start while no admin exists (how production gets its first person). */
+  readonly adminEmail?: string;
 }
 
 /** Raised when a setting is missing or wrong; the message names the variable. */
@@ -63,7 +65,8 @@ const environmentSchema = z.object({
   BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   TRUST_PROXY: optionalText,
-  MAIL_FROM: optionalText.pipe(z.email().optional()),
+  MAIL_FROM: optionalText.pipe(z.string().min(3).optional()),
+  ADMIN_EMAIL: optionalText.pipe(z.email('must be an email address').optional()),
 });
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -103,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: settings.LOG_LEVEL ?? (settings.NODE_ENV === 'test' ? 'silent' : 'info'),
     trustProxy: parseTrustProxy(settings.TRUST_PROXY),
     mailFrom: settings.MAIL_FROM ?? 'Coproduce <no-reply@coproduce.invalid>',
+    adminEmail: settings.ADMIN_EMAIL?.toLowerCase(),
   };
   return Object.freeze(config);
 }

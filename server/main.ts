@@ -14,7 +14,8 @@ import { startEmbeddedMongo } from './db/embedded/index';
 import { seedDemoLearning } from './learning/seed';
 import { createMailer } from './mail/mailer';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
-import { countUsers } from './users/service';
+import { adminExists, countUsers } from './users/service';
+import { inviteFirstAdmin } from './auth/service';
 import { createLogger } from './web/logging';
 
 const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
@@ -71,6 +72,11 @@ async function main(): Promise<void> {
   if ((await countUsers()) === 0) await firstStart(config);
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
+  if (config.adminEmail && !(await adminExists())) {
+    const link = await inviteFirstAdmin(config.adminEmail, { mailer, baseUrl: config.baseUrl });
+    print(`First admin: ${config.adminEmail} is invited (a new link at each start until they accept). The link, also emailed:`);
+    print(`  ${link}`);
+  }
   const app = buildApp({ config, logger, mailer });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));

@@ -187,6 +187,23 @@ export async function invitePerson(context: InvitationContext, request: Invitati
   return { email: user.email, result: 'invited', message: 'Invitation sent.' };
 }
 
+/**
+ * The first admin of a new installation (ADMIN_EMAIL), when no admin exists: an invitation nobody sent, so the
+ * link is also returned for the console. Production has no demo accounts; this is how its first person gets in.
+ */
+export async function inviteFirstAdmin(email: string, context: { mailer: Mailer; baseUrl: string }): Promise<string> {
+  const { user } = await ensureInvitedUser({ email, roles: ['admin'], teamIds: [] });
+  const token = await issueToken('invitation', user.id, INVITATION_DAYS * 24 * 60 * 60 * 1000);
+  const link = `${context.baseUrl}/invitations/${token}`;
+  await context.mailer.send({
+    to: user.email,
+    subject: 'Set up Coproduce as its first admin',
+    text: ['Hello,', '', 'Coproduce is installed. To set up your admin account, open this link and choose your name and a password:', link, '', `The link works once and for ${INVITATION_DAYS} days.`, ''].join('\n'),
+  });
+  await recordAudit({ action: AUDIT_ACTIONS.invitationSent, actor: { email: 'system' }, target: { type: 'user', id: user.id, label: user.email }, details: { roles: ['admin'], firstAdmin: true } });
+  return link;
+}
+
 /** Invites many people (from a CSV); one refusal does not stop the others. */
 export async function invitePeople(context: InvitationContext, requests: InvitationRequest[]): Promise<InvitationOutcome[]> {
   const outcomes: InvitationOutcome[] = [];

@@ -91,6 +91,11 @@ export async function countUsers(): Promise<number> {
   return User.estimatedDocumentCount();
 }
 
+/** True when at least one admin account can sign in. */
+export async function adminExists(): Promise<boolean> {
+  return (await User.exists({ roles: 'admin', status: 'active' })) !== null;
+}
+
 /** Called by the preferences feature. Returns the preferences as stored. */
 export async function updateUserPreferences(userId: string, preferences: Partial<Preferences>): Promise<Preferences> {
   const stored = normalisePreferences(preferences);
