@@ -51,3 +51,14 @@ test('an $in on an indexed field scans each value', () => {
   expect(docs).toHaveLength(2);
   expect(stats.docsExamined).toBe(2);
 });
+
+test('on a multikey index, two bounds on one field are not intersected', () => {
+  const c = new Collection('db', 'marks');
+  c.createIndex({ key: { marks: 1 }, name: 'marks_1' });
+  c.insert({ _id: 'spread', marks: [1, 10] });
+  c.insert({ _id: 'middle', marks: [4] });
+  // [1, 10] has an element above 5 and another below 3, so it matches, as in MongoDB.
+  const { docs, stats } = readDocuments(c, { filter: { marks: { $gt: 5, $lt: 3 } } });
+  expect(docs.map((d) => d._id)).toEqual(['spread']);
+  expect(stats.plan.index?.name).toBe('marks_1');
+});

@@ -26,7 +26,7 @@ function usableForEquality(v: unknown): boolean {
 }
 
 /** The intervals one field's condition allows, or undefined when it does not constrain the index. */
-function intervalsFor(cond: unknown): Interval[] | undefined {
+function intervalsFor(cond: unknown, multikey: boolean): Interval[] | undefined {
   if (!isPlainObject(cond) || !Object.keys(cond).some((k) => k.startsWith('$'))) {
     return usableForEquality(cond) ? [point(cond)] : undefined;
   }
@@ -60,6 +60,9 @@ function intervalsFor(cond: unknown): Interval[] | undefined {
       default:
         break;
     }
+    // On a multikey index two bounds may be met by different elements ({ $gt: 5, $lt: 3 } matches [1, 10]),
+    // so only one operator's bounds can be used, as MongoDB does.
+    if (multikey && constrained) break;
   }
   if (!constrained) return undefined;
   if (points) {
@@ -87,13 +90,14 @@ function fieldConditions(filter: Doc): Map<string, unknown[]> {
   return out;
 }
 
-function boundsForField(conds: unknown[] | undefined): Interval[] | undefined {
+function boundsForField(conds: unknown[] | undefined, multikey: boolean): Interval[] | undefined {
   if (!conds) return undefined;
   let result: Interval[] | undefined;
   for (const c of conds) {
-    const ivs = intervalsFor(c);
+    const ivs = intervalsFor(c, multikey);
     if (!ivs) continue;
     if (!result) result = ivs;
+    else if (multikey) continue;
     else {
       const next: Interval[] = [];
       for (const a of result) for (const b of ivs) {
@@ -122,7 +126,7 @@ function candidateFor(index: IndexStore, conds: Map<string, unknown[]>): Candida
   let equalityFields = 0;
   let score = 0;
   for (const field of index.fields) {
-    const ivs = boundsForField(conds.get(field));
+    const ivs = boundsForField(conds.get(field), index.multikey);
     if (!ivs) break;
     bounds.push(ivs);
     if (ivs.every(isPoint)) {
