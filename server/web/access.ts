@@ -8,15 +8,33 @@
  * Ownership (this enrolment, this team) is checked again by the services.
  */
 import type { Request, RequestHandler, Response } from 'express';
+import { forgedRequestError } from './csrf';
 import { Forbidden, Unauthorized, wantsJson } from './errors';
+import { handlesUploads } from './upload';
 import { hasAnyRole, type Role } from '../users/types';
 
 export type AccessRule = { kind: 'public' } | { kind: 'signed-in' } | { kind: 'roles'; roles: readonly Role[] };
 
 export type Guard = RequestHandler & { readonly access: AccessRule };
 
+/**
+ * Every guard also refuses a multipart request whose CSRF token is still unread (see csrfDeferred in ./csrf.ts)
+ * unless the route reads uploads through ./upload.ts, which checks that token. So a forged multipart post to any
+ * other route fails, even though the CSRF middleware could not read its body.
+ */
+function refusesUncheckedMultipart(req: Request): boolean {
+  return req.csrfDeferred === true && !(req.route?.stack ?? []).some((layer: { handle: unknown }) => handlesUploads(layer.handle));
+}
+
 function guard(access: AccessRule, handler: RequestHandler): Guard {
-  return Object.assign(handler, { access });
+  const checked: RequestHandler = (req, res, next) => {
+    if (refusesUncheckedMultipart(req)) {
+      next(forgedRequestError());
+      return;
+    }
+    return handler(req, res, next);
+  };
+  return Object.assign(checked, { access });
 }
 
 /** Where to send someone after sign-in: only paths on this site, never another origin. */

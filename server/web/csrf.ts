@@ -17,7 +17,17 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Identifies a visitor who is not signed in, for binding their CSRF token. */
     visitorId?: string;
+    /**
+     * A multipart request whose token is inside the body, not read yet. Only a route with the upload middleware
+     * (./upload.ts) may accept it: that middleware checks the token; every other route's guard refuses it.
+     */
+    csrfDeferred?: boolean;
   }
+}
+
+/** The error every CSRF refusal uses, so the error page explains it the same way. */
+export function forgedRequestError(): Error {
+  return Object.assign(new Error('invalid csrf token'), { code: 'EBADCSRFTOKEN', status: 403 });
 }
 
 export function isMultipart(req: Request): boolean {
@@ -51,7 +61,8 @@ export function csrfProtection(options: { secret: string; production: boolean })
     cookieName: options.production ? '__Host-coproduce.csrf' : 'coproduce.csrf',
     cookieOptions,
     getCsrfTokenFromRequest: tokenFromRequest,
-    skipCsrfProtection: isMultipart,
+    // Multipart bodies are read later, by the upload middleware: it checks the token (see csrfDeferred).
+    skipCsrfProtection: (req) => isMultipart(req) && tokenFromRequest(req) === undefined,
   });
 
   const middleware: RequestHandler = (req, res, next) => {
@@ -62,6 +73,9 @@ export function csrfProtection(options: { secret: string; production: boolean })
     } else if (!req.user) {
       req.visitorId = randomBytes(16).toString('hex');
       res.cookie(VISITOR_COOKIE, req.visitorId, visitorCookieOptions);
+    }
+    if (isMultipart(req) && tokenFromRequest(req) === undefined && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+      req.csrfDeferred = true;
     }
     doubleCsrfProtection(req, res, (error?: unknown) => {
       if (error) {

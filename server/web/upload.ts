@@ -7,6 +7,8 @@
  *
  * Forms must be `enctype="multipart/form-data"` with the hidden `_csrf` input BEFORE the file input: the token is
  * checked as soon as Multer reaches the first file, so nothing is stored for a forged request.
+ * Put the route's guard on the route itself (not only `router.use(guard)`): a guard that runs before the route is
+ * matched cannot see this middleware and refuses multipart posts whose token is not read yet (see ./access.ts).
  * Storage: memory by default (small files such as CSV); pass `storage` for large media (a streaming engine).
  * Files in memory or on disk are type-checked here; a custom storage engine must check content itself.
  */
@@ -14,6 +16,7 @@ import { unlink } from 'node:fs/promises';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import FileType from 'file-type';
+import { forgedRequestError } from './csrf';
 import { Invalid } from './errors';
 
 /** Types that are text: checked as UTF-8 without NUL bytes (file-type cannot recognise text). */
@@ -33,8 +36,11 @@ export interface UploadFactory {
   array(field: string, options: UploadOptions): RequestHandler[];
 }
 
-function forgedRequest(): Error {
-  return Object.assign(new Error('invalid csrf token'), { code: 'EBADCSRFTOKEN', status: 403 });
+/** Marks the middleware that reads multipart bodies, so guards know this route checks a deferred CSRF token. */
+export const HANDLES_UPLOADS = Symbol('handles uploads');
+
+export function handlesUploads(handler: unknown): boolean {
+  return typeof handler === 'function' && HANDLES_UPLOADS in handler;
 }
 
 function looksLikeText(buffer: Buffer): boolean {
@@ -80,7 +86,7 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
       fileFilter: (req, _file, accept) => {
         // The fields before the file are parsed by now, including _csrf.
         if (!options.validateCsrf(req)) {
-          accept(forgedRequest());
+          accept(forgedRequestError());
           return;
         }
         accept(null, true);
@@ -106,7 +112,12 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
 
     // Forms without a file never reached the file filter: check the token now.
     const checkCsrf: RequestHandler = (req, _res, next) => {
-      next(options.validateCsrf(req) ? undefined : forgedRequest());
+      if (!options.validateCsrf(req)) {
+        next(forgedRequestError());
+        return;
+      }
+      req.csrfDeferred = false;
+      next();
     };
 
     const checkContent: RequestHandler = async (req, _res, next) => {
@@ -123,7 +134,7 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
       next();
     };
 
-    return [parseWithFriendlyErrors, checkCsrf, checkContent];
+    return [Object.assign(parseWithFriendlyErrors, { [HANDLES_UPLOADS]: true }), checkCsrf, checkContent];
   }
 
   return {

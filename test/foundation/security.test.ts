@@ -89,6 +89,21 @@ describe('safety on every request', () => {
     expect((await admin.get('/admin/teams')).text).not.toContain('Forged team');
   });
 
+  it('refuses a multipart post without a readable token on a route that does not take uploads', async () => {
+    const { agent: admin } = await t.signedInAgent({ roles: ['admin'] });
+    const team = await admin.post('/admin/teams').field('name', 'Multipart team');
+    expect(team.status).toBe(403);
+    const signOut = await admin.post('/sign-out').field('anything', 'x');
+    expect(signOut.status).toBe(403);
+    expect((await admin.get('/admin/teams')).text).not.toContain('Multipart team');
+    expect((await admin.get('/preferences')).text).toContain('Signed in as');
+
+    // The same post with its token in the header is checked at once, like any other form.
+    const token = await t.csrfToken(admin, '/admin/teams');
+    const withHeader = await admin.post('/admin/teams').set('x-csrf-token', token).field('name', 'Multipart team');
+    expect(withHeader.status).toBe(422);
+  });
+
   it('limits failed sign-ins with a plain message, even when the right password comes next', async () => {
     const user = await t.createUser();
     const agent = t.request();
