@@ -128,6 +128,22 @@ describe('Journal', () => {
     expect(replayed.droppedTailBytes).toBe(4096);
   });
 
+  it('drops a last frame whose middle never reached the disk', async () => {
+    const journal = await open();
+    await journal.replay(() => undefined);
+    await journal.append(text('kept'));
+    const lastFrame = journal.sizeBytes;
+    await journal.append(Buffer.alloc(10_000, 5));
+    await closeJournal(journal);
+    const bytes = await fsp.readFile(journalFile());
+    bytes.fill(0, lastFrame + 4096, lastFrame + 8192);
+    await fsp.writeFile(journalFile(), bytes);
+
+    const replayed = await replayAll();
+    expect(replayed.payloads).toEqual(['kept']);
+    expect(replayed.droppedTailBytes).toBe(bytes.length - lastFrame);
+  });
+
   it.each([
     ['a byte of its contents', 16 + 4 + 2],
     ['a byte of its frame header', 5],

@@ -110,8 +110,17 @@ async function createAtomically(file: string, content: string): Promise<boolean>
     await fsp.link(fresh, file);
     return true;
   } catch (error) {
-    if (errnoCode(error) === 'EEXIST') return false;
-    throw error;
+    const code = errnoCode(error);
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    // A filesystem without hard links: exclusive creation still holds, only the content may be seen half written.
+    return fsp.writeFile(file, content, { flag: 'wx' }).then(
+      () => true,
+      (createError: unknown) => {
+        if (errnoCode(createError) === 'EEXIST') return false;
+        throw createError;
+      },
+    );
   } finally {
     await fsp.rm(fresh, { force: true });
   }
