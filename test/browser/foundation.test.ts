@@ -125,6 +125,34 @@ describe('pages without signing in', () => {
   });
 });
 
+describe('on a phone with the largest text', () => {
+  it('no page is wider than the screen, and a wide table scrolls in a box the keyboard can reach', async () => {
+    const page = await harness.newPage({ width: 390, height: 844 });
+    await signIn(page, 'admin@example.org', DEMO_PASSWORD);
+    await choosePreferences(page, { textSize: 'Largest', theme: 'Standard', reducedMotion: false, readableFont: false });
+    for (const link of await navigation(page)) {
+      await page.goto(link.href);
+      expect({ page: link.href, widerThanScreen: await page.evaluate('document.documentElement.scrollWidth > document.documentElement.clientWidth') }).toEqual({
+        page: link.href,
+        widerThanScreen: false,
+      });
+      const scrollingTables = (await page.evaluate(
+        `Array.from(document.querySelectorAll('.table-wrap')).filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1)
+          .map((wrap) => ({ tabindex: wrap.getAttribute('tabindex'), name: wrap.getAttribute('aria-label') }))`,
+      )) as Array<{ tabindex: string | null; name: string | null }>;
+      for (const table of scrollingTables) {
+        expect(table.tabindex).toBe('0');
+        expect(table.name).toEqual(expect.any(String));
+      }
+      await axeScan(page, `${link.href} on a phone with the largest text`);
+      await screenshot(page, `foundation-phone-largest-admin${link.href.replace(/\//g, '-')}`);
+    }
+    // Audit events have no links, so that table is the one that needs its own keyboard stop.
+    await page.goto('/admin/audit');
+    expect(await page.locator('.table-wrap[tabindex="0"][role="region"]').count()).toBeGreaterThan(0);
+  });
+});
+
 describe('keyboard', () => {
   it('the first Tab reaches the skip link, which is visible and moves focus to the main content', async () => {
     const page = await harness.newPage();
