@@ -5,11 +5,12 @@
 import { z } from 'zod';
 import { TEXT_SIZES, THEMES, type Preferences } from '../users/types';
 
-export const TEXT_SIZE_OPTIONS: ReadonlyArray<{ value: Preferences['textSize']; text: string }> = [
-  { value: 'standard', text: 'Standard' },
-  { value: 'large', text: 'Large' },
-  { value: 'larger', text: 'Larger' },
-  { value: 'largest', text: 'Largest' },
+/** Each choice's label is drawn at the size it gives, so people can see which one they can read. */
+export const TEXT_SIZE_OPTIONS: ReadonlyArray<{ value: Preferences['textSize']; text: string; labelClass: string }> = [
+  { value: 'standard', text: 'Standard', labelClass: 'size-sample size-sample--standard' },
+  { value: 'large', text: 'Large', labelClass: 'size-sample size-sample--large' },
+  { value: 'larger', text: 'Larger', labelClass: 'size-sample size-sample--larger' },
+  { value: 'largest', text: 'Largest', labelClass: 'size-sample size-sample--largest' },
 ];
 
 export const THEME_OPTIONS: ReadonlyArray<{ value: Preferences['theme']; text: string; hint: string }> = [
