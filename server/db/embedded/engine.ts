@@ -80,10 +80,12 @@ export class Engine {
     if (options.dbPath) {
       const journal = await Journal.open(options.dbPath, { fsync: options.fsync ?? true });
       try {
+        engine.catalog.beginLoad();
         const result = await journal.replay((payload) => {
           const entry = fromWire(BSON.deserialize(payload, { promoteValues: false, promoteBuffers: false })) as Doc;
           engine.catalog.applyRecord(entry);
         });
+        engine.catalog.endLoad();
         if (result.droppedTailBytes > 0) {
           engine.log(`embedded db: dropped an incomplete last journal record (${result.droppedTailBytes} bytes) from an interrupted write`);
         }

@@ -50,6 +50,7 @@ export class Catalog {
     Catalog.checkName(db, name);
     if (this.get(db, name)) throw new EngineError(ErrorCodes.NamespaceExists, `Collection ${db}.${name} already exists.`);
     const collection = new Collection(db, name, options);
+    if (this.loading) collection.beginLoad();
     let colls = this.databases.get(db);
     if (!colls) {
       colls = new Map();
@@ -84,8 +85,10 @@ export class Catalog {
     }
     this.databases.get(fromDb)?.delete(from);
     const moved = new Collection(toDb, to, source.options);
+    moved.beginLoad();
     for (const ix of source.indexes.slice(1)) moved.createIndex(ix.spec);
     for (const doc of source.docs.values()) moved.insert(doc);
+    if (!this.loading) moved.endLoad();
     let colls = this.databases.get(toDb);
     if (!colls) {
       colls = new Map();
@@ -93,6 +96,18 @@ export class Catalog {
     }
     colls.set(to, moved);
     changes.record({ op: 'rename', db: fromDb, coll: from, toDb, to, dropTarget });
+  }
+
+  /** Journal replay: collections skip index upkeep until `endLoad` rebuilds every index once. */
+  private loading = false;
+
+  beginLoad(): void {
+    this.loading = true;
+  }
+
+  endLoad(): void {
+    this.loading = false;
+    for (const colls of this.databases.values()) for (const c of colls.values()) c.endLoad();
   }
 
   /** Replay one journal record (the same effect the live operation had). */

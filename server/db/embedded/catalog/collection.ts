@@ -21,6 +21,8 @@ export class Collection {
   /** Sum of the BSON sizes of the live documents (for stats and compaction decisions). */
   dataBytes = 0;
   private readonly sizes = new Map<string, number>();
+  /** While loading (journal replay) indexes are left alone and rebuilt once at the end. */
+  private loading = false;
 
   constructor(db: string, name: string, options: CollectionOptions = {}) {
     this.db = db;
@@ -71,13 +73,32 @@ export class Collection {
     const id = valueKey(doc._id);
     // The _id index keys documents by their _id, so a second document with it is caught here.
     if (this.docs.has(id)) throw duplicateKeyError(this.namespace, this.idIndex, [doc._id]);
+    if (this.loading) {
+      this.store(id, doc, size);
+      return doc;
+    }
     const keys = this.indexes.map((ix) => ix.keysFor(doc));
     this.indexes.forEach((ix, i) => ix.checkUnique(keys[i] as unknown[][], id, this.namespace));
     this.indexes.forEach((ix, i) => ix.add(keys[i] as unknown[][], id));
-    this.docs.set(id, doc);
-    this.sizes.set(id, size);
-    this.dataBytes += size;
+    this.store(id, doc, size);
     return doc;
+  }
+
+  private store(id: string, doc: Doc, size: number): void {
+    this.docs.set(id, doc);
+    this.dataBytes += size - (this.sizes.get(id) ?? 0);
+    this.sizes.set(id, size);
+  }
+
+  beginLoad(): void {
+    this.loading = true;
+  }
+
+  /** Leave loading mode: every index is rebuilt with one sort. */
+  endLoad(): void {
+    if (!this.loading) return;
+    this.loading = false;
+    for (const ix of this.indexes) ix.rebuild(this.docs, this.namespace);
   }
 
   /** Install a new version of a stored document (same _id). */
@@ -88,6 +109,10 @@ export class Collection {
       throw new EngineError(ErrorCodes.ImmutableField, "After applying the update, the (immutable) field '_id' was found to have been altered");
     }
     const size = Collection.checkSize(newDoc);
+    if (this.loading) {
+      this.store(id, newDoc, size);
+      return;
+    }
     const oldKeys = this.indexes.map((ix) => ix.keysFor(oldDoc));
     const newKeys = this.indexes.map((ix) => ix.keysFor(newDoc));
     this.indexes.forEach((ix, i) => ix.checkUnique(newKeys[i] as unknown[][], id, this.namespace));
@@ -103,7 +128,7 @@ export class Collection {
   remove(doc: Doc): void {
     const id = valueKey(doc._id);
     if (!this.docs.has(id)) return;
-    for (const ix of this.indexes) ix.remove(ix.keysFor(doc), id);
+    if (!this.loading) for (const ix of this.indexes) ix.remove(ix.keysFor(doc), id);
     this.docs.delete(id);
     this.dataBytes -= this.sizes.get(id) ?? 0;
     this.sizes.delete(id);
@@ -150,11 +175,7 @@ export class Collection {
       );
     }
     const index = new IndexStore({ v: 2, ...spec });
-    for (const [id, doc] of this.docs) {
-      const keys = index.keysFor(doc);
-      index.checkUnique(keys, id, this.namespace);
-      index.add(keys, id);
-    }
+    if (!this.loading) index.rebuild(this.docs, this.namespace);
     this.indexes.push(index);
     return true;
   }

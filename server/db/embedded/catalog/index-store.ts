@@ -6,6 +6,7 @@ import { Query } from '../query/mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
 import { comparisonView, valueKey, valuesAtPath, type Doc } from '../query/values';
 import { compareBounded, contains, HIGHEST, LOWEST, type Interval } from './bounds';
+import { SortedChunks, type Position } from './sorted-chunks';
 
 export interface IndexSpec {
   v?: number;
@@ -28,7 +29,7 @@ export class IndexStore {
   readonly fields: string[];
   readonly directions: number[];
   multikey = false;
-  private entries: Entry[] = [];
+  private readonly entries = new SortedChunks<Entry>();
   private readonly partial: Query | undefined;
 
   constructor(spec: IndexSpec) {
@@ -47,7 +48,7 @@ export class IndexStore {
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.size;
   }
 
   /** True when the index can answer for every document (not sparse, not partial). */
@@ -106,18 +107,13 @@ export class IndexStore {
     return tuples;
   }
 
-  private lowerBound(key: unknown[], id: string | null): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const e = this.entries[mid] as Entry;
-      let c = this.compareKeys(e.key, key);
-      if (c === 0 && id !== null) c = e.id < id ? -1 : e.id > id ? 1 : 0;
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Where an entry with this key (and id, when given) is or would go. */
+  private lowerBound(key: unknown[], id: string | null): Position {
+    return this.entries.lowerBound((e) => {
+      const c = this.compareKeys(e.key, key);
+      if (c !== 0 || id === null) return c < 0;
+      return e.id < id;
+    });
   }
 
   /** Throws 11000 when a unique index already holds one of these keys for another document. */
@@ -125,33 +121,52 @@ export class IndexStore {
     if (!this.spec.unique) return;
     for (const key of keys) {
       const at = this.lowerBound(key, null);
-      for (let i = at; i < this.entries.length; i++) {
-        const e = this.entries[i] as Entry;
-        if (this.compareKeys(e.key, key) !== 0) break;
+      this.entries.range(at, this.entries.end, false, (e) => {
+        if (this.compareKeys(e.key, key) !== 0) return false;
         if (e.id !== id) throw duplicateKeyError(namespace, this, key);
-      }
+        return true;
+      });
     }
   }
 
   add(keys: unknown[][], id: string): void {
     if (keys.length > 1) this.multikey = true;
     for (const key of keys) {
-      const entry = { key, id };
-      const at = this.lowerBound(key, id);
-      this.entries.splice(at, 0, entry);
+      this.entries.insertAt(this.lowerBound(key, id), { key, id });
     }
+  }
+
+  /** Build from scratch with one sort (faster than one insertion per entry for a whole collection). */
+  rebuild(docs: Iterable<[string, Doc]>, namespace: string): void {
+    const entries: Entry[] = [];
+    let multikey = false;
+    for (const [id, doc] of docs) {
+      const keys = this.keysFor(doc);
+      if (keys.length > 1) multikey = true;
+      for (const key of keys) entries.push({ key, id });
+    }
+    entries.sort((a, b) => this.compareEntries(a, b));
+    if (this.spec.unique) {
+      for (let i = 1; i < entries.length; i++) {
+        const prev = entries[i - 1] as Entry;
+        const e = entries[i] as Entry;
+        if (e.id !== prev.id && this.compareKeys(prev.key, e.key) === 0) throw duplicateKeyError(namespace, this, e.key);
+      }
+    }
+    this.entries.load(entries);
+    this.multikey = multikey;
   }
 
   remove(keys: unknown[][], id: string): void {
     for (const key of keys) {
       const at = this.lowerBound(key, id);
-      const e = this.entries[at];
-      if (e && e.id === id && this.compareKeys(e.key, key) === 0) this.entries.splice(at, 1);
+      const e = this.entries.at(at);
+      if (e && e.id === id && this.compareKeys(e.key, key) === 0) this.entries.removeAt(at);
     }
   }
 
   clear(): void {
-    this.entries = [];
+    this.entries.clear();
     this.multikey = false;
   }
 
@@ -182,52 +197,20 @@ export class IndexStore {
       }
       return 0;
     };
-    let first = 0;
-    {
-      let lo = 0;
-      let hi = this.entries.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cmpPrefix((this.entries[mid] as Entry).key, start) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      first = lo;
-    }
-    let last = first;
-    {
-      let lo = first;
-      let hi = this.entries.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cmpPrefix((this.entries[mid] as Entry).key, end) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
-      last = lo;
-    }
+    const first = this.entries.lowerBound((e) => cmpPrefix(e.key, start) < 0);
+    const last = this.entries.lowerBound((e) => cmpPrefix(e.key, end) <= 0);
     let examined = 0;
-    const check = (e: Entry): boolean => {
-      for (let i = 0; i < n; i++) if (!contains(intervals[i] as Interval, e.key[i])) return false;
-      return true;
-    };
-    if (!reverse) {
-      for (let i = first; i < last; i++) {
-        const e = this.entries[i] as Entry;
-        examined++;
-        if (check(e) && !visit(e.id)) break;
-      }
-    } else {
-      for (let i = last - 1; i >= first; i--) {
-        const e = this.entries[i] as Entry;
-        examined++;
-        if (check(e) && !visit(e.id)) break;
-      }
-    }
+    this.entries.range(first, last, reverse, (e) => {
+      examined++;
+      for (let i = 0; i < n; i++) if (!contains(intervals[i] as Interval, e.key[i])) return true;
+      return visit(e.id);
+    });
     return examined;
   }
 
   /** Approximate memory held by the index, for collStats. */
   get approximateBytes(): number {
-    return this.entries.length * (48 + this.fields.length * 16);
+    return this.entries.size * (48 + this.fields.length * 16);
   }
 }
 
