@@ -143,11 +143,12 @@ describe('errors as MongoDB reports them', () => {
     expect((await serverError(c.createIndex({ b: 1 }, { name: 'by_a' }))).code).toBe(86);
   });
 
-  test('an unknown update operator is FailedToParse (9) and changing _id is ImmutableField (66)', async () => {
+  test('an unknown update operator is FailedToParse (9), changing _id ImmutableField (66), two operators on one path 40', async () => {
     const c = db.collection('updates');
     await c.insertOne({ _id: 1 as never, a: 1 });
     expect((await serverError(c.updateOne({ _id: 1 as never }, { $frob: { a: 1 } } as never))).code).toBe(9);
     expect((await serverError(c.updateOne({ _id: 1 as never }, { $set: { _id: 2 } }))).code).toBe(66);
+    expect((await serverError(c.updateOne({ _id: 1 as never }, { $set: { a: 2 }, $inc: { a: 1 } }))).code).toBe(40);
   });
 
   test('geo and $text queries are refused rather than answered wrongly', async () => {

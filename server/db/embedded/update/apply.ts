@@ -173,7 +173,11 @@ function applyOperators(doc: Doc, spec: Doc, ctx: UpdateContext): Doc {
       mingoUpdate(work, modifier, ctx.arrayFilters?.map((f) => normaliseNumbers(f)), undefined, { cloneMode: 'none', queryOptions: mingoOptions });
     } catch (err) {
       if (err instanceof EngineError) throw err;
-      throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
+      const message = err instanceof Error ? err.message : String(err);
+      if (/would create a conflict/i.test(message)) {
+        throw new EngineError(ErrorCodes.ConflictingUpdateOperators, message.replace(/^updating/, 'Updating'));
+      }
+      throw new EngineError(ErrorCodes.BadValue, message);
     }
   }
   const restored = restoreNumericTypes(work, doc) as Doc;
