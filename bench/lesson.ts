@@ -1,0 +1,291 @@
+/**
+ * Benchmark of the lesson page (issue 4): requests per second and p99 latency under 50 concurrent connections
+ * (autocannon, loopback), signed in, with 1,000 learners' enrolments in the database, as a ratio to a bare
+ * Express + EJS route rendering the same lesson HTML from memory, measured in the same run. Target: >= 0.5.
+ *
+ * The app runs as `npm start` runs it: NODE_ENV=production (view cache on, secure cookies: requests say they
+ * came through an HTTPS proxy), logging at "warn" (one line per request only for problems), the embedded
+ * engine in this process. autocannon runs in a child process, so it has the machine's other core.
+ * The two servers are measured in alternating rounds, so load from elsewhere on the machine falls on both alike.
+ *
+ * Run alone: `npx tsx bench/lesson.ts` (or `node dist/bench/lesson.js` after a build). Stops by itself.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { Types } from 'mongoose';
+import { buildApp } from '../server/app';
+import { hashPassword } from '../server/auth/passwords';
+import { loadConfig } from '../server/config';
+import { importCourses } from '../server/courses/import';
+import { getCourseVersion } from '../server/courses/service';
+import { connectDatabase, disconnectDatabase } from '../server/db/connection';
+import { startEmbeddedMongo } from '../server/db/embedded/index';
+import { Enrolment, fieldKey } from '../server/learning/model';
+import { allBlocks, lessonsInOrder } from '../server/learning/progress';
+import { enrol, loadLesson } from '../server/learning/service';
+import { SHIPPED_COURSE_SLUG } from '../server/learning/seed';
+import { buildLessonView, lessonHref } from '../server/learning/views';
+import { createMailer } from '../server/mail/mailer';
+import { createUser } from '../server/users/service';
+import { createLogger } from '../server/web/logging';
+
+const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
+const CONNECTIONS = 50;
+const ROUND_SECONDS = 5;
+const ROUNDS = 2;
+const LEARNERS = 1000;
+const PASSWORD = 'bench-password-long-enough';
+
+export interface LoadFigures {
+  requestsPerSecond: number;
+  p99Millis: number;
+  bytesPerResponse: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface LessonBenchFigures {
+  lessonPage: LoadFigures;
+  baseline: LoadFigures;
+  /** lesson page req/s divided by the baseline's req/s. Target >= 0.5. */
+  ratio: number;
+  /** lesson page p99 divided by the baseline's p99 (lower is better). */
+  p99Ratio: number;
+  enrolments: number;
+  connections: number;
+  secondsPerServer: number;
+  lessonPath: string;
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p99: number };
+  throughput: { average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+/** One autocannon run in a child process; resolves with its JSON result. */
+function autocannon(url: string, headers: Record<string, string>, seconds: number): Promise<AutocannonResult> {
+  const args = [require.resolve('autocannon'), '-c', String(CONNECTIONS), '-d', String(seconds), '-j'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited with ${code}: ${stderr}`));
+      try {
+        resolve(JSON.parse(stdout) as AutocannonResult);
+      } catch (error) {
+        reject(new Error(`autocannon printed no JSON: ${String(error)}\n${stdout.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+function listen(app: express.Express): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Stops the server after the requests still in flight are answered (autocannon has hung up by then). */
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    server.close((error) => {
+      clearTimeout(force);
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function urlOf(server: Server, pathname: string): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}${pathname}`;
+}
+
+/** Cookies from Set-Cookie headers, merged into a jar (name -> value). */
+function keepCookies(jar: Map<string, string>, response: Response): void {
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const index = pair?.indexOf('=') ?? -1;
+    if (pair && index > 0) jar.set(pair.slice(0, index), pair.slice(index + 1));
+  }
+}
+
+function cookieHeader(jar: Map<string, string>): string {
+  return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+}
+
+/** Signs in through the real form, as a browser behind an HTTPS proxy would. */
+async function signIn(server: Server, email: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const proxy = { 'X-Forwarded-Proto': 'https' };
+  const form = await fetch(urlOf(server, '/sign-in'), { headers: proxy, redirect: 'manual' });
+  keepCookies(jar, form);
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!token) throw new Error('The sign-in page has no CSRF token');
+  const response = await fetch(urlOf(server, '/sign-in'), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...proxy, Cookie: cookieHeader(jar), 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email, password: PASSWORD }).toString(),
+  });
+  if (response.status !== 303) throw new Error(`Sign-in failed with ${response.status}`);
+  keepCookies(jar, response);
+  return cookieHeader(jar);
+}
+
+function figures(results: AutocannonResult[]): LoadFigures {
+  const total = results.reduce((sum, result) => sum + result.requests.total, 0);
+  return {
+    requestsPerSecond: Math.round(results.reduce((sum, result) => sum + result.requests.average, 0) / results.length),
+    p99Millis: Math.max(...results.map((result) => result.latency.p99)),
+    bytesPerResponse: Math.round(results.reduce((sum, result) => sum + result.throughput.average, 0) / results.reduce((sum, result) => sum + result.requests.average, 0)),
+    non2xx: results.reduce((sum, result) => sum + result.non2xx, 0),
+    errors: results.reduce((sum, result) => sum + result.errors + result.timeouts, 0) + (total === 0 ? 1 : 0),
+  };
+}
+
+export async function runLessonBench(log: (line: string) => void = (line) => console.log(line)): Promise<LessonBenchFigures> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coproduce-bench-lesson-'));
+  const engine = await startEmbeddedMongo({ log: () => undefined });
+  const servers: Server[] = [];
+  try {
+    await connectDatabase(engine.uri);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      SESSION_SECRET: 'bench-session-secret-that-is-long-enough-to-pass',
+      BASE_URL: 'https://coproduce.invalid',
+      LOG_LEVEL: 'warn',
+      TRUST_PROXY: 'loopback',
+    });
+    const logger = createLogger('warn');
+    const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(dataDir, 'media') });
+    const course = report.courses.find((entry) => entry.slug === SHIPPED_COURSE_SLUG);
+    if (!course?.courseId) throw new Error('The shipped course did not import');
+
+    // 1,000 learners part-way through the course, each with some blocks done and a reflection.
+    const learner = await createUser({ email: 'bench.learner@example.org', name: 'Bench Learner', roles: ['learner'], status: 'active', passwordHash: await hashPassword(PASSWORD) });
+    await enrol({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG);
+    const enrolled = await Enrolment.findOne({ learner: new Types.ObjectId(learner.id) }, { course: 1, version: 1 }).lean();
+    if (!enrolled) throw new Error('The bench learner is not enrolled');
+    const content = await getCourseVersion(course.courseId, enrolled.version);
+    if (!content) throw new Error('The shipped course has no published version');
+    const keys = allBlocks(content).map((block) => block.key);
+    const others = Array.from({ length: LEARNERS - 1 }, (_, index) => {
+      const done = keys.slice(0, index % keys.length);
+      return {
+        learner: new Types.ObjectId(),
+        course: enrolled.course,
+        courseSlug: SHIPPED_COURSE_SLUG,
+        version: enrolled.version,
+        blocks: Object.fromEntries(done.map((key) => [fieldKey(key), new Date()])),
+        lastLesson: null,
+        attempts: [],
+        reflections: {},
+        startedAt: new Date(),
+        completedAt: null,
+        certificateNumber: null,
+      };
+    });
+    for (let start = 0; start < others.length; start += 250) await Enrolment.collection.insertMany(others.slice(start, start + 250));
+    const enrolments = await Enrolment.countDocuments();
+
+    // The lesson: the second one (a profile, an audio clip with captions and a transcript, a download).
+    const second = lessonsInOrder(content)[1];
+    if (!second) throw new Error('The shipped course has fewer than two lessons');
+    const lessonPath = lessonHref(SHIPPED_COURSE_SLUG, second);
+
+    const app = buildApp({ config, logger, mailer: createMailer({ dataDir, from: config.mailFrom, logger }) });
+    const appServer = await listen(app);
+    servers.push(appServer);
+    const cookie = await signIn(appServer, 'bench.learner@example.org');
+    const headers = { Cookie: cookie, 'X-Forwarded-Proto': 'https' };
+    const first = await fetch(urlOf(appServer, lessonPath), { headers, redirect: 'manual' });
+    const lessonHtml = await first.text();
+    if (first.status !== 200 || !lessonHtml.includes(second.lesson.title)) throw new Error(`The lesson page answered ${first.status}`);
+
+    // The baseline: bare Express + EJS rendering the same template with the same view model, from memory.
+    const context = await loadLesson({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG, second.moduleKey, second.lesson.key);
+    if (!context) throw new Error('No lesson context');
+    const lesson = buildLessonView(context);
+    const locals = {
+      title: `${lesson.title}: ${lesson.courseTitle}`,
+      lesson,
+      pageClass: 'main--wide',
+      currentUser: { id: learner.id, name: learner.name, email: learner.email, roles: learner.roles, preferences: learner.preferences },
+      preferences: learner.preferences,
+      csrfToken: /name="_csrf" value="([^"]+)"/.exec(lessonHtml)?.[1] ?? '',
+      cspNonce: 'bench',
+      currentPath: lessonPath,
+    };
+    const bare = express();
+    bare.set('views', path.join(PROJECT_ROOT, 'views'));
+    bare.set('view engine', 'ejs');
+    bare.set('view cache', true);
+    bare.get('/lesson', (_req, res) => res.render('learning/lesson', locals));
+    const bareServer = await listen(bare);
+    servers.push(bareServer);
+    const bareHtml = await (await fetch(urlOf(bareServer, '/lesson'))).text();
+    log(`lesson page ${lessonHtml.length} bytes, baseline ${bareHtml.length} bytes, ${enrolments} enrolments`);
+
+    // Warm both (JIT, caches), then alternate rounds.
+    await autocannon(urlOf(appServer, lessonPath), headers, 2);
+    await autocannon(urlOf(bareServer, '/lesson'), {}, 2);
+    const lessonRuns: AutocannonResult[] = [];
+    const bareRuns: AutocannonResult[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      bareRuns.push(await autocannon(urlOf(bareServer, '/lesson'), {}, ROUND_SECONDS));
+      lessonRuns.push(await autocannon(urlOf(appServer, lessonPath), headers, ROUND_SECONDS));
+    }
+    const lessonPage = figures(lessonRuns);
+    const baseline = figures(bareRuns);
+    const result: LessonBenchFigures = {
+      lessonPage,
+      baseline,
+      ratio: Math.round((lessonPage.requestsPerSecond / baseline.requestsPerSecond) * 100) / 100,
+      p99Ratio: Math.round((lessonPage.p99Millis / Math.max(1, baseline.p99Millis)) * 100) / 100,
+      enrolments,
+      connections: CONNECTIONS,
+      secondsPerServer: ROUND_SECONDS * ROUNDS,
+      lessonPath,
+    };
+    log(
+      `lesson page: ${lessonPage.requestsPerSecond} req/s, p99 ${lessonPage.p99Millis} ms (non-2xx ${lessonPage.non2xx}, errors ${lessonPage.errors}); ` +
+        `bare Express + EJS: ${baseline.requestsPerSecond} req/s, p99 ${baseline.p99Millis} ms; ` +
+        `ratio ${result.ratio} (target >= 0.5), p99 ratio ${result.p99Ratio}`,
+    );
+    return result;
+  } finally {
+    for (const server of servers) await close(server);
+    await disconnectDatabase();
+    await engine.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  runLessonBench().then(
+    () => undefined,
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
