@@ -94,6 +94,7 @@ export class Journal {
   private end: number;
   private replayed = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
   /** After a failed write or fdatasync nothing more is written: the state on disk is no longer known. */
   private failure: Error | null = null;
   private queue: PendingAppend[] = [];
@@ -164,8 +165,9 @@ export class Journal {
       return Promise.reject(new RangeError(`A journal batch may hold at most ${MAX_FRAME_BODY} bytes`));
     }
     const seq = this.nextSeq++;
+    const batch = payloads.slice(); // the caller's array may change before the flush
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ seq, payloads, resolve, reject });
+      this.queue.push({ seq, payloads: batch, resolve, reject });
       this.startWriter();
     });
   }
@@ -183,13 +185,21 @@ export class Journal {
     return run.finally(() => this.compactions.delete(compaction));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Writes what was appended, lets a running compaction finish, closes the file and releases the lock. */
+  close(): Promise<void> {
     this.closed = true;
-    await this.compactionChain;
-    await this.writerIdle();
-    await this.handle.close();
-    await this.lock.release();
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    try {
+      await this.compactionChain;
+      await this.writerIdle();
+      await this.handle.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 
   private async scan(onRecord: ((payload: Buffer) => void) | null): Promise<ReplayResult> {
