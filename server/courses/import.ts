@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Types } from 'mongoose';
 import { storeContentFile } from '../media/service';
+import { Conflict } from '../web/errors';
 import { LocalDiskStorage, type MediaStorage } from '../media/storage';
 import { Course, CourseVersion } from './model';
 import { formatProblem, hashCourseDirectory, parseCourseDirectory, type ContentProblem, type ParsedCourse } from './parse';
@@ -68,7 +69,39 @@ interface LatestVersion {
   contentHash: string;
 }
 
+/**
+ * Publishes a course's first version. False when another process published it in the meantime (several app
+ * processes starting together), which is just as good.
+ */
+async function publishFirstVersion(courseId: string, version: number, byUserId?: string): Promise<boolean> {
+  try {
+    await publishVersion(courseId, version, byUserId);
+    return true;
+  } catch (error) {
+    if (!(error instanceof Conflict)) throw error;
+    const now = await CourseVersion.findOne({ course: courseId, version }, 'status').lean<{ status: string }>();
+    if (now?.status !== 'published') throw error;
+    return false;
+  }
+}
+
+/** MongoDB's duplicate key error: another process created the same course or version first. */
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
 export async function importCourseFromDirectory(courseDir: string, options: ImportOptions = {}): Promise<CourseImportResult> {
+  try {
+    return await importOnce(courseDir, options);
+  } catch (error) {
+    // Several app processes starting together all import; the unique indexes let one win. Looking again
+    // then finds its work (usually: unchanged).
+    if (!isDuplicateKey(error)) throw error;
+    return importOnce(courseDir, options);
+  }
+}
+
+async function importOnce(courseDir: string, options: ImportOptions): Promise<CourseImportResult> {
   const slug = path.basename(courseDir);
   const contentHash = await hashCourseDirectory(courseDir);
   const course = await Course.findOne({ slug }, '_id publishedVersion')
@@ -79,8 +112,9 @@ export async function importCourseFromDirectory(courseDir: string, options: Impo
   if (course && latest && latest.contentHash === contentHash) {
     if (course.publishedVersion == null && latest.status === 'draft' && !options.dryRun) {
       // A first import that stopped between saving and publishing: finish it, as the first import publishes.
-      await publishVersion(course._id.toString(), latest.version, options.byUserId);
-      return { slug, outcome: 'created', courseId: course._id.toString(), version: latest.version, published: true, problems: [] };
+      const publishedHere = await publishFirstVersion(course._id.toString(), latest.version, options.byUserId);
+      const outcome = publishedHere ? 'created' : 'unchanged';
+      return { slug, outcome, courseId: course._id.toString(), version: latest.version, published: true, problems: [] };
     }
     return { slug, outcome: 'unchanged', courseId: course._id.toString(), version: latest.version, published: latest.status === 'published', problems: [] };
   }
@@ -112,8 +146,8 @@ export async function importCourseFromDirectory(courseDir: string, options: Impo
     });
     const courseId = created._id.toString();
     await CourseVersion.create({ course: created._id, version: 1, status: 'draft', contentHash, content, changeSummary, importedAt: now });
-    await publishVersion(courseId, 1, options.byUserId);
-    return { slug, outcome: 'created', courseId, version: 1, published: true, problems: [] };
+    const publishedHere = await publishFirstVersion(courseId, 1, options.byUserId);
+    return { slug, outcome: publishedHere ? 'created' : 'unchanged', courseId, version: 1, published: true, problems: [] };
   }
 
   const courseId = course._id.toString();

@@ -2,7 +2,7 @@
  * Checks that a media file is what its name says, by its content and not its extension: a renamed HTML page
  * or script must never be stored as "video.mp4". Used by the content import and by uploads.
  */
-import { open, stat } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 
 export type MediaPurpose = 'video' | 'audio' | 'image' | 'captions' | 'file';
@@ -125,7 +125,9 @@ export async function checkMediaFile(filePath: string, purpose: MediaPurpose): P
   }
   let size: number;
   try {
-    const info = await stat(filePath);
+    // lstat: a symbolic link could point anywhere on the machine; the file itself must be in the course folder.
+    const info = await lstat(filePath);
+    if (info.isSymbolicLink()) return { ok: false, problem: 'this is a link to another file; put the file itself here' };
     if (!info.isFile()) return { ok: false, problem: 'this is not a file' };
     size = info.size;
   } catch {

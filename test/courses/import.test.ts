@@ -2,10 +2,9 @@
  * Importing courses from content files into the in-memory engine: a valid course, idempotence, drafts and
  * publishing, dry runs, and invalid content that names the file and line and imports nothing.
  */
-import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
 import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded/index';
 import { describeImport, importCourseFromDirectory, importCourses } from '../../server/courses/import';
@@ -41,8 +40,8 @@ afterAll(async () => {
 beforeEach(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'courses-import-'));
   assetsDir = path.join(work, 'media-store');
-  await mongoose.connection.db?.dropDatabase();
-  await Promise.all([Course.init(), CourseVersion.init(), Asset.init()]);
+  // deleteMany rather than dropping the database: the unique indexes must stay in place.
+  await Promise.all([Course.deleteMany({}), CourseVersion.deleteMany({}), Asset.deleteMany({})]);
   clearCourseCache();
 });
 
@@ -141,6 +140,15 @@ describe('importing a valid course', () => {
     const version = await getPublishedVersion(first.courseId ?? '');
     expect(version).toMatchObject({ version: 2, estimatedMinutes: 10, changeSummary: 'You said the course was too short. We added more.' });
     expect((await getCourseBySlug('tiny-course'))?.estimatedMinutes).toBe(10);
+  });
+
+  test('two processes importing the same new course at once make one course and one version', async () => {
+    const dir = await copyFixture();
+    const results = await Promise.all([importCourseFromDirectory(dir, { assetsDir }), importCourseFromDirectory(dir, { assetsDir })]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'unchanged']);
+    expect(await Course.countDocuments()).toBe(1);
+    expect(await CourseVersion.countDocuments()).toBe(1);
+    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
   });
 
   test('a dry run checks everything and writes nothing', async () => {
@@ -258,6 +266,14 @@ describe('invalid content', () => {
     const result = await importCourseFromDirectory(dir, { assetsDir });
     expect(result.outcome).toBe('invalid');
     expect(result.problems.map(formatProblem).join('\n')).toMatch(/01-first-steps\.md:17: media\/picture\.png: its content is not recognised, not \.png/);
+  });
+
+  test('a media file that is a symbolic link to somewhere else is refused', async () => {
+    const dir = await copyFixture();
+    await rm(path.join(dir, 'media', 'handout.txt'));
+    await symlink('/etc/hostname', path.join(dir, 'media', 'handout.txt'));
+    const result = await importCourseFromDirectory(dir, { assetsDir });
+    expect(result.problems.map(formatProblem).join('\n')).toMatch(/:24: media\/handout\.txt: this is a link to another file/);
   });
 
   test('captions that are not WebVTT are refused with the line in the captions file', async () => {
