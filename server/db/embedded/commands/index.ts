@@ -16,10 +16,26 @@ export function commandName(cmd: Doc): string {
   return Object.keys(cmd)[0] ?? '';
 }
 
+/** Collations other than 'simple' would change what matches and how it sorts: refuse rather than ignore them. */
+function refuseCollation(cmd: Doc): void {
+  const found: unknown[] = [cmd.collation];
+  const inner = cmd.explain;
+  if (inner && typeof inner === 'object' && !Array.isArray(inner)) found.push((inner as Doc).collation);
+  for (const list of [cmd.updates, cmd.deletes, cmd.indexes]) {
+    if (Array.isArray(list)) for (const item of list) found.push((item as Doc | undefined)?.collation);
+  }
+  for (const c of found) {
+    if (c && typeof c === 'object' && (c as Doc).locale !== 'simple') {
+      throw new EngineError(ErrorCodes.NotImplemented, 'collation is not supported by the embedded engine; use MongoDB (MONGODB_URI) for it');
+    }
+  }
+}
+
 export function runCommand(cmd: Doc, ctx: CommandContext): Doc {
   const name = commandName(cmd);
   try {
     if (cmd.startTransaction !== undefined || cmd.autocommit !== undefined) throw noTransactions();
+    refuseCollation(cmd);
     const handler = handlers.get(name) ?? lowerCase.get(name.toLowerCase());
     if (!handler) throw new EngineError(ErrorCodes.CommandNotFound, `no such command: '${name}'`);
     return handler(cmd, ctx);
