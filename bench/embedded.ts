@@ -193,7 +193,7 @@ async function openLocal(dbPath: string, opened: OpenEngine[]): Promise<OpenEngi
 async function openInWorker(dbPath: string, opened: OpenEngine[]): Promise<OpenEngine> {
   const workerSource = `
     const { parentPort, workerData } = require('node:worker_threads');
-    if (workerData.typescript) require('tsx/cjs/api').register();
+    if (workerData.typescriptLoader) require(workerData.typescriptLoader).register();
     const { startEmbeddedMongo } = require(workerData.engineModule);
     startEmbeddedMongo({ dbPath: workerData.dbPath, port: 0 }).then((engine) => {
       parentPort.once('message', () => engine.stop().then(() => parentPort.close()));
@@ -203,7 +203,7 @@ async function openInWorker(dbPath: string, opened: OpenEngine[]): Promise<OpenE
     eval: true,
     workerData: {
       dbPath,
-      typescript: __filename.endsWith('.ts'),
+      typescriptLoader: __filename.endsWith('.ts') ? require.resolve('tsx/cjs/api') : null,
       engineModule: path.join(__dirname, '..', 'server', 'db', 'embedded', 'index'),
     },
   });
@@ -391,11 +391,11 @@ async function compareAppPlacements(inProcess: Db, worker: Db, documents: number
 
 /** Mean requests per second from autocannon (50 connections) run in a child process. */
 async function runAutocannon(url: string, seconds: number): Promise<number> {
-  const script = `require('autocannon')({ url: process.argv[1], connections: 50, duration: Number(process.argv[2]) }, (error, result) => {
+  const script = `require(process.argv[3])({ url: process.argv[1], connections: 50, duration: Number(process.argv[2]) }, (error, result) => {
     if (error) throw error;
     process.stdout.write(JSON.stringify({ average: result.requests.average, errors: result.errors, non2xx: result.non2xx }));
   });`;
-  const child = spawn(process.execPath, ['-e', script, url, String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script, url, String(seconds), require.resolve('autocannon')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const [code] = (await once(child, 'exit')) as [number | null];

@@ -51,7 +51,7 @@ interface KillPlan {
 
 /** Runs the writer and kills it with SIGKILL as the plan says. */
 async function writeUntilKilled(round: number, plan: KillPlan, acknowledged: Acknowledged): Promise<Crash> {
-  const args = ['--require', 'tsx/cjs', WRITER_SCRIPT, dbPath, String(round), String(WRITERS)];
+  const args = ['--require', require.resolve('tsx/cjs'), WRITER_SCRIPT, dbPath, String(round), String(WRITERS)];
   if (plan.engineOptions) args.push(JSON.stringify(plan.engineOptions));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(child, 'exit');

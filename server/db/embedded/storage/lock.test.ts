@@ -43,7 +43,7 @@ async function startHolder(): Promise<ChildProcess> {
       process.stdout.write('ready\\n');
       setInterval(() => {}, 60000);
     });`;
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let output = '';
   child.stdout?.setEncoding('utf8');
