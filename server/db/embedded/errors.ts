@@ -22,11 +22,9 @@ export const ErrorCodes = {
   IndexKeySpecsConflict: 86,
   NotImplemented: 238,
   OperationNotSupportedInTransaction: 263,
-  Location15974: 15974,
   DuplicateKey: 11000,
   BSONObjectTooLarge: 10334,
   NoQueryExecutionPlans: 291,
-  IndexNotFoundForHint: 2,
 } as const;
 
 const codeNames = new Map<number, string>([
@@ -76,10 +74,9 @@ export class EngineError extends Error {
   }
 }
 
-/** Any thrown value as an EngineError (mingo and our own bugs become BadValue / InternalError). */
+/** Any thrown value as an EngineError. */
 export function asEngineError(err: unknown): EngineError {
   if (err instanceof EngineError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof Error && err.constructor.name === 'MingoError') return new EngineError(ErrorCodes.BadValue, message);
-  return new EngineError(ErrorCodes.BadValue, message);
+  // mingo reports bad operators and arguments by throwing; MongoDB answers those with BadValue.
+  return new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
 }

@@ -171,7 +171,9 @@ export class Collection {
     if (sameKey && !spec.partialFilterExpression && !sameKey.spec.partialFilterExpression) {
       throw new EngineError(
         ErrorCodes.IndexOptionsConflict,
-        `An existing index has the same name as the requested index... Index with name: ${spec.name} already exists with a different name or options. Requested index: ${describeSpec(spec)}, existing index: ${describeSpec(sameKey.spec)}`,
+        sameOptions(sameKey.spec, spec)
+          ? `Index already exists with a different name: ${sameKey.name}`
+          : `An existing index has the same key pattern but different options. Requested index: ${describeSpec(spec)}, existing index: ${describeSpec(sameKey.spec)}`,
       );
     }
     const index = new IndexStore({ v: 2, ...spec });

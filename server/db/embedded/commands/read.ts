@@ -176,7 +176,7 @@ function aggregateCommand(cmd: Doc, ctx: CommandContext): Doc {
   return ctx.cursors.firstBatch(namespace(ctx, name ?? '$cmd.aggregate'), docs, batchSize);
 }
 
-function planStages(collection: Collection | undefined, stats: ReadStats): { winningPlan: Doc; executionStages: Doc } {
+function planStages(stats: ReadStats): { winningPlan: Doc; executionStages: Doc } {
   const plan = stats.plan;
   if (!plan.index) {
     const stage = { stage: 'COLLSCAN', direction: 'forward' };
@@ -197,7 +197,6 @@ function planStages(collection: Collection | undefined, stats: ReadStats): { win
     direction: plan.reverse ? 'backward' : 'forward',
     indexBounds: describeBounds(plan),
   };
-  void collection;
   return {
     winningPlan: { stage: 'FETCH', inputStage: ixscan },
     executionStages: {
@@ -211,21 +210,18 @@ function planStages(collection: Collection | undefined, stats: ReadStats): { win
 
 function explainRead(ctx: CommandContext, kind: string, name: string, spec: Doc | Doc[]): Doc {
   const started = Date.now();
-  let collection: Collection | undefined;
   let stats: ReadStats;
   if (kind === 'aggregate') {
-    const prepared = preparePipeline(name, spec as Doc[], ctx);
-    collection = prepared.collection;
-    stats = prepared.stats;
+    stats = preparePipeline(name, spec as Doc[], ctx).stats;
   } else {
     const s = spec as Doc;
-    collection = ctx.catalog.get(ctx.db, name);
+    const collection = ctx.catalog.get(ctx.db, name);
     const filter = (s.filter ?? s.query ?? (Array.isArray(s.deletes) ? (s.deletes[0] as Doc)?.q : undefined) ??
       (Array.isArray(s.updates) ? (s.updates[0] as Doc)?.q : undefined) ?? {}) as Doc;
     compileFilter(filter);
     stats = readDocuments(collection, { filter, sort: s.sort, skip: asNumber(s.skip, 0), limit: Math.abs(asNumber(s.limit, 0)), hint: s.hint }).stats;
   }
-  const { winningPlan, executionStages } = planStages(collection, stats);
+  const { winningPlan, executionStages } = planStages(stats);
   return {
     explainVersion: '1',
     queryPlanner: {
