@@ -65,6 +65,14 @@ export type MediaCheck = { ok: true; mimeType: string; sizeBytes: number } | { o
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fileType = require('file-type') as typeof import('file-type');
 
+const purposeWords: Record<MediaPurpose, string> = {
+  video: 'a video file',
+  audio: 'an audio file',
+  image: 'an image file',
+  captions: 'a captions file',
+  file: 'a download',
+};
+
 function megabytes(bytes: number): string {
   return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 }
@@ -121,7 +129,7 @@ export async function checkMediaFile(filePath: string, purpose: MediaPurpose): P
   const extension = path.extname(filePath).slice(1).toLowerCase();
   const rule = rules[purpose][extension];
   if (!rule) {
-    return { ok: false, problem: `a ${purpose} file must be one of: ${allowedExtensions(purpose).map((e) => `.${e}`).join(', ')}` };
+    return { ok: false, problem: `${purposeWords[purpose]} must be one of: ${allowedExtensions(purpose).map((e) => `.${e}`).join(', ')}` };
   }
   let size: number;
   try {
@@ -135,7 +143,7 @@ export async function checkMediaFile(filePath: string, purpose: MediaPurpose): P
   }
   if (size === 0) return { ok: false, problem: 'the file is empty' };
   if (size > sizeLimits[purpose]) {
-    return { ok: false, problem: `the file is ${megabytes(size)}; a ${purpose} file can be at most ${megabytes(sizeLimits[purpose])}` };
+    return { ok: false, problem: `the file is ${megabytes(size)}; ${purposeWords[purpose]} can be at most ${megabytes(sizeLimits[purpose])}` };
   }
   const detected = await fileType.fromFile(filePath);
   if (rule.detected === null) {
