@@ -36,8 +36,8 @@ import { createLogger } from '../server/web/logging';
 
 const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
 const CONNECTIONS = 50;
-const ROUND_SECONDS = 5;
-const ROUNDS = 2;
+const ROUND_SECONDS = 3;
+const ROUNDS = 4;
 const LEARNERS = 1000;
 const PASSWORD = 'bench-password-long-enough';
 

@@ -341,6 +341,17 @@ describe('access between learners', () => {
     // A's reflections by A's id: refused.
     expect((await b.agent.get(`/learners/${a.user.id}/courses/${course.slug}/reflections`)).status).toBe(403);
 
+    // A trainer of A's team may open A's certificate; a trainer of another team may not.
+    const trainer = await t.signedInAgent({ roles: ['trainer'] });
+    const otherTrainer = await t.signedInAgent({ roles: ['trainer'] });
+    const team = await createTeam(`Certificate team ${a.user.id}`);
+    await addMembers(team.id, [a.user.id]);
+    await addTrainers(team.id, [trainer.user.id]);
+    const byTrainer = await trainer.agent.get(`/certificates/${certificateNumber}.pdf`);
+    expect(byTrainer.status).toBe(200);
+    expect(byTrainer.headers['content-type']).toBe('application/pdf');
+    expect((await otherTrainer.agent.get(`/certificates/${certificateNumber}.pdf`)).status).toBe(404);
+
     // B posting progress changes only B's enrolment.
     await passCheck(b);
     expect((await enrolmentOf(a))?.attempts).toHaveLength(1);
