@@ -122,12 +122,21 @@ describe('errors as MongoDB reports them', () => {
     }
   });
 
-  test('a document that would grow over 16 MiB is BSONObjectTooLarge (10334)', async () => {
-    // (The driver itself refuses to send a single document over 16 MiB, so the server sees it grow by update.)
+  test('documents over 16 MiB are refused as MongoDB refuses them', async () => {
     const big = db.collection('big');
+    // Over 16 MiB: the insert is refused with BadValue.
+    const justOver = await serverError(big.insertOne({ s: 'x'.repeat(16 * 1024 * 1024) }));
+    expect(justOver.code).toBe(2);
+    expect(justOver.message).toMatch(/object to insert too large/);
+    // Over the 16 KiB a command may add: 10334 BSONObjectTooLarge, and the connection stays usable.
+    const tooLarge = await serverError(big.insertOne({ s: 'x'.repeat(16 * 1024 * 1024 + 20 * 1024) }));
+    expect(tooLarge.code).toBe(10334);
+    expect(tooLarge.codeName).toBe('BSONObjectTooLarge');
+    // An update that would grow a document past 16 MiB: 17419.
     await big.insertOne({ _id: 1 as never, a: 'y'.repeat(9 * 1024 * 1024) });
-    const updateErr = await serverError(big.updateOne({ _id: 1 as never }, { $set: { b: 'z'.repeat(8 * 1024 * 1024) } }));
-    expect(updateErr.code).toBe(10334);
+    const grown = await serverError(big.updateOne({ _id: 1 as never }, { $set: { b: 'z'.repeat(8 * 1024 * 1024) } }));
+    expect(grown.code).toBe(17419);
+    expect(await big.countDocuments()).toBe(1);
   });
 
   test('creating an existing collection is NamespaceExists (48); listing indexes of a missing one NamespaceNotFound (26)', async () => {

@@ -24,6 +24,7 @@ export const ErrorCodes = {
   OperationNotSupportedInTransaction: 263,
   DuplicateKey: 11000,
   BSONObjectTooLarge: 10334,
+  UpdateResultTooLarge: 17419,
   NoQueryExecutionPlans: 291,
 } as const;
 

@@ -52,10 +52,14 @@ export class Collection {
     return { _id, ...rest };
   }
 
-  private static checkSize(doc: Doc): number {
+  /** MongoDB's two answers: BadValue for an insert, 17419 for a document an update made too large. */
+  private static checkSize(doc: Doc, kind: 'insert' | 'update'): number {
     const size = BSON.calculateObjectSize(doc);
     if (size > MAX_BSON_BYTES) {
-      throw new EngineError(ErrorCodes.BSONObjectTooLarge, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_BYTES}`);
+      if (kind === 'insert') {
+        throw new EngineError(ErrorCodes.BadValue, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_BYTES}`);
+      }
+      throw new EngineError(ErrorCodes.UpdateResultTooLarge, `Resulting document after update is larger than ${MAX_BSON_BYTES}`);
     }
     return size;
   }
@@ -69,7 +73,7 @@ export class Collection {
   insert(input: Doc): Doc {
     const doc = Collection.withId(input);
     Collection.checkId(doc);
-    const size = Collection.checkSize(doc);
+    const size = Collection.checkSize(doc, 'insert');
     const id = valueKey(doc._id);
     // The _id index keys documents by their _id, so a second document with it is caught here.
     if (this.docs.has(id)) throw duplicateKeyError(this.namespace, this.idIndex, [doc._id]);
@@ -108,7 +112,7 @@ export class Collection {
     if (valueKey(newDoc._id) !== id) {
       throw new EngineError(ErrorCodes.ImmutableField, "After applying the update, the (immutable) field '_id' was found to have been altered");
     }
-    const size = Collection.checkSize(newDoc);
+    const size = Collection.checkSize(newDoc, 'update');
     if (this.loading) {
       this.store(id, newDoc, size);
       return;

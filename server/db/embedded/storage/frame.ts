@@ -69,6 +69,28 @@ export function encodeFrames(payloads: readonly Buffer[], targetBytes: number): 
   return frames;
 }
 
+/**
+ * The bytes of one flush of several appends (each a list of payloads): normally one frame. Each append stays
+ * whole inside one frame; a flush too large for one frame is split between appends.
+ */
+export function encodeFlush(appends: ReadonlyArray<readonly Buffer[]>): Buffer {
+  const frames: Buffer[] = [];
+  let payloads: Buffer[] = [];
+  let size = 0;
+  for (const append of appends) {
+    const appendSize = bodySizeOf(append);
+    if (payloads.length > 0 && size + appendSize > MAX_FRAME_BODY) {
+      frames.push(encodeFrame(payloads));
+      payloads = [];
+      size = 0;
+    }
+    for (const payload of append) payloads.push(payload);
+    size += appendSize;
+  }
+  frames.push(encodeFrame(payloads));
+  return frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames);
+}
+
 export interface FrameHeader {
   bodyLength: number;
   bodyCrc: number;

@@ -19,12 +19,13 @@ import {
   MAX_FRAME_BODY,
   bodyMatches,
   bodySizeOf,
-  encodeFrame,
+  encodeFlush,
   encodeFrames,
   findIntactFrame,
   forEachRecord,
   readFrameHeader,
 } from './frame';
+import { ChunkReader, fsyncDirectory, writeFully } from './file-io';
 import { asError, errnoCode } from './fs-errors';
 import { acquireLock, type DirectoryLock } from './lock';
 
@@ -80,7 +81,6 @@ interface Compaction {
 
 const JOURNAL_FILE = 'journal';
 const COMPACTION_FILE = 'journal.compacting';
-const READ_CHUNK = 8 * 1024 * 1024;
 const SNAPSHOT_FRAME_BYTES = 4 * 1024 * 1024;
 
 export class Journal {
@@ -272,7 +272,7 @@ export class Journal {
     try {
       if (this.failure) throw this.failedError();
       if (!this.replayed) await this.scan(null); // never append after a torn tail left in place
-      const bytes = encodeGroup(group);
+      const bytes = encodeFlush(group.map((pending) => pending.payloads));
       await writeFully(this.handle, bytes, this.end);
       if (this.fsync) await this.handle.datasync();
       this.end += bytes.length;
@@ -406,70 +406,3 @@ async function openJournalFile(dir: string, file: string, fsync: boolean): Promi
   }
 }
 
-/**
- * The bytes of one flush: normally one frame. Each append stays whole inside one frame; a group too large for
- * one frame is split between appends.
- */
-function encodeGroup(group: readonly PendingAppend[]): Buffer {
-  const frames: Buffer[] = [];
-  let payloads: Buffer[] = [];
-  let size = 0;
-  for (const pending of group) {
-    const appendSize = bodySizeOf(pending.payloads);
-    if (payloads.length > 0 && size + appendSize > MAX_FRAME_BODY) {
-      frames.push(encodeFrame(payloads));
-      payloads = [];
-      size = 0;
-    }
-    for (const payload of pending.payloads) payloads.push(payload);
-    size += appendSize;
-  }
-  frames.push(encodeFrame(payloads));
-  return frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames);
-}
-
-async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<number> {
-  let written = 0;
-  while (written < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, position + written);
-    written += bytesWritten;
-  }
-  return written;
-}
-
-/** Makes a rename or a new file in `dir` durable. */
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Reads a file front to back in large chunks, handing out views into them. */
-class ChunkReader {
-  private window: Buffer = Buffer.alloc(0);
-  private windowStart = 0;
-
-  constructor(
-    private readonly handle: FileHandle,
-    private readonly size: number,
-  ) {}
-
-  /** Bytes [at, at + length), which must lie inside the file. */
-  async view(at: number, length: number): Promise<Buffer> {
-    const offset = at - this.windowStart;
-    if (offset >= 0 && offset + length <= this.window.length) return this.window.subarray(offset, offset + length);
-    const window = Buffer.allocUnsafe(Math.min(Math.max(length, READ_CHUNK), this.size - at));
-    let read = 0;
-    while (read < window.length) {
-      const { bytesRead } = await this.handle.read(window, read, window.length - read, at + read);
-      if (bytesRead === 0) throw new Error(`The journal file ended early while reading at ${at + read}`);
-      read += bytesRead;
-    }
-    this.window = window;
-    this.windowStart = at;
-    return window.subarray(0, length);
-  }
-}

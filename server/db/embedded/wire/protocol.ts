@@ -19,6 +19,31 @@ const KNOWN_FLAGS = FLAG_CHECKSUM_PRESENT | FLAG_MORE_TO_COME | (1 << 16);
 
 export class ProtocolError extends Error {}
 
+/** Room MongoDB leaves above 16 MiB for a document inside a command (16793600 bytes). */
+export const MAX_DOCUMENT_IN_COMMAND = MAX_BSON_BYTES + 16 * 1024;
+
+/**
+ * A well-formed document bigger than a command may carry. MongoDB answers it with 10334 BSONObjectTooLarge and
+ * keeps the connection, so this is not a ProtocolError.
+ */
+export class OversizedDocument extends Error {
+  constructor(
+    readonly size: number,
+    firstElement: string,
+  ) {
+    super(
+      `BSONObj size: ${size} (0x${size.toString(16).toUpperCase()}) is invalid. Size must be between 0 and ${MAX_DOCUMENT_IN_COMMAND}(16MB) First element: ${firstElement}`,
+    );
+  }
+}
+
+function describeFirstElement(doc: Doc): string {
+  const [key, value] = Object.entries(doc)[0] ?? ['', undefined];
+  if (typeof value === 'string') return `${key}: "${value.length > 20 ? `${value.slice(0, 20)}...` : value}"`;
+  if (value && typeof value === 'object' && value.constructor?.name === 'ObjectId') return `${key}: ObjectId('${String(value)}')`;
+  return `${key}: ${typeof value === 'object' ? '{ ... }' : String(value)}`;
+}
+
 export interface Header {
   length: number;
   requestId: number;
@@ -40,6 +65,7 @@ function decodeDocument(buf: Buffer, offset: number): { doc: Doc; size: number }
     promoteBuffers: false,
     validation: { utf8: true },
   });
+  if (size > MAX_DOCUMENT_IN_COMMAND) throw new OversizedDocument(size, describeFirstElement(doc));
   return { doc: fromWire(doc) as Doc, size };
 }
 

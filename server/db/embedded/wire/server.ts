@@ -6,7 +6,8 @@
 import net from 'node:net';
 import type { Engine } from '../engine';
 import type { Doc } from '../query/values';
-import { buildOpMsg, buildOpReply, MAX_MESSAGE_BYTES, parseMessage, ProtocolError, type Request } from './protocol';
+import { buildOpMsg, buildOpReply, MAX_MESSAGE_BYTES, OP_QUERY, OversizedDocument, parseHeader, parseMessage, type Request } from './protocol';
+import { EngineError, ErrorCodes } from '../errors';
 
 export interface WireServer {
   port: number;
@@ -47,7 +48,14 @@ export function listen(engine: Engine, host: string, port: number, log: (line: s
       try {
         request = parseMessage(message);
       } catch (err) {
-        fail(err instanceof ProtocolError || err instanceof Error ? `malformed message (${err.message})` : 'malformed message');
+        if (err instanceof OversizedDocument) {
+          const header = parseHeader(message);
+          const reply = new EngineError(ErrorCodes.BSONObjectTooLarge, err.message).toReply();
+          const moreToCome = header.opCode !== OP_QUERY && (message.readUInt32LE(16) & 2) !== 0;
+          if (!moreToCome) socket.write(header.opCode === OP_QUERY ? buildOpReply(header.requestId, reply) : buildOpMsg(header.requestId, reply));
+          return;
+        }
+        fail(err instanceof Error ? `malformed message (${err.message})` : 'malformed message');
         return;
       }
       if (request.kind === 'query') {
