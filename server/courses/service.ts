@@ -82,6 +82,15 @@ export function clearCourseCache(): void {
   versionCache.clear();
 }
 
+/** Cached versions are shared by every request: freezing them makes an accidental change fail loudly. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 function toPublishedVersion(doc: CourseVersionDoc, slug: string): PublishedVersion {
   return {
     ...doc.content,
@@ -129,7 +138,7 @@ export async function getCourseVersion(courseId: string, version: number): Promi
   const course = await Course.findById(courseId, 'slug').lean<{ slug: string }>();
   if (!course) return null;
   const result = toPublishedVersion(doc, course.slug);
-  if (doc.status !== 'draft') versionCache.set(cacheKey(courseId, version), result);
+  if (doc.status !== 'draft') versionCache.set(cacheKey(courseId, version), deepFreeze(result));
   return result;
 }
 
