@@ -147,9 +147,13 @@ describe('errors as MongoDB reports them', () => {
 
   test('index option and key conflicts are 85 and 86', async () => {
     const c = db.collection('conflicts');
-    await c.createIndex({ a: 1 }, { name: 'by_a' });
-    expect((await serverError(c.createIndex({ a: 1 }, { name: 'by_a', unique: true }))).code).toBe(85);
-    expect((await serverError(c.createIndex({ b: 1 }, { name: 'by_a' }))).code).toBe(86);
+    await c.createIndex({ at: 1 }, { name: 'by_at', expireAfterSeconds: 60 });
+    // Same name and key, another non-identifying option: 85 IndexOptionsConflict.
+    expect((await serverError(c.createIndex({ at: 1 }, { name: 'by_at', expireAfterSeconds: 120 }))).code).toBe(85);
+    // Same name, another key: 86 IndexKeySpecsConflict.
+    expect((await serverError(c.createIndex({ b: 1 }, { name: 'by_at' }))).code).toBe(86);
+    // The identical request again is fine.
+    await expect(c.createIndex({ at: 1 }, { name: 'by_at', expireAfterSeconds: 60 })).resolves.toBe('by_at');
   });
 
   test('an unknown update operator is FailedToParse (9), changing _id ImmutableField (66), two operators on one path 40', async () => {
