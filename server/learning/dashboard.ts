@@ -30,6 +30,8 @@ export interface DashboardCourse {
   title: string;
   overviewHref: string;
   continueHref: string;
+  /** For a course not started yet: the form that starts it (POST). */
+  startAction: string | null;
   progress: { done: number; total: number } | null;
   due: { label: string; overdue: boolean } | null;
   newerVersion: boolean;
@@ -82,6 +84,7 @@ export async function dashboardFor(learner: Learner, now = new Date()): Promise<
       title: content?.title ?? title,
       overviewHref: courseHref(enrolment.courseSlug),
       continueHref: continueHref(enrolment.courseSlug),
+      startAction: null,
       progress: progress ? { done: progress.lessonsDone, total: progress.lessonCount } : null,
       due: null,
       newerVersion: newer !== null,
@@ -100,7 +103,15 @@ export async function dashboardFor(learner: Learner, now = new Date()): Promise<
     if (enrolment) {
       assigned.push({ ...(await inProgressView(enrolment, course?.title ?? '')), due: dueView });
     } else if (course) {
-      assigned.push({ title: course.title, overviewHref: courseHref(course.slug), continueHref: courseHref(course.slug), progress: null, due: dueView, newerVersion: false });
+      assigned.push({
+        title: course.title,
+        overviewHref: courseHref(course.slug),
+        continueHref: courseHref(course.slug),
+        startAction: `${courseHref(course.slug)}/start`,
+        progress: null,
+        due: dueView,
+        newerVersion: false,
+      });
     }
   }
   // Overdue first, then soonest due (coursesDueFor already sorts by due date).

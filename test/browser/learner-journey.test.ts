@@ -85,7 +85,7 @@ describe('the demo learner', () => {
     await page.goto('/courses');
     await scanOnce(page, 'the course catalogue');
     await page.goto('/dashboard');
-    await Promise.all([page.waitForURL(`**/courses/${SHIPPED_COURSE_SLUG}`), assigned.getByRole('link', { name: /^Start\b/ }).click()]);
+    await Promise.all([page.waitForURL(`**/courses/${SHIPPED_COURSE_SLUG}`), assigned.getByRole('link', { name: content.title, exact: true }).click()]);
     await scanOnce(page, 'the course overview');
     await screenshot(page, 'learner-course-overview');
     await Promise.all([page.waitForURL('**/learn/**'), page.getByRole('button', { name: 'Start the course' }).click()]);

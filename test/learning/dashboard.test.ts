@@ -40,6 +40,7 @@ describe('dashboard', () => {
     expect(page.text).toContain('Overdue');
     expect(page.text).toContain('Was due');
     expect(page.text.indexOf('Calm spaces course')).toBeLessThan(page.text.indexOf('Talking together course'));
+    expect(page.text).toContain('action="/courses/second-course/start"');
 
     // Start the second course: it stays under "Assigned to you" with its progress and a Continue button.
     const token = await t.csrfToken(agent, '/dashboard');
