@@ -136,7 +136,9 @@ function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc[] {
     throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
   }
   if (out !== undefined) {
-    const target = typeof out === 'string' ? out : isPlainObject(out) ? String(out.into ?? out.coll ?? '') : '';
+    // $out: 'name' | { db, coll }; $merge: { into: 'name' | { db, coll } } (the target must be in this database).
+    const spec = isPlainObject(out) && out.into !== undefined ? out.into : out;
+    const target = typeof spec === 'string' ? spec : isPlainObject(spec) && typeof spec.coll === 'string' ? spec.coll : '';
     if (!target) throw new EngineError(ErrorCodes.FailedToParse, '$out requires a target collection name');
     if (last.$out !== undefined) ctx.catalog.drop(ctx.db, target, ctx.changes);
     const collection = ctx.catalog.obtain(ctx.db, target, ctx.changes);
