@@ -2,6 +2,8 @@
  * The trainer's course pages.
  *   GET  /manage/courses                 requireRole(co-facilitator, trainer, admin)   every course and its versions
  *   GET  /manage/courses/:slug           requireRole(co-facilitator, trainer, admin)   versions, and what the waiting draft changes
+ *   GET  /manage/courses/:slug/versions/:version
+ *                                        requireRole(co-facilitator, trainer, admin)   a whole version, read-only, answer key included
  *   POST /manage/courses/:slug/publish   requireRole(trainer, admin)                   publish the draft that was shown
  * Co-facilitators see the pages but not the Publish button (publishing is the trainer's decision).
  */
@@ -14,7 +16,7 @@ import { Invalid, NotFound } from '../web/errors';
 import { setFlash } from '../web/locals';
 import { compareVersions } from './changes';
 import { getCourseBySlug, getCourseVersion, getLatestDraft, listAllCourses, listVersions, publishVersion } from './service';
-import { courseListPage, coursePage } from './views';
+import { courseListPage, coursePage, reviewPage } from './views';
 
 const slugParam = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(100);
 
@@ -55,6 +57,18 @@ export function manageCoursesRouter(): express.Router {
         canPublish: hasAnyRole(req.user, ['trainer', 'admin']),
       }),
     );
+  });
+
+  router.get('/manage/courses/:slug/versions/:version', viewers, async (req: Request, res: Response) => {
+    const course = await findCourse(req.params.slug);
+    const number = z.coerce.number().int().positive().safeParse(req.params.version);
+    const version = number.success ? await getCourseVersion(course.id, number.data) : null;
+    if (!version) throw new NotFound('This course has no such version.');
+    // Compared with what learners start now when it is newer, else with the version before it.
+    const baseline =
+      course.publishedVersion && version.version > course.publishedVersion ? course.publishedVersion : version.version > 1 ? version.version - 1 : null;
+    const before = baseline ? await getCourseVersion(course.id, baseline) : null;
+    res.render('manage/version', reviewPage(course.slug, version, before ? compareVersions(before, version) : null));
   });
 
   router.post('/manage/courses/:slug/publish', publishers, async (req: Request, res: Response) => {

@@ -1,6 +1,8 @@
 /** View models for the trainer's course pages (views/manage/). Plain objects, already formatted. */
+import { mediaUrl } from '../media/service';
 import type { VersionChanges } from './changes';
-import type { CourseSummary, VersionListing } from './service';
+import type { CourseSummary, PublishedVersion, VersionListing } from './service';
+import type { Block, CheckBlock, CoProductionLevel, CreditEntry } from './types';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
 
@@ -95,5 +97,126 @@ export function coursePage(input: {
         }
       : null,
     canPublish: input.canPublish,
+  };
+}
+
+const levelLabels: Record<CoProductionLevel, string> = {
+  informing: 'Informing',
+  consultation: 'Consultation',
+  'co-design': 'Co-design',
+  'co-production': 'Co-production',
+};
+
+/** A block as the review page shows it: the content with media addresses, and for checks the answer key. */
+export type ReviewBlock =
+  | { kind: 'text'; key: string; required: boolean; html: string }
+  | { kind: 'video' | 'audio'; key: string; required: boolean; title: string; src: string; mimeType: string; captionsSrc?: string; transcriptHtml?: string }
+  | { kind: 'image'; key: string; required: boolean; src: string; alt: string; captionHtml?: string }
+  | { kind: 'file'; key: string; required: boolean; href: string; label: string; fileName: string }
+  | { kind: 'check'; key: string; required: boolean; title: string; passMark: number; questions: CheckBlock['questions'] }
+  | { kind: 'reflection'; key: string; required: boolean; promptHtml: string }
+  | {
+      kind: 'profile';
+      key: string;
+      required: boolean;
+      personName: string;
+      introHtml?: string;
+      communication: string[];
+      loves: string[];
+      mustKnow: string[];
+      imageSrc?: string;
+      imageAlt?: string;
+    };
+
+function reviewBlock(block: Block): ReviewBlock {
+  const base = { key: block.key, required: block.required };
+  switch (block.kind) {
+    case 'text':
+      return { ...base, kind: 'text', html: block.html };
+    case 'video':
+    case 'audio':
+      return {
+        ...base,
+        kind: block.kind,
+        title: block.title,
+        src: mediaUrl(block.media),
+        mimeType: block.media.mimeType,
+        ...(block.captions ? { captionsSrc: mediaUrl(block.captions) } : {}),
+        ...(block.transcriptHtml ? { transcriptHtml: block.transcriptHtml } : {}),
+      };
+    case 'image':
+      return { ...base, kind: 'image', src: mediaUrl(block.image), alt: block.alt, ...(block.captionHtml ? { captionHtml: block.captionHtml } : {}) };
+    case 'file':
+      return { ...base, kind: 'file', href: mediaUrl(block.file), label: block.label, fileName: block.file.fileName };
+    case 'check':
+      return { ...base, kind: 'check', title: block.title, passMark: block.passMark, questions: block.questions };
+    case 'reflection':
+      return { ...base, kind: 'reflection', promptHtml: block.promptHtml };
+    case 'profile':
+      return {
+        ...base,
+        kind: 'profile',
+        personName: block.personName,
+        ...(block.introHtml ? { introHtml: block.introHtml } : {}),
+        communication: block.communication,
+        loves: block.loves,
+        mustKnow: block.mustKnow,
+        ...(block.image ? { imageSrc: mediaUrl(block.image), imageAlt: block.imageAlt ?? '' } : {}),
+      };
+  }
+}
+
+export interface ReviewPage {
+  title: string;
+  course: { title: string; href: string };
+  version: number;
+  status: string;
+  summary: string;
+  audience: string;
+  estimatedMinutes: number;
+  changeSummary: string;
+  credits: string[];
+  modules: Array<{
+    title: string;
+    summary: string;
+    level: string;
+    credits: string[];
+    lessons: Array<{ id: string; title: string; change: 'new' | 'changed' | null; blocks: ReviewBlock[] }>;
+  }>;
+}
+
+function creditLine(credit: CreditEntry): string {
+  return `${credit.displayName}: ${credit.role} (${credit.contribution})${credit.sample ? ' [sample]' : ''}`;
+}
+
+/** A whole version, read-only, for the people who review it; lessons new or changed since `changes` are marked. */
+export function reviewPage(courseSlug: string, version: PublishedVersion, changes: VersionChanges | null): ReviewPage {
+  const added = new Set((changes?.lessonsAdded ?? []).map((l) => `${l.moduleKey}/${l.lessonKey}`));
+  const changed = new Set((changes?.lessonsChanged ?? []).map((l) => `${l.moduleKey}/${l.lessonKey}`));
+  return {
+    title: `${version.title}: version ${version.version}`,
+    course: { title: version.title, href: `/manage/courses/${courseSlug}` },
+    version: version.version,
+    status: statusLabels[version.status],
+    summary: version.summary,
+    audience: version.audience,
+    estimatedMinutes: version.estimatedMinutes,
+    changeSummary: version.changeSummary ?? '',
+    credits: version.credits.map(creditLine),
+    modules: version.modules.map((module) => ({
+      title: module.title,
+      summary: module.summary,
+      level: levelLabels[module.coProductionLevel],
+      credits: module.credits.map(creditLine),
+      lessons: module.lessons.map((lesson) => {
+        const id = `${module.key}/${lesson.key}`;
+        return {
+          id: `lesson-${module.key}-${lesson.key}`,
+          title: lesson.title,
+          change: added.has(id) ? 'new' : changed.has(id) ? 'changed' : null,
+          blocks: lesson.blocks.map(reviewBlock),
+        };
+      }),
+    })),
   };
 }

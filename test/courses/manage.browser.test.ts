@@ -56,6 +56,13 @@ test('a trainer reviews what the draft changes and publishes it', async () => {
   await axeScan(page, 'course with a draft');
   await screenshot(page, 'courses-manage-draft');
 
+  await page.getByRole('link', { name: 'Read all of version 2' }).click();
+  await page.waitForURL('**/manage/courses/tiny-course/versions/2');
+  expect(await page.locator('main').innerText()).toContain('Module 2: Next steps');
+  await axeScan(page, 'version review');
+  await screenshot(page, 'courses-manage-version-review');
+  await page.goBack();
+
   await Promise.all([page.waitForURL('**/manage/courses/tiny-course'), page.getByRole('button', { name: 'Publish version 2' }).click()]);
   expect(await page.getByRole('status').innerText()).toContain('Version 2 of "A tiny course" is published');
   expect(await page.locator('main').innerText()).toContain('Nothing is waiting to be published');

@@ -99,6 +99,7 @@ describe('the trainer course pages', () => {
     const { agent } = await t.signedInAgent({ roles: ['learner'] });
     expect((await agent.get('/manage/courses').set('Accept', 'text/html')).status).toBe(403);
     expect((await agent.get('/manage/courses/tiny-course').set('Accept', 'text/html')).status).toBe(403);
+    expect((await agent.get('/manage/courses/tiny-course/versions/1').set('Accept', 'text/html')).status).toBe(403);
   });
 
   test('let co-facilitators see the draft and what it changes, without a Publish button; they cannot publish', async () => {
@@ -111,6 +112,12 @@ describe('the trainer course pages', () => {
     const page = await agent.get('/manage/courses/tiny-course');
     expect(page.text).toContain('New lesson: First steps, A new lesson');
     expect(page.text).not.toContain('Publish version 2');
+    const version = await agent.get('/manage/courses/tiny-course/versions/2');
+    expect(version.status).toBe(200);
+    expect(version.text).toMatch(/A new lesson <span class="tag">New<\/span>/);
+    // Reviewers see the answer key, unlike learners.
+    expect(version.text).toContain('<strong>Right:</strong> Right.');
+    expect((await agent.get('/manage/courses/tiny-course/versions/9')).status).toBe(404);
     const token = csrfFrom(page.text);
     const refused = await agent
       .post('/manage/courses/tiny-course/publish')
