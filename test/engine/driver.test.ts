@@ -194,6 +194,8 @@ describe('numeric types', () => {
     expect(await nums.countDocuments({ v: { $type: 'long' } })).toBe(2);
     expect(await nums.countDocuments({ v: { $type: 'int' } })).toBe(1);
     expect(await nums.countDocuments({ v: { $type: 'decimal' } })).toBe(1);
+    const projected = await nums.aggregate([{ $match: { _id: 'long' } }, { $project: { v: 1, twice: { $multiply: ['$v', 1] } } }], { promoteLongs: false }).toArray();
+    expect(projected[0]?.v).toEqual(Long.fromString('9007199254740993'));
     await nums.updateOne({ _id: 'small-long' as never }, { $inc: { v: 2 } });
     const updated = await nums.findOne({ _id: 'small-long' as never }, { promoteLongs: false });
     expect(updated?.v).toEqual(Long.fromNumber(5));

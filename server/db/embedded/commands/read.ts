@@ -6,7 +6,7 @@ import { readDocuments, type ReadStats } from '../query/execute';
 import { compileFilter } from '../query/filter';
 import { describeBounds } from '../query/planner';
 import { compileProjection } from '../query/projection';
-import { comparisonView, isPlainObject, normaliseNumbers, valueKey, valuesAtPath, type Doc } from '../query/values';
+import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, restoreNumericTypes, valueKey, valuesAtPath, type Doc } from '../query/values';
 import { asNumber, collectionName, type CommandContext, type CommandHandler } from './types';
 
 function namespace(ctx: CommandContext, name: string): string {
@@ -121,6 +121,21 @@ function preparePipeline(name: string | undefined, pipeline: Doc[], ctx: Command
   return { collection, stats, input: docs, rest: pipeline.slice(i) };
 }
 
+/** Stages whose output documents are their input documents, reshaped (so each keeps its _id and types). */
+const PER_DOCUMENT_STAGES = new Set(['$match', '$project', '$addFields', '$set', '$unset', '$sort', '$limit', '$skip', '$lookup', '$sample']);
+
+/** Aggregation runs on numbers; give each output document the numeric types its stored document had. */
+function restoreTypes(result: Doc[], input: Doc[]): Doc[] {
+  const byView = new Map<Doc, Doc>(input.map((d) => [comparisonView(d), d]));
+  const byId = new Map<string, Doc>(input.map((d) => [valueKey(d._id), d]));
+  return result.map((out) => {
+    const same = byView.get(out);
+    if (same) return same;
+    const original = out._id === undefined ? undefined : byId.get(valueKey(out._id));
+    return original ? (restoreNumericTypes(cloneDocument(out), original) as Doc) : out;
+  });
+}
+
 function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc[] {
   if (rest.length === 0) return input;
   const last = rest[rest.length - 1] as Doc;
@@ -135,6 +150,7 @@ function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc[] {
   } catch (err) {
     throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
   }
+  if (stages.every((stage) => PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ''))) result = restoreTypes(result, input);
   if (out !== undefined) {
     // $out: 'name' | { db, coll }; $merge: { into: 'name' | { db, coll } } (the target must be in this database).
     const spec = isPlainObject(out) && out.into !== undefined ? out.into : out;

@@ -341,3 +341,26 @@ export function setPath(doc: Doc, path: string, value: unknown): void {
   }
   target[parts[parts.length - 1] as string] = value;
 }
+
+/**
+ * Give numbers computed on a comparison view their stored BSON type back, by the value at the same path in the
+ * stored document: unchanged values become the stored value itself; changed ones take its type.
+ */
+export function restoreNumericTypes(updated: unknown, original: unknown): unknown {
+  if (typeof updated === 'number' && isNumericWrapper(original)) {
+    // Unchanged: keep the stored value itself (a Long beyond 2^53 is not exactly a JS number).
+    if (updated === toNumber(original)) return original;
+    if (original instanceof Long) return Number.isInteger(updated) ? Long.fromNumber(updated) : updated;
+    if (original instanceof Decimal128) return Decimal128.fromString(String(updated));
+    if (original instanceof Double) return new Double(updated);
+    return updated;
+  }
+  if (Array.isArray(updated) && Array.isArray(original)) {
+    for (let i = 0; i < updated.length; i++) updated[i] = restoreNumericTypes(updated[i], original[i]);
+    return updated;
+  }
+  if (isPlainObject(updated) && isPlainObject(original)) {
+    for (const k of Object.keys(updated)) updated[k] = restoreNumericTypes(updated[k], original[k]);
+  }
+  return updated;
+}

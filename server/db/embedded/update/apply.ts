@@ -3,7 +3,6 @@
  * Around mingo's gaps: $setOnInsert, `$set` of `_id` to its own value, positional `$` paths (resolved here so
  * several may appear in one update), and numeric types (updates run on numbers, then BSON types are restored).
  */
-import { Decimal128, Double, Long } from 'bson';
 import { update as mingoUpdate } from 'mingo';
 import { Aggregator, mingoOptions, Query } from '../query/mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
@@ -11,11 +10,10 @@ import {
   cloneDocument,
   comparisonView,
   getPath,
-  isNumericWrapper,
   isPlainObject,
   normaliseNumbers,
+  restoreNumericTypes,
   setPath,
-  toNumber,
   valueKey,
   type Doc,
 } from '../query/values';
@@ -123,25 +121,6 @@ function resolvePositional(path: string, doc: Doc, filter: Doc): string {
   const arrayPath = parts.slice(0, at).join('.');
   parts[at] = String(positionalIndex(doc, arrayPath, filter));
   return parts.join('.');
-}
-
-function restoreNumericTypes(updated: unknown, original: unknown): unknown {
-  if (typeof updated === 'number' && isNumericWrapper(original)) {
-    // Unchanged: keep the stored value itself (a Long beyond 2^53 is not exactly a JS number).
-    if (updated === toNumber(original)) return original;
-    if (original instanceof Long) return Number.isInteger(updated) ? Long.fromNumber(updated) : updated;
-    if (original instanceof Decimal128) return Decimal128.fromString(String(updated));
-    if (original instanceof Double) return new Double(updated);
-    return updated;
-  }
-  if (Array.isArray(updated) && Array.isArray(original)) {
-    for (let i = 0; i < updated.length; i++) updated[i] = restoreNumericTypes(updated[i], original[i]);
-    return updated;
-  }
-  if (isPlainObject(updated) && isPlainObject(original)) {
-    for (const k of Object.keys(updated)) updated[k] = restoreNumericTypes(updated[k], original[k]);
-  }
-  return updated;
 }
 
 function applyOperators(doc: Doc, spec: Doc, ctx: UpdateContext): Doc {
