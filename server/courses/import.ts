@@ -151,19 +151,22 @@ async function importOnce(courseDir: string, options: ImportOptions): Promise<Co
   }
 
   const courseId = course._id.toString();
-  let version: number;
-  let outcome: ImportOutcome;
+  let version = (latest?.version ?? 0) + 1;
+  let outcome: ImportOutcome = 'draft-created';
   if (latest && latest.status === 'draft') {
     // Nobody learns from a draft, so a draft that was never published is replaced rather than piled up.
-    version = latest.version;
-    outcome = 'draft-updated';
-    await CourseVersion.updateOne(
-      { course: course._id, version, status: 'draft' },
+    // The status in the filter matters: if a trainer published it a moment ago, it is left alone and a new
+    // draft is made instead.
+    const replaced = await CourseVersion.updateOne(
+      { course: course._id, version: latest.version, status: 'draft' },
       { $set: { contentHash, content, changeSummary, importedAt: now } },
     );
-  } else {
-    version = (latest?.version ?? 0) + 1;
-    outcome = 'draft-created';
+    if (replaced.matchedCount === 1) {
+      version = latest.version;
+      outcome = 'draft-updated';
+    }
+  }
+  if (outcome === 'draft-created') {
     await CourseVersion.create({ course: course._id, version, status: 'draft', contentHash, content, changeSummary, importedAt: now });
     await Course.updateOne({ _id: course._id, latestVersion: { $lt: version } }, { $set: { latestVersion: version } });
   }
