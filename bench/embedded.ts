@@ -378,7 +378,7 @@ async function compareAppPlacements(inProcess: Db, worker: Db, documents: number
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const load = (db: Db) => async () => {
     target = db;
-    return runAutocannon(url, seconds / 2);
+    return runAutocannon(url, seconds);
   };
   try {
     const [here = 0, there = 0] = await alternate([load(inProcess), load(worker)]);
