@@ -1,14 +1,16 @@
 /** The command table: finds the handler for a command document and turns failures into MongoDB error replies. */
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import type { Doc } from '../query/values';
+import { aggregateCommands } from './aggregate';
 import { catalogCommands } from './catalog';
+import { explainCommands } from './explain';
 import { handshakeCommands, noTransactions } from './handshake';
 import { readCommands } from './read';
 import type { CommandContext, CommandHandler } from './types';
 import { writeCommands } from './write';
 
 const handlers = new Map<string, CommandHandler>(
-  Object.entries({ ...handshakeCommands, ...readCommands, ...writeCommands, ...catalogCommands }),
+  Object.entries({ ...handshakeCommands, ...readCommands, ...aggregateCommands, ...explainCommands, ...writeCommands, ...catalogCommands }),
 );
 const lowerCase = new Map<string, CommandHandler>([...handlers].map(([k, v]) => [k.toLowerCase(), v]));
 

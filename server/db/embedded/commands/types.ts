@@ -41,3 +41,7 @@ export function asNumber(v: unknown, fallback: number): number {
   const n = typeof v === 'number' ? v : Number(String(v));
   return Number.isFinite(n) ? n : fallback;
 }
+
+export function namespaceOf(db: string, collection: string): string {
+  return `${db}.${collection}`;
+}

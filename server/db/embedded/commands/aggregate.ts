@@ -1,0 +1,30 @@
+/** aggregate: runs a pipeline and hands the result out through a cursor. */
+import { EngineError, ErrorCodes } from '../errors';
+import { isPlainObject, type Doc } from '../query/values';
+import { explainRead } from './explain';
+import { preparePipeline, runPipeline } from './pipeline';
+import { asNumber, namespaceOf, type CommandContext, type CommandHandler } from './types';
+
+function aggregateCommand(cmd: Doc, ctx: CommandContext): Doc {
+  const target = cmd.aggregate;
+  const pipeline = cmd.pipeline;
+  if (!Array.isArray(pipeline)) throw new EngineError(ErrorCodes.TypeMismatch, "'pipeline' option must be specified as an array");
+  if (cmd.explain === true) return explainRead(ctx, 'aggregate', typeof target === 'string' ? target : '', pipeline as Doc[]);
+  if (cmd.cursor === undefined) throw new EngineError(ErrorCodes.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
+  const name = typeof target === 'string' ? target : undefined;
+  let docs: Doc[];
+  if (name === undefined) {
+    // db.aggregate([{ $documents: [...] }, ...]) and other collectionless pipelines.
+    docs = runPipeline(pipeline as Doc[], [{}], ctx);
+    if (!(pipeline[0] as Doc | undefined)?.$documents) docs = [];
+  } else {
+    const prepared = preparePipeline(name, pipeline as Doc[], ctx);
+    docs = runPipeline(prepared.rest, prepared.input, ctx);
+  }
+  ctx.server.opcounters.command++;
+  const cursor = isPlainObject(cmd.cursor) ? cmd.cursor : {};
+  const batchSize = cursor.batchSize === undefined ? undefined : asNumber(cursor.batchSize, 101);
+  return ctx.cursors.firstBatch(namespaceOf(ctx.db, name ?? '$cmd.aggregate'), docs, batchSize);
+}
+
+export const aggregateCommands: Record<string, CommandHandler> = { aggregate: aggregateCommand };

@@ -1,0 +1,112 @@
+/**
+ * Aggregation pipelines: a leading $match/$sort/$skip/$limit goes through the planner (so indexes are used),
+ * the rest through mingo's Aggregator over comparison views, with $lookup reading other collections and
+ * $out/$merge writing one.
+ */
+import type { Collection } from '../catalog/collection';
+import { EngineError, ErrorCodes } from '../errors';
+import { readDocuments, type ReadStats } from '../query/execute';
+import { Aggregator } from '../query/mingo-context';
+import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, restoreNumericTypes, valueKey, type Doc } from '../query/values';
+import { asNumber, type CommandContext } from './types';
+
+export interface PreparedPipeline {
+  collection: Collection | undefined;
+  stats: ReadStats;
+  input: Doc[];
+  rest: Doc[];
+}
+
+const UNSUPPORTED_STAGES = new Map<string, string>([
+  ['$geoNear', '$geoNear requires a geospatial index, which the embedded engine does not have'],
+  ['$search', '$search is only available on MongoDB Atlas'],
+  ['$changeStream', 'The $changeStream stage is only supported on replica sets'],
+]);
+
+/** Run a leading $match (and the $sort/$skip/$limit after it) through the planner so indexes are used. */
+export function preparePipeline(name: string | undefined, pipeline: Doc[], ctx: CommandContext): PreparedPipeline {
+  for (const stage of pipeline) {
+    const op = Object.keys(stage)[0] ?? '';
+    const refused = UNSUPPORTED_STAGES.get(op);
+    if (refused) throw new EngineError(ErrorCodes.IllegalOperation, refused);
+  }
+  const collection = name ? ctx.catalog.get(ctx.db, name) : undefined;
+  let i = 0;
+  let filter: Doc = {};
+  let sort: unknown;
+  let skip = 0;
+  let limit = 0;
+  const first = pipeline[0];
+  if (first && isPlainObject(first.$match)) {
+    filter = first.$match;
+    i = 1;
+  }
+  const second = pipeline[i];
+  if (second && isPlainObject(second.$sort)) {
+    sort = second.$sort;
+    i++;
+    const third = pipeline[i];
+    if (third && third.$skip !== undefined) {
+      skip = asNumber(third.$skip, 0);
+      i++;
+    }
+    const fourth = pipeline[i];
+    if (fourth && fourth.$limit !== undefined) {
+      limit = asNumber(fourth.$limit, 0);
+      i++;
+    }
+  }
+  const { docs, stats } = readDocuments(collection, { filter, sort, skip, limit });
+  return { collection, stats, input: docs, rest: pipeline.slice(i) };
+}
+
+/** Stages whose output documents are their input documents, reshaped (so each keeps its _id and types). */
+const PER_DOCUMENT_STAGES = new Set(['$match', '$project', '$addFields', '$set', '$unset', '$sort', '$limit', '$skip', '$lookup', '$sample']);
+
+/** Aggregation runs on numbers; give each output document the numeric types its stored document had. */
+function restoreTypes(result: Doc[], input: Doc[]): Doc[] {
+  const byView = new Map<Doc, Doc>(input.map((d) => [comparisonView(d), d]));
+  const byId = new Map<string, Doc>(input.map((d) => [valueKey(d._id), d]));
+  return result.map((out) => {
+    const same = byView.get(out);
+    if (same) return same;
+    const original = out._id === undefined ? undefined : byId.get(valueKey(out._id));
+    return original ? (restoreNumericTypes(cloneDocument(out), original) as Doc) : out;
+  });
+}
+
+export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc[] {
+  if (rest.length === 0) return input;
+  const last = rest[rest.length - 1] as Doc;
+  const out = last.$out ?? last.$merge;
+  const stages = out === undefined ? rest : rest.slice(0, -1);
+  const aggregator = new Aggregator(normaliseNumbers(stages), {
+    collectionResolver: (other: string) => [...(ctx.catalog.get(ctx.db, other)?.docs.values() ?? [])].map(comparisonView),
+  });
+  let result: Doc[];
+  try {
+    result = aggregator.run(input.map(comparisonView)) as Doc[];
+  } catch (err) {
+    throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
+  }
+  if (stages.every((stage) => PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ''))) result = restoreTypes(result, input);
+  if (out !== undefined) {
+    // $out: 'name' | { db, coll }; $merge: { into: 'name' | { db, coll } } (the target must be in this database).
+    const spec = isPlainObject(out) && out.into !== undefined ? out.into : out;
+    const target = typeof spec === 'string' ? spec : isPlainObject(spec) && typeof spec.coll === 'string' ? spec.coll : '';
+    if (!target) throw new EngineError(ErrorCodes.FailedToParse, '$out requires a target collection name');
+    if (last.$out !== undefined) ctx.catalog.drop(ctx.db, target, ctx.changes);
+    const collection = ctx.catalog.obtain(ctx.db, target, ctx.changes);
+    const written: Doc[] = [];
+    for (const doc of result) {
+      const existing = doc._id !== undefined ? collection.getById(doc._id) : undefined;
+      if (existing) {
+        collection.replace(existing, doc);
+        ctx.changes.record({ op: 'replace', db: ctx.db, coll: target, doc });
+      } else written.push(collection.insert(doc));
+    }
+    if (written.length) ctx.changes.record({ op: 'insert', db: ctx.db, coll: target, docs: written });
+    return [];
+  }
+  return result;
+}
