@@ -97,3 +97,13 @@ describe('the high-contrast theme', () => {
     expect(contrastRatio(colours.get('color-link') ?? '', colours.get('color-bg') ?? '')).toBeGreaterThanOrEqual(7);
   });
 });
+
+describe('every theme', () => {
+  it('declares every colour the standard theme declares, so none falls back to a standard colour by accident', () => {
+    const standard = [...themeColours('standard').keys()].sort();
+    expect(standard.length).toBeGreaterThan(20);
+    for (const theme of ['high-contrast', 'low-sensory']) {
+      expect({ theme, colours: [...themeColours(theme).keys()].sort() }).toEqual({ theme, colours: standard });
+    }
+  });
+});
