@@ -98,6 +98,10 @@ export function parseMessage(msg: Buffer): Request {
     const flags = msg.readUInt32LE(16);
     if ((flags & ~KNOWN_FLAGS & 0xffff) !== 0) throw new ProtocolError(`unknown required OP_MSG flag bits ${flags}`);
     const end = flags & FLAG_CHECKSUM_PRESENT ? msg.length - 4 : msg.length;
+    if (flags & FLAG_CHECKSUM_PRESENT) {
+      if (end < 21) throw new ProtocolError('OP_MSG too short for its checksum');
+      if (crc32c(msg.subarray(0, end)) !== msg.readUInt32LE(end)) throw new ProtocolError('OP_MSG checksum mismatch');
+    }
     let offset = 20;
     let body: Doc | undefined;
     const sequences: Array<{ id: string; docs: Doc[] }> = [];
@@ -138,6 +142,23 @@ export function parseMessage(msg: Buffer): Request {
     return { kind: 'msg', header, moreToCome: (flags & FLAG_MORE_TO_COME) !== 0, command: body };
   }
   throw new ProtocolError(`unsupported opCode ${header.opCode}`);
+}
+
+/** CRC-32C (Castagnoli), the checksum OP_MSG carries when its checksumPresent flag is set. */
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32c(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = (CRC32C_TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
 }
 
 let nextRequestId = 1;

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { BSON } from 'bson';
 import { MongoClient } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../index';
+import { crc32c } from './protocol';
 
 let engine: EmbeddedMongo;
 let client: MongoClient;
@@ -66,6 +67,19 @@ test('garbage inside a BSON document closes the connection', async () => {
   body.writeUInt8(0x42, 4); // an unknown element type
   const result = await sendRaw(opMsg(body));
   expect(result).toEqual({ closed: true, received: 0 });
+});
+
+test('a checksummed message is answered when the CRC-32C matches and refused when it does not', async () => {
+  const body = Buffer.from(BSON.serialize({ ping: 1, $db: 'admin' }));
+  const message = Buffer.concat([header(16 + 5 + body.length + 4, 2013), Buffer.from([1, 0, 0, 0, 0]), body, Buffer.alloc(4)]);
+  message.writeUInt32LE(crc32c(message.subarray(0, message.length - 4)), message.length - 4);
+  expect((await sendRaw(message)).received).toBeGreaterThan(16);
+  message.writeUInt32LE((message.readUInt32LE(message.length - 4) + 1) >>> 0, message.length - 4);
+  expect(await sendRaw(message)).toEqual({ closed: true, received: 0 });
+});
+
+test('CRC-32C matches the standard check value', () => {
+  expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
 });
 
 test('an unsupported opcode closes the connection', async () => {
