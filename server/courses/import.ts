@@ -170,6 +170,11 @@ async function importOnce(courseDir: string, options: ImportOptions): Promise<Co
     await CourseVersion.create({ course: course._id, version, status: 'draft', contentHash, content, changeSummary, importedAt: now });
     await Course.updateOne({ _id: course._id, latestVersion: { $lt: version } }, { $set: { latestVersion: version } });
   }
+  if (!latest) {
+    // The course was saved but its first version was not (a stop part-way through): this is its first import.
+    const publishedHere = await publishFirstVersion(courseId, version, options.byUserId);
+    return { slug, outcome: publishedHere ? 'created' : 'unchanged', courseId, version, published: true, problems: [] };
+  }
   if (options.publish) {
     await publishVersion(courseId, version, options.byUserId);
     return { slug, outcome, courseId, version, published: true, problems: [] };

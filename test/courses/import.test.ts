@@ -151,6 +151,14 @@ describe('importing a valid course', () => {
     expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
   });
 
+  test('a first import that stopped after saving the course is finished by the next one', async () => {
+    const dir = await copyFixture();
+    await Course.create({ slug: 'tiny-course', title: 'A tiny course', summary: 's', audience: 'a', estimatedMinutes: 5 });
+    const result = await importCourseFromDirectory(dir, { assetsDir });
+    expect(result).toMatchObject({ outcome: 'created', version: 1, published: true });
+    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+  });
+
   test('a dry run checks everything and writes nothing', async () => {
     await copyFixture();
     const report = await importCourses({ dir: path.join(work, 'courses'), dryRun: true });
