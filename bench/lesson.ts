@@ -6,7 +6,9 @@
  * The app runs as `npm start` runs it: NODE_ENV=production (view cache on, secure cookies: requests say they
  * came through an HTTPS proxy), logging at "warn" (one line per request only for problems), the embedded
  * engine in this process. autocannon runs in a child process, so it has the machine's other core.
- * The two servers are measured in alternating rounds, so load from elsewhere on the machine falls on both alike.
+ * The servers are measured in alternating rounds, so load from elsewhere on the machine falls on each alike.
+ * A small signed-in page of the same app is measured too, to show how much of the gap is the lesson's own work
+ * (one enrolment read with a projection; the course version comes from the courses service's memory cache).
  *
  * Run alone: `npx tsx bench/lesson.ts` (or `node dist/bench/lesson.js` after a build). Stops by itself.
  */
@@ -52,6 +54,12 @@ export interface LoadFigures {
 export interface LessonBenchFigures {
   lessonPage: LoadFigures;
   baseline: LoadFigures;
+  /**
+   * For context: a small signed-in page of the same app that reads no enrolment (the certificate check form).
+   * Its ratio to the baseline is the ceiling that the signed-in middleware (session and user reads) leaves
+   * any page, before the lesson's own work.
+   */
+  signedInSmallPage: LoadFigures & { ratio: number };
   /** lesson page req/s divided by the baseline's req/s. Target >= 0.5. */
   ratio: number;
   /** lesson page p99 divided by the baseline's p99 (lower is better). */
@@ -250,15 +258,19 @@ export async function runLessonBench(log: (line: string) => void = (line) => con
     await autocannon(urlOf(bareServer, '/lesson'), {}, 2);
     const lessonRuns: AutocannonResult[] = [];
     const bareRuns: AutocannonResult[] = [];
+    const smallRuns: AutocannonResult[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       bareRuns.push(await autocannon(urlOf(bareServer, '/lesson'), {}, ROUND_SECONDS));
       lessonRuns.push(await autocannon(urlOf(appServer, lessonPath), headers, ROUND_SECONDS));
+      smallRuns.push(await autocannon(urlOf(appServer, '/certificates/verify'), headers, ROUND_SECONDS));
     }
     const lessonPage = figures(lessonRuns);
     const baseline = figures(bareRuns);
+    const small = figures(smallRuns);
     const result: LessonBenchFigures = {
       lessonPage,
       baseline,
+      signedInSmallPage: { ...small, ratio: Math.round((small.requestsPerSecond / baseline.requestsPerSecond) * 100) / 100 },
       ratio: Math.round((lessonPage.requestsPerSecond / baseline.requestsPerSecond) * 100) / 100,
       p99Ratio: Math.round((lessonPage.p99Millis / Math.max(1, baseline.p99Millis)) * 100) / 100,
       enrolments,
@@ -270,6 +282,10 @@ export async function runLessonBench(log: (line: string) => void = (line) => con
       `lesson page: ${lessonPage.requestsPerSecond} req/s, p99 ${lessonPage.p99Millis} ms (non-2xx ${lessonPage.non2xx}, errors ${lessonPage.errors}); ` +
         `bare Express + EJS: ${baseline.requestsPerSecond} req/s, p99 ${baseline.p99Millis} ms; ` +
         `ratio ${result.ratio} (target >= 0.5), p99 ratio ${result.p99Ratio}`,
+    );
+    log(
+      `for context, a small signed-in page with no enrolment read: ${small.requestsPerSecond} req/s, p99 ${small.p99Millis} ms, ` +
+        `ratio ${result.signedInSmallPage.ratio} (the ceiling the session and user reads leave every signed-in page)`,
     );
     return result;
   } finally {
