@@ -71,6 +71,16 @@ test('an insert batch larger than one BSON document is journaled and replayed wh
   });
 });
 
+test('serverStatus reports the journal counters (one flush per lone acknowledged write)', async () => {
+  await withEngine(path.join(dir, 'db'), async (client) => {
+    const flushes = async (): Promise<number> => ((await client.db('admin').admin().serverStatus()).embeddedJournal as { flushes: number }).flushes;
+    const before = await flushes();
+    for (let i = 0; i < 5; i++) await client.db('app').collection('one').insertOne({ i });
+    // The first insert also creates the collection: same command, same flush.
+    expect((await flushes()) - before).toBe(5);
+  });
+});
+
 test('a second engine on the same dbPath is refused while the first runs', async () => {
   const dbPath = path.join(dir, 'db');
   const first = await startEmbeddedMongo({ dbPath, log: () => undefined });

@@ -94,6 +94,7 @@ export class Engine {
         throw err;
       }
       engine.journal = journal;
+      engine.server.journal = () => ({ ...journal.stats, sizeBytes: journal.sizeBytes });
     }
     const interval = options.ttlIntervalMs ?? 5000;
     engine.reaper = setInterval(() => void engine.reapExpired(), interval);

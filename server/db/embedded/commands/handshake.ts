@@ -89,6 +89,8 @@ export const handshakeCommands: Record<string, CommandHandler> = {
       mem: { bits: 64, resident: Math.round(mem.rss / 1024 / 1024), virtual: 0, supported: true },
       storageEngine: { name: ctx.server.inMemory ? 'embedded-memory' : 'embedded-journal', supportsCommittedReads: false, persistent: !ctx.server.inMemory },
       processId,
+      // Not in MongoDB: the journal's own counters, so a benchmark can count fsyncs where the disk's are hidden.
+      ...(ctx.server.journal ? { embeddedJournal: ctx.server.journal() } : {}),
       ok: 1,
     };
   },

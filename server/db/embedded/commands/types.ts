@@ -10,6 +10,8 @@ export interface ServerInfo {
   inMemory: boolean;
   connections: { current: number; totalCreated: number };
   opcounters: Record<'insert' | 'query' | 'update' | 'delete' | 'getmore' | 'command', number>;
+  /** The journal's counters (flushes, records, compactions, bytes), when there is a journal. */
+  journal?: () => Record<string, number>;
 }
 
 export interface ConnectionInfo {
