@@ -1,17 +1,17 @@
 /**
- * Every theme in public/css/main.css meets WCAG 2.2 AA contrast for the colour pairs the pages use:
+ * Every theme in public/css/themes.css meets WCAG 2.2 AA contrast for the colour pairs the pages use:
  * 4.5:1 for text, 3:1 for borders of controls, focus rings and the filled part of progress bars.
  * The colours are read from the stylesheet itself, so changing a colour there is checked here.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const css = readFileSync(path.join(__dirname, '..', '..', 'public', 'css', 'main.css'), 'utf8');
+const css = readFileSync(path.join(__dirname, '..', '..', 'public', 'css', 'themes.css'), 'utf8');
 
 /** The custom properties declared in the first block whose selector list includes `.theme-<name>`. */
 function themeColours(theme: string): Map<string, string> {
   const block = new RegExp(`\\.theme-${theme}\\s*(?:,[^{]*)?\\{([^}]*)\\}`).exec(css);
-  if (!block?.[1]) throw new Error(`No block for .theme-${theme} in main.css`);
+  if (!block?.[1]) throw new Error(`No block for .theme-${theme} in themes.css`);
   const colours = new Map<string, string>();
   for (const match of block[1].matchAll(/--(color-[a-z-]+):\s*(#[0-9a-fA-F]{6})\s*;/g)) {
     if (match[1] && match[2]) colours.set(match[1], match[2].toLowerCase());
