@@ -12,6 +12,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { AUDIT_ACTIONS, recordAudit } from '../audit/service';
 import { publicAccess, safeReturnPath } from '../web/access';
 import type { FeatureContext } from '../web/feature-context';
 import { parseForm, type FormValues } from '../web/forms';
@@ -119,7 +120,8 @@ export function authRouter(context: FeatureContext): express.Router {
     })(req, res, next);
   });
 
-  router.post('/sign-out', publicAccess, (req, res, next) => {
+  router.post('/sign-out', publicAccess, async (req, res, next) => {
+    if (req.user) await recordAudit({ action: AUDIT_ACTIONS.signOut, actor: req.user, target: { type: 'user', id: req.user.id, label: req.user.email }, ip: req.ip });
     req.logout((logoutError?: unknown) => {
       if (logoutError) {
         next(logoutError);

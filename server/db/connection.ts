@@ -11,7 +11,8 @@ export async function connectDatabase(uri: string): Promise<mongoose.Connection>
   mongoose.set('strictQuery', true);
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: true });
   // Indexes declared on the schemas exist before the first request relies on them (unique emails, tokens).
-  await Promise.all(Object.values(mongoose.connection.models).map((model) => model.init()));
+  // createIndexes rather than init(): init() caches its first promise, which breaks a second connect in one process.
+  await Promise.all(Object.values(mongoose.connection.models).map((model) => model.createIndexes()));
   return mongoose.connection;
 }
 

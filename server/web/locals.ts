@@ -25,6 +25,9 @@ export function setFlash(req: Request, message: string): void {
 }
 
 export const pageLocals: RequestHandler = (req, res, next) => {
+  // Pages for a signed-in person are never kept by the browser or a proxy: on a shared computer, Back after
+  // signing out must not show them again.
+  if (req.user) res.set('Cache-Control', 'no-store');
   res.locals.currentUser = req.user;
   res.locals.preferences = req.user ? req.user.preferences : preferencesFromCookie(req);
   res.locals.currentPath = req.path;
