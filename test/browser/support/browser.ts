@@ -103,15 +103,22 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
-/** Signs in through the real form, as a person would, and waits for the page after sign-in. */
+/** Signs in through the real form, as a person would; throws with the page's message when sign-in is refused. */
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await Promise.all([
-    page.waitForURL((url) => !url.pathname.startsWith('/sign-in')),
-    page.getByRole('button', { name: 'Sign in' }).click(),
-  ]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const signedIn = page.waitForURL((url) => !url.pathname.startsWith('/sign-in')).then(() => 'signed in' as const);
+  const refused = page.locator('.error-summary').waitFor().then(() => 'refused' as const);
+  // The wait that loses the race rejects later, when the page closes; that must not be an unhandled rejection.
+  signedIn.catch(() => undefined);
+  refused.catch(() => undefined);
+  const outcome = await Promise.race([signedIn, refused]);
+  if (outcome === 'refused') {
+    const message = (await page.locator('.error-summary').innerText()).replace(/\s+/g, ' ').trim();
+    throw new Error(`Sign-in as ${email} was refused: ${message}`);
+  }
 }
 
 /** Signs out with the button in the header. */
