@@ -12,10 +12,13 @@ function contents(list: SortedChunks<number>, reverse = false): number[] {
 test('stays sorted through many inserts and deletes, like a plain sorted array', () => {
   const list = new SortedChunks<number>(8);
   const reference: number[] = [];
+  // mulberry32: a small seeded generator, so a failure can be replayed.
   let seed = 42;
   const random = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed % 1000;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 1000);
   };
   for (let step = 0; step < 3000; step++) {
     const value = random();

@@ -39,7 +39,7 @@ function product(bounds: Interval[][]): Interval[][] {
 }
 
 /** MongoDB's sort key for a field: ascending uses the smallest array element, descending the largest. */
-function sortValue(doc: Doc, path: string, dir: number): unknown {
+export function sortValue(doc: Doc, path: string, dir: number): unknown {
   const raw = valuesAtPath(doc, path);
   const values: unknown[] = [];
   for (const v of raw) {
