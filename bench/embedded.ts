@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { MongoClient, ObjectId, type Collection, type Db } from 'mongodb';
 import { startEmbeddedMongo } from '../server/db/embedded';
+import { Journal } from '../server/db/embedded/storage/journal';
 
 export interface FlushCount {
   writes: number;
@@ -53,6 +54,8 @@ export interface EmbeddedBenchFigures {
   concurrentWriters: InsertPhase;
   /** 32-writer rate divided by the 1-writer rate. */
   concurrentSpeedup: number;
+  /** The journal alone (200-byte records, no driver or engine): what group commit gives without their CPU. */
+  journalOnly: { singleWriterPerSecond: number; concurrentWritersPerSecond: number; appendsPerFlush: number };
   findOneByIndexedField: { micros: number; ratioToPing: number };
   findOneById: { micros: number; ratioToPing: number };
   collectionSize: number;
@@ -105,6 +108,12 @@ export async function runEmbeddedBench(options: EmbeddedBenchOptions = {}): Prom
     const concurrentWriters = await measureInserts(local.db.collection('inserts_32'), CONCURRENT_WRITERS, seconds, disk);
     log(describeInsertPhase(concurrentWriters));
     const concurrentSpeedup = concurrentWriters.insertsPerSecond / singleWriter.insertsPerSecond;
+    const journalOnly = await measureJournalAlone(`${dbPath}-journal`, seconds / 2);
+    log(
+      `journal alone: 1 writer ${Math.round(journalOnly.singleWriterPerSecond)} appends/s, ${CONCURRENT_WRITERS} writers ` +
+        `${Math.round(journalOnly.concurrentWritersPerSecond)} appends/s (${(journalOnly.concurrentWritersPerSecond / journalOnly.singleWriterPerSecond).toFixed(1)}x), ` +
+        `${journalOnly.appendsPerFlush.toFixed(1)} appends per flush`,
+    );
 
     const fillStarted = performance.now();
     const ids = await fillPeople(people(local.db), documents);
@@ -143,6 +152,7 @@ export async function runEmbeddedBench(options: EmbeddedBenchOptions = {}): Prom
       singleWriter,
       concurrentWriters,
       concurrentSpeedup,
+      journalOnly,
       findOneByIndexedField: { micros: indexedMicros, ratioToPing: indexedMicros / pingMicros },
       findOneById: { micros: byIdMicros, ratioToPing: byIdMicros / pingMicros },
       collectionSize: documents,
@@ -313,6 +323,24 @@ async function measureInserts(collection: Collection, writers: number, seconds: 
     insertsPerSecond: rate,
     deviceFlushes: flushes === null ? null : { writes, flushes, writesPerFlush: flushes > 0 ? writes / flushes : Infinity },
   };
+}
+
+/** Durable appends per second straight to a journal, with one writer and with CONCURRENT_WRITERS. */
+async function measureJournalAlone(dir: string, seconds: number): Promise<EmbeddedBenchFigures['journalOnly']> {
+  const journal = await Journal.open(dir);
+  try {
+    await journal.replay(() => undefined);
+    const record = Buffer.alloc(200, 1);
+    const singleWriterPerSecond = await runConcurrently(1, seconds, () => journal.append(record));
+    const flushesBefore = journal.stats.flushes;
+    const recordsBefore = journal.stats.records;
+    const concurrentWritersPerSecond = await runConcurrently(CONCURRENT_WRITERS, seconds, () => journal.append(record));
+    const appendsPerFlush = (journal.stats.records - recordsBefore) / (journal.stats.flushes - flushesBefore);
+    return { singleWriterPerSecond, concurrentWritersPerSecond, appendsPerFlush };
+  } finally {
+    await journal.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The same figures for two engines, measured in alternating blocks. */
