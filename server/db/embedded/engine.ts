@@ -8,6 +8,7 @@ import { Catalog, noChanges, type Changes } from './catalog/catalog';
 import { runCommand } from './commands';
 import type { CommandContext, ConnectionInfo, ServerInfo } from './commands/types';
 import { Cursors } from './cursors';
+import { EngineError, ErrorCodes } from './errors';
 import { Edge } from './catalog/bounds';
 import { fromWire, toNumber, type Doc } from './query/values';
 import { Journal } from './storage/journal';
@@ -108,7 +109,16 @@ export class Engine {
     const ctx: CommandContext = { catalog: this.catalog, cursors: this.cursors, server: this.server, connection, db, changes };
     this.server.opcounters.command++;
     const reply = runCommand(cmd, ctx);
-    if (changes.entries.length) await this.persist(changes.entries);
+    if (changes.entries.length) {
+      try {
+        await this.persist(changes.entries);
+      } catch (err) {
+        // Not durable, so not acknowledged. (The journal refuses every later write too: mongod would stop here.)
+        const detail = err instanceof Error ? err.message : String(err);
+        this.log(`embedded db: a write could not be journaled: ${detail}`);
+        return new EngineError(ErrorCodes.InternalError, `the write could not be made durable: ${detail}`).toReply();
+      }
+    }
     return reply;
   }
 
