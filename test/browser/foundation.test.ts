@@ -105,6 +105,17 @@ describe('pages without signing in', () => {
     }
   });
 
+  it('the password reset and invitation pages, also with a link that no longer works, pass axe', async () => {
+    const page = await harness.newPage();
+    for (const path of ['/password-reset', '/password-reset/a-link-that-does-not-work', '/invitations/a-link-that-does-not-work']) {
+      const response = await page.goto(path);
+      expect({ path, status: (response?.status() ?? 500) < 500 }).toEqual({ path, status: true });
+      expect(await page.locator('h1').count()).toBe(1);
+      await axeScan(page, path);
+      await screenshot(page, `foundation-anonymous${path.replace(/\//g, '-')}`);
+    }
+  });
+
   it('a page that does not exist shows a calm page that passes axe', async () => {
     const page = await harness.newPage();
     const response = await page.goto('/no-such-page');
