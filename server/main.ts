@@ -13,6 +13,7 @@ import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongo } from './db/embedded/index';
 import { seedDemoLearning } from './learning/seed';
 import { createMailer } from './mail/mailer';
+import { mediaStorageFor } from './media/service';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
 import { adminExists, countUsers } from './users/service';
 import { inviteFirstAdmin } from './auth/service';
@@ -48,7 +49,7 @@ async function firstStart(config: Config): Promise<void> {
       print();
     }
   }
-  const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(config.dataDir, 'media') });
+  const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), storage: mediaStorageFor(config) });
   for (const line of describeImport(report)) print(`  ${line}`);
   // The demo learner finds the shipped course assigned on their dashboard.
   if (config.demoAccounts) await seedDemoLearning();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { startEmbeddedMongo } from '../db/embedded/index';
+import { mediaStorageFor } from '../media/service';
 import { describeImport, importCourses, type ImportReport } from './import';
 import { formatProblem, parseCourseDirectory } from './parse';
 
@@ -80,7 +81,7 @@ async function importIntoDatabase(args: Arguments): Promise<ImportReport> {
     }
   }
   try {
-    return await importCourses({ dir: args.dir, publish: args.publish, assetsDir: path.join(config.dataDir, 'media') });
+    return await importCourses({ dir: args.dir, publish: args.publish, storage: mediaStorageFor(config) });
   } finally {
     await disconnectDatabase();
     await stopEngine?.();

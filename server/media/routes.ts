@@ -5,13 +5,13 @@
  * never treats a stored file as a page. Anything that is not audio, video, a picture, captions or a PDF is sent
  * as a download. Files are content-addressed, so they can be cached for a long time.
  */
-import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
 import type { Config } from '../config';
 import { requireSignIn } from '../web/access';
 import { NotFound } from '../web/errors';
-import { findServableAsset } from './service';
-import { LocalDiskStorage, type MediaStorage } from './storage';
+import { findServableAsset, mediaStorageFor } from './service';
+import type { ByteRange, MediaStorage } from './storage';
 
 const shownInPage = new Set([
   'video/mp4',
@@ -34,19 +34,65 @@ function headerFileName(name: string): string {
   return safe || 'download';
 }
 
-/** The storage the app uses: files under $DATA_DIR/media (the import writes there too). */
-export function mediaStorageFor(config: Pick<Config, 'dataDir'>): MediaStorage {
-  return new LocalDiskStorage(path.join(config.dataDir, 'media'));
+/**
+ * One `Range: bytes=a-b`, `a-` or `-n` (what media players send). Several ranges in one request are answered
+ * with the whole file, which HTTP allows.
+ */
+export function parseByteRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
 }
 
-export function mediaRouter(options: { config: Pick<Config, 'dataDir'>; storage?: MediaStorage }): express.Router {
+/** Sends stored bytes that are not on this machine's disk (GridFS), with the same Range rules as sendFile. */
+async function streamFromStorage(req: Request, res: Response, storage: MediaStorage, storageKey: string, size: number): Promise<void> {
+  res.setHeader('Accept-Ranges', 'bytes');
+  if (req.headers['if-none-match'] === res.getHeader('ETag')) {
+    res.status(304).end();
+    return;
+  }
+  const range = parseByteRange(req.headers.range, size);
+  if (range === 'unsatisfiable') {
+    res.status(416).setHeader('Content-Range', `bytes */${size}`).end();
+    return;
+  }
+  const stream = await storage.openRead(storageKey, range ?? undefined);
+  if (!stream) throw new NotFound('This file is not available.');
+  if (range) {
+    res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+    res.setHeader('Content-Length', String(range.end - range.start + 1));
+  } else {
+    res.setHeader('Content-Length', String(size));
+  }
+  if (req.method === 'HEAD') {
+    stream.destroy();
+    res.end();
+    return;
+  }
+  // A listener who skips ahead closes the connection mid-stream: that is normal, not an error to report.
+  await pipeline(stream, res).catch((error: unknown) => {
+    if (!res.writableFinished && (error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+  });
+}
+
+export function mediaRouter(options: { config: Pick<Config, 'dataDir' | 'mongodbUri'>; storage?: MediaStorage }): express.Router {
   const storage = options.storage ?? mediaStorageFor(options.config);
   const router = express.Router();
 
   router.get('/media/:assetId', requireSignIn, async (req: Request, res: Response) => {
     const asset = await findServableAsset(String(req.params.assetId));
-    const file = asset ? await storage.localPath(asset.storageKey) : null;
-    if (!asset || !file) throw new NotFound('This file is not available.');
+    if (!asset) throw new NotFound('This file is not available.');
+    const file = await storage.localPath(asset.storageKey);
     const inline = shownInPage.has(asset.mimeType);
     res.setHeader('Content-Type', asset.mimeType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -55,13 +101,17 @@ export function mediaRouter(options: { config: Pick<Config, 'dataDir'>; storage?
     // under this id never change.
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
     res.setHeader('ETag', `"${asset.sha256}"`);
-    await new Promise<void>((resolve, reject) => {
-      res.sendFile(file, { acceptRanges: true, cacheControl: false, etag: false, lastModified: false, dotfiles: 'allow' }, (error) => {
-        // A listener who skips ahead aborts the previous range request: nothing to report.
-        if (error && !res.headersSent) reject(error);
-        else resolve();
+    if (file) {
+      await new Promise<void>((resolve, reject) => {
+        res.sendFile(file, { acceptRanges: true, cacheControl: false, etag: false, lastModified: false, dotfiles: 'allow' }, (error) => {
+          // A listener who skips ahead aborts the previous range request: nothing to report.
+          if (error && !res.headersSent) reject(error);
+          else resolve();
+        });
       });
-    });
+      return;
+    }
+    await streamFromStorage(req, res, storage, asset.storageKey, asset.sizeBytes);
   });
 
   return router;

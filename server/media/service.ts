@@ -1,7 +1,20 @@
-import { Types } from 'mongoose';
+import path from 'node:path';
+import mongoose, { Types } from 'mongoose';
+import type { Config } from '../config';
 import type { AssetRef } from '../courses/types';
+import { GridFsStorage } from './gridfs-storage';
 import { Asset, type AssetDoc } from './model';
-import type { MediaStorage } from './storage';
+import { LocalDiskStorage, type MediaStorage } from './storage';
+
+/**
+ * Where this app keeps media: on local disk under $DATA_DIR/media with the embedded database (one machine), in
+ * GridFS when MONGODB_URI names a MongoDB that several app machines share. The import and the media route
+ * must use the same choice: both call this.
+ */
+export function mediaStorageFor(config: Pick<Config, 'dataDir' | 'mongodbUri'>): MediaStorage {
+  if (config.mongodbUri) return new GridFsStorage(() => mongoose.connection.db);
+  return new LocalDiskStorage(path.join(config.dataDir, 'media'));
+}
 
 /** The address a page uses for a stored file. */
 export function mediaUrl(asset: AssetRef | string): string {

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, copyFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface StoredFile {
@@ -15,11 +16,24 @@ export interface StoredFile {
   sizeBytes: number;
 }
 
+/** Inclusive byte positions, as in an HTTP Range header. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface MediaStorage {
   /** Copies a file into storage; storing the same bytes again is cheap and returns the same key. */
   putFile(sourcePath: string): Promise<StoredFile>;
-  /** The file on local disk for a key (so Express can serve it with Range support), or null if absent. */
+  /** The file on local disk for a key (so Express sends it, with Range support), or null if not on this disk. */
   localPath(storageKey: string): Promise<string | null>;
+  /** The stored bytes (or a range of them) as a stream, or null if absent. */
+  openRead(storageKey: string, range?: ByteRange): Promise<Readable | null>;
+}
+
+/** The key of a file: the same in every storage, so files can be moved between storages unchanged. */
+export function storageKeyOf(sha256: string): string {
+  return `${sha256.slice(0, 2)}/${sha256}`;
 }
 
 /** sha256 of a file, streamed so large videos are never held in memory. */
@@ -29,7 +43,7 @@ export async function hashFile(filePath: string): Promise<string> {
   return hash.digest('hex');
 }
 
-const keyPattern = /^[0-9a-f]{2}\/[0-9a-f]{64}$/;
+export const storageKeyPattern = /^[0-9a-f]{2}\/[0-9a-f]{64}$/;
 
 /** Files under `root/<first two hex digits>/<sha256>`. */
 export class LocalDiskStorage implements MediaStorage {
@@ -37,13 +51,13 @@ export class LocalDiskStorage implements MediaStorage {
 
   private pathOf(storageKey: string): string {
     // Keys come from our own database, but a malformed one must never reach outside the root.
-    if (!keyPattern.test(storageKey)) throw new Error(`Not a media storage key: ${storageKey}`);
+    if (!storageKeyPattern.test(storageKey)) throw new Error(`Not a media storage key: ${storageKey}`);
     return path.join(this.root, storageKey);
   }
 
   async putFile(sourcePath: string): Promise<StoredFile> {
     const sha256 = await hashFile(sourcePath);
-    const storageKey = `${sha256.slice(0, 2)}/${sha256}`;
+    const storageKey = storageKeyOf(sha256);
     const target = this.pathOf(storageKey);
     const existing = await stat(target).catch(() => null);
     if (existing?.isFile()) return { storageKey, sha256, sizeBytes: existing.size };
@@ -64,5 +78,10 @@ export class LocalDiskStorage implements MediaStorage {
     const target = this.pathOf(storageKey);
     const info = await stat(target).catch(() => null);
     return info?.isFile() ? target : null;
+  }
+
+  async openRead(storageKey: string, range?: ByteRange): Promise<Readable | null> {
+    const target = await this.localPath(storageKey);
+    return target ? createReadStream(target, range ? { start: range.start, end: range.end } : {}) : null;
   }
 }
