@@ -5,7 +5,8 @@
  *
  * The app runs as `npm start` runs it: NODE_ENV=production (view cache on, secure cookies: requests say they
  * came through an HTTPS proxy), logging at "warn" (one line per request only for problems), the embedded
- * engine in this process. autocannon runs in a child process, so it has the machine's other core.
+ * engine in this process. The same is then measured with the engine in a worker thread, to show what moving
+ * it off the app's event loop would change. autocannon runs in a child process.
  * The servers are measured in alternating rounds, so load from elsewhere on the machine falls on each alike.
  * A small signed-in page of the same app is measured too, to show how much of the gap is the lesson's own work
  * (one enrolment read with a projection; the course version comes from the courses service's memory cache).
@@ -18,13 +19,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import express from 'express';
 import { Types } from 'mongoose';
 import { buildApp } from '../server/app';
 import { hashPassword } from '../server/auth/passwords';
 import { loadConfig } from '../server/config';
 import { importCourses } from '../server/courses/import';
-import { getCourseVersion } from '../server/courses/service';
+import { clearCourseCache, getCourseVersion } from '../server/courses/service';
 import { connectDatabase, disconnectDatabase } from '../server/db/connection';
 import { startEmbeddedMongo } from '../server/db/embedded/index';
 import { Enrolment, fieldKey } from '../server/learning/model';
@@ -60,6 +62,8 @@ export interface LessonBenchFigures {
    * any page, before the lesson's own work.
    */
   signedInSmallPage: LoadFigures & { ratio: number };
+  /** The same with the embedded engine in a worker thread instead of the app's event loop. */
+  engineInWorkerThread: { lessonPage: LoadFigures; baseline: LoadFigures; ratio: number; signedInSmallPageRatio: number };
   /** lesson page req/s divided by the baseline's req/s. Target >= 0.5. */
   ratio: number;
   /** lesson page p99 divided by the baseline's p99 (lower is better). */
@@ -169,130 +173,219 @@ function figures(results: AutocannonResult[]): LoadFigures {
   };
 }
 
-export async function runLessonBench(log: (line: string) => void = (line) => console.log(line)): Promise<LessonBenchFigures> {
+type EnginePlacement = 'in-process' | 'worker-thread';
+
+interface RunningEngine {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded engine in this process (as `npm start` runs it today), or in a worker thread of its own.
+ * The worker loads the engine as this file was loaded: compiled JavaScript from dist/, or TypeScript through tsx.
+ */
+async function startEngine(placement: EnginePlacement): Promise<RunningEngine> {
+  if (placement === 'in-process') return startEmbeddedMongo({ log: () => undefined });
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    if (workerData.typescript) require('tsx/cjs/api').register();
+    const { startEmbeddedMongo } = require(workerData.engineModule);
+    startEmbeddedMongo({ port: 0, log: () => undefined }).then((engine) => {
+      parentPort.once('message', () => engine.stop().then(() => parentPort.close()));
+      parentPort.postMessage(engine.uri);
+    });`,
+    {
+      eval: true,
+      workerData: { typescript: __filename.endsWith('.ts'), engineModule: path.join(__dirname, '..', 'server', 'db', 'embedded', 'index') },
+    },
+  );
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const uri = await new Promise<string>((resolve, reject) => {
+    worker.once('message', (message: unknown) => resolve(String(message)));
+    worker.once('error', reject);
+  });
+  return {
+    uri,
+    stop: async () => {
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
+
+interface PreparedApp {
+  server: Server;
+  headers: Record<string, string>;
+  lessonPath: string;
+  lessonHtml: string;
+  /** What the lesson template is rendered with, for the bare baseline. */
+  locals: Record<string, unknown>;
+  enrolments: number;
+}
+
+/** The shipped course, 1,000 learners part-way through it, the app, and a signed-in bench learner. */
+async function prepareApp(dataDir: string): Promise<PreparedApp> {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+    SESSION_SECRET: 'bench-session-secret-that-is-long-enough-to-pass',
+    BASE_URL: 'https://coproduce.invalid',
+    LOG_LEVEL: 'warn',
+    TRUST_PROXY: 'loopback',
+  });
+  const logger = createLogger('warn');
+  clearCourseCache();
+  const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(dataDir, 'media') });
+  const course = report.courses.find((entry) => entry.slug === SHIPPED_COURSE_SLUG);
+  if (!course?.courseId) throw new Error('The shipped course did not import');
+
+  const learner = await createUser({ email: 'bench.learner@example.org', name: 'Bench Learner', roles: ['learner'], status: 'active', passwordHash: await hashPassword(PASSWORD) });
+  await enrol({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG);
+  const enrolled = await Enrolment.findOne({ learner: new Types.ObjectId(learner.id) }, { course: 1, version: 1 }).lean();
+  if (!enrolled) throw new Error('The bench learner is not enrolled');
+  const content = await getCourseVersion(course.courseId, enrolled.version);
+  if (!content) throw new Error('The shipped course has no published version');
+  const keys = allBlocks(content).map((block) => block.key);
+  const others = Array.from({ length: LEARNERS - 1 }, (_, index) => ({
+    learner: new Types.ObjectId(),
+    course: enrolled.course,
+    courseSlug: SHIPPED_COURSE_SLUG,
+    version: enrolled.version,
+    blocks: Object.fromEntries(keys.slice(0, index % keys.length).map((key) => [fieldKey(key), new Date()])),
+    lastLesson: null,
+    attempts: [],
+    reflections: {},
+    startedAt: new Date(),
+    completedAt: null,
+    certificateNumber: null,
+  }));
+  for (let start = 0; start < others.length; start += 250) await Enrolment.collection.insertMany(others.slice(start, start + 250));
+  const enrolments = await Enrolment.countDocuments();
+
+  // The lesson: the second one (a profile, an audio clip with captions and a transcript, a download).
+  const second = lessonsInOrder(content)[1];
+  if (!second) throw new Error('The shipped course has fewer than two lessons');
+  const lessonPath = lessonHref(SHIPPED_COURSE_SLUG, second);
+
+  const app = buildApp({ config, logger, mailer: createMailer({ dataDir, from: config.mailFrom, logger }) });
+  const server = await listen(app);
+  const headers = { Cookie: await signIn(server, 'bench.learner@example.org'), 'X-Forwarded-Proto': 'https' };
+  // The first visit records the lesson as the learner's position; later visits write nothing.
+  const first = await fetch(urlOf(server, lessonPath), { headers, redirect: 'manual' });
+  const lessonHtml = await first.text();
+  if (first.status !== 200 || !lessonHtml.includes(second.lesson.title)) throw new Error(`The lesson page answered ${first.status}`);
+
+  const context = await loadLesson({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG, second.moduleKey, second.lesson.key);
+  if (!context) throw new Error('No lesson context');
+  const lesson = buildLessonView(context);
+  const locals = {
+    title: `${lesson.title}: ${lesson.courseTitle}`,
+    lesson,
+    pageClass: 'main--wide',
+    currentUser: { id: learner.id, name: learner.name, email: learner.email, roles: learner.roles, preferences: learner.preferences },
+    preferences: learner.preferences,
+    csrfToken: /name="_csrf" value="([^"]+)"/.exec(lessonHtml)?.[1] ?? '',
+    cspNonce: 'bench',
+    currentPath: lessonPath,
+  };
+  return { server, headers, lessonPath, lessonHtml, locals, enrolments };
+}
+
+interface PlacementRun {
+  lessonPage: LoadFigures;
+  baseline: LoadFigures;
+  signedInSmallPage: LoadFigures;
+  enrolments: number;
+  lessonPath: string;
+}
+
+async function measurePlacement(
+  placement: EnginePlacement,
+  bareUrl: (locals: Record<string, unknown>) => Promise<string>,
+  log: (line: string) => void,
+): Promise<PlacementRun> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coproduce-bench-lesson-'));
-  const engine = await startEmbeddedMongo({ log: () => undefined });
-  const servers: Server[] = [];
+  const engine = await startEngine(placement);
+  let prepared: PreparedApp | undefined;
   try {
     await connectDatabase(engine.uri);
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-      SESSION_SECRET: 'bench-session-secret-that-is-long-enough-to-pass',
-      BASE_URL: 'https://coproduce.invalid',
-      LOG_LEVEL: 'warn',
-      TRUST_PROXY: 'loopback',
-    });
-    const logger = createLogger('warn');
-    const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(dataDir, 'media') });
-    const course = report.courses.find((entry) => entry.slug === SHIPPED_COURSE_SLUG);
-    if (!course?.courseId) throw new Error('The shipped course did not import');
-
-    // 1,000 learners part-way through the course, each with some blocks done and a reflection.
-    const learner = await createUser({ email: 'bench.learner@example.org', name: 'Bench Learner', roles: ['learner'], status: 'active', passwordHash: await hashPassword(PASSWORD) });
-    await enrol({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG);
-    const enrolled = await Enrolment.findOne({ learner: new Types.ObjectId(learner.id) }, { course: 1, version: 1 }).lean();
-    if (!enrolled) throw new Error('The bench learner is not enrolled');
-    const content = await getCourseVersion(course.courseId, enrolled.version);
-    if (!content) throw new Error('The shipped course has no published version');
-    const keys = allBlocks(content).map((block) => block.key);
-    const others = Array.from({ length: LEARNERS - 1 }, (_, index) => {
-      const done = keys.slice(0, index % keys.length);
-      return {
-        learner: new Types.ObjectId(),
-        course: enrolled.course,
-        courseSlug: SHIPPED_COURSE_SLUG,
-        version: enrolled.version,
-        blocks: Object.fromEntries(done.map((key) => [fieldKey(key), new Date()])),
-        lastLesson: null,
-        attempts: [],
-        reflections: {},
-        startedAt: new Date(),
-        completedAt: null,
-        certificateNumber: null,
-      };
-    });
-    for (let start = 0; start < others.length; start += 250) await Enrolment.collection.insertMany(others.slice(start, start + 250));
-    const enrolments = await Enrolment.countDocuments();
-
-    // The lesson: the second one (a profile, an audio clip with captions and a transcript, a download).
-    const second = lessonsInOrder(content)[1];
-    if (!second) throw new Error('The shipped course has fewer than two lessons');
-    const lessonPath = lessonHref(SHIPPED_COURSE_SLUG, second);
-
-    const app = buildApp({ config, logger, mailer: createMailer({ dataDir, from: config.mailFrom, logger }) });
-    const appServer = await listen(app);
-    servers.push(appServer);
-    const cookie = await signIn(appServer, 'bench.learner@example.org');
-    const headers = { Cookie: cookie, 'X-Forwarded-Proto': 'https' };
-    const first = await fetch(urlOf(appServer, lessonPath), { headers, redirect: 'manual' });
-    const lessonHtml = await first.text();
-    if (first.status !== 200 || !lessonHtml.includes(second.lesson.title)) throw new Error(`The lesson page answered ${first.status}`);
-
-    // The baseline: bare Express + EJS rendering the same template with the same view model, from memory.
-    const context = await loadLesson({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG, second.moduleKey, second.lesson.key);
-    if (!context) throw new Error('No lesson context');
-    const lesson = buildLessonView(context);
-    const locals = {
-      title: `${lesson.title}: ${lesson.courseTitle}`,
-      lesson,
-      pageClass: 'main--wide',
-      currentUser: { id: learner.id, name: learner.name, email: learner.email, roles: learner.roles, preferences: learner.preferences },
-      preferences: learner.preferences,
-      csrfToken: /name="_csrf" value="([^"]+)"/.exec(lessonHtml)?.[1] ?? '',
-      cspNonce: 'bench',
-      currentPath: lessonPath,
-    };
-    const bare = express();
-    bare.set('views', path.join(PROJECT_ROOT, 'views'));
-    bare.set('view engine', 'ejs');
-    bare.set('view cache', true);
-    bare.get('/lesson', (_req, res) => res.render('learning/lesson', locals));
-    const bareServer = await listen(bare);
-    servers.push(bareServer);
-    const bareHtml = await (await fetch(urlOf(bareServer, '/lesson'))).text();
-    log(`lesson page ${lessonHtml.length} bytes, baseline ${bareHtml.length} bytes, ${enrolments} enrolments`);
-
+    prepared = await prepareApp(dataDir);
+    const { server, headers, lessonPath } = prepared;
+    const bare = await bareUrl(prepared.locals);
+    const bareHtml = await (await fetch(bare)).text();
+    log(`engine ${placement}: lesson page ${prepared.lessonHtml.length} bytes, baseline ${bareHtml.length} bytes, ${prepared.enrolments} enrolments`);
     // Warm both (JIT, caches), then alternate rounds.
-    await autocannon(urlOf(appServer, lessonPath), headers, 2);
-    await autocannon(urlOf(bareServer, '/lesson'), {}, 2);
+    await autocannon(urlOf(server, lessonPath), headers, 2);
+    await autocannon(bare, {}, 2);
     const lessonRuns: AutocannonResult[] = [];
     const bareRuns: AutocannonResult[] = [];
     const smallRuns: AutocannonResult[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      bareRuns.push(await autocannon(urlOf(bareServer, '/lesson'), {}, ROUND_SECONDS));
-      lessonRuns.push(await autocannon(urlOf(appServer, lessonPath), headers, ROUND_SECONDS));
-      smallRuns.push(await autocannon(urlOf(appServer, '/certificates/verify'), headers, ROUND_SECONDS));
+      bareRuns.push(await autocannon(bare, {}, ROUND_SECONDS));
+      lessonRuns.push(await autocannon(urlOf(server, lessonPath), headers, ROUND_SECONDS));
+      smallRuns.push(await autocannon(urlOf(server, '/certificates/verify'), headers, ROUND_SECONDS));
     }
-    const lessonPage = figures(lessonRuns);
-    const baseline = figures(bareRuns);
-    const small = figures(smallRuns);
-    const result: LessonBenchFigures = {
-      lessonPage,
-      baseline,
-      signedInSmallPage: { ...small, ratio: Math.round((small.requestsPerSecond / baseline.requestsPerSecond) * 100) / 100 },
-      ratio: Math.round((lessonPage.requestsPerSecond / baseline.requestsPerSecond) * 100) / 100,
-      p99Ratio: Math.round((lessonPage.p99Millis / Math.max(1, baseline.p99Millis)) * 100) / 100,
-      enrolments,
-      connections: CONNECTIONS,
-      secondsPerServer: ROUND_SECONDS * ROUNDS,
-      lessonPath,
-    };
-    log(
-      `lesson page: ${lessonPage.requestsPerSecond} req/s, p99 ${lessonPage.p99Millis} ms (non-2xx ${lessonPage.non2xx}, errors ${lessonPage.errors}); ` +
-        `bare Express + EJS: ${baseline.requestsPerSecond} req/s, p99 ${baseline.p99Millis} ms; ` +
-        `ratio ${result.ratio} (target >= 0.5), p99 ratio ${result.p99Ratio}`,
-    );
-    log(
-      `for context, a small signed-in page with no enrolment read: ${small.requestsPerSecond} req/s, p99 ${small.p99Millis} ms, ` +
-        `ratio ${result.signedInSmallPage.ratio} (the ceiling the session and user reads leave every signed-in page)`,
-    );
-    return result;
+    return { lessonPage: figures(lessonRuns), baseline: figures(bareRuns), signedInSmallPage: figures(smallRuns), enrolments: prepared.enrolments, lessonPath };
   } finally {
-    for (const server of servers) await close(server);
+    if (prepared) await close(prepared.server);
     await disconnectDatabase();
     await engine.stop();
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function ratio(a: number, b: number): number {
+  return Math.round((a / Math.max(1, b)) * 100) / 100;
+}
+
+export async function runLessonBench(log: (line: string) => void = (line) => console.log(line)): Promise<LessonBenchFigures> {
+  let bareServer: Server | undefined;
+  try {
+    // The baseline renders the lesson template with the view model the first app produced, from memory.
+    const bareUrl = async (locals: Record<string, unknown>): Promise<string> => {
+      if (!bareServer) {
+        const bare = express();
+        bare.set('views', path.join(PROJECT_ROOT, 'views'));
+        bare.set('view engine', 'ejs');
+        bare.set('view cache', true);
+        bare.get('/lesson', (_req, res) => res.render('learning/lesson', locals));
+        bareServer = await listen(bare);
+      }
+      return urlOf(bareServer, '/lesson');
+    };
+    const inProcess = await measurePlacement('in-process', bareUrl, log);
+    const inWorker = await measurePlacement('worker-thread', bareUrl, log);
+    const result: LessonBenchFigures = {
+      lessonPage: inProcess.lessonPage,
+      baseline: inProcess.baseline,
+      ratio: ratio(inProcess.lessonPage.requestsPerSecond, inProcess.baseline.requestsPerSecond),
+      p99Ratio: ratio(inProcess.lessonPage.p99Millis, inProcess.baseline.p99Millis),
+      signedInSmallPage: { ...inProcess.signedInSmallPage, ratio: ratio(inProcess.signedInSmallPage.requestsPerSecond, inProcess.baseline.requestsPerSecond) },
+      engineInWorkerThread: {
+        lessonPage: inWorker.lessonPage,
+        baseline: inWorker.baseline,
+        ratio: ratio(inWorker.lessonPage.requestsPerSecond, inWorker.baseline.requestsPerSecond),
+        signedInSmallPageRatio: ratio(inWorker.signedInSmallPage.requestsPerSecond, inWorker.baseline.requestsPerSecond),
+      },
+      enrolments: inProcess.enrolments,
+      connections: CONNECTIONS,
+      secondsPerServer: ROUND_SECONDS * ROUNDS,
+      lessonPath: inProcess.lessonPath,
+    };
+    const describe = (run: PlacementRun): string =>
+      `lesson page ${run.lessonPage.requestsPerSecond} req/s, p99 ${run.lessonPage.p99Millis} ms (non-2xx ${run.lessonPage.non2xx}, errors ${run.lessonPage.errors}); ` +
+      `bare Express + EJS ${run.baseline.requestsPerSecond} req/s, p99 ${run.baseline.p99Millis} ms; ` +
+      `ratio ${ratio(run.lessonPage.requestsPerSecond, run.baseline.requestsPerSecond)} (target >= 0.5); ` +
+      `small signed-in page ratio ${ratio(run.signedInSmallPage.requestsPerSecond, run.baseline.requestsPerSecond)}`;
+    log(`engine in process (as npm start runs it): ${describe(inProcess)}`);
+    log(`engine in a worker thread:                ${describe(inWorker)}`);
+    log(
+      'The small signed-in page reads no enrolment: its ratio is the ceiling that the session and user reads ' +
+        'leave every signed-in page; the lesson page adds one enrolment read and its own rendering.',
+    );
+    return result;
+  } finally {
+    if (bareServer) await close(bareServer);
   }
 }
 

@@ -55,7 +55,6 @@ function isDuplicateKey(error: unknown): boolean {
  * makes this safe when two requests finish the same course at once.
  */
 export async function issueCertificate(input: IssueCertificateInput): Promise<CertificateRecord> {
-  await Certificate.init();
   for (let tries = 0; tries < 3; tries += 1) {
     try {
       const created = await Certificate.create({

@@ -55,7 +55,6 @@ export interface EnrolResult {
 /** Starts the course at its published version; enrolling again is harmless and returns the same enrolment. */
 export async function enrol(learner: Learner, slug: string): Promise<EnrolResult> {
   const course = await publishedCourse(slug);
-  await Enrolment.init(); // the unique index must exist before the first insert can rely on it
   try {
     const created = await Enrolment.create({
       learner: learnerObjectId(learner),
