@@ -4,7 +4,7 @@
  * could run in a worker thread as well as in the app's process.
  */
 import { BSON } from 'bson';
-import { Catalog, noChanges, type Changes } from './catalog/catalog';
+import { Catalog, type Changes } from './catalog/catalog';
 import { runCommand } from './commands';
 import type { CommandContext, ConnectionInfo, ServerInfo } from './commands/types';
 import { Cursors } from './cursors';
@@ -186,5 +186,3 @@ export class Engine {
     if (journal) await journal.close();
   }
 }
-
-export { noChanges };
