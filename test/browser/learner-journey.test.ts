@@ -109,6 +109,7 @@ describe('the demo learner', () => {
     for (let visited = 0; visited < lessonCount; visited += 1) {
       const [, , , moduleKey, lessonKey] = new URL(page.url()).pathname.split('/').map(decodeURIComponent);
       await scanOnce(page, `lesson ${moduleKey}/${lessonKey}`);
+      await screenshot(page, `learner-lesson-${visited + 1}-${lessonKey}`);
 
       for (const check of checksOf(moduleKey ?? '', lessonKey ?? '')) {
         if (firstCheck) {
