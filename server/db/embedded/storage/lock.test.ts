@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DatabaseLockedError, Journal } from './journal';
-import { describeProcess } from './lock';
+import { acquireLock, describeProcess } from './lock';
 
 let dir: string;
 const openJournals: Journal[] = [];
@@ -32,6 +32,11 @@ async function open(): Promise<Journal> {
 }
 
 const lockFile = () => path.join(dir, 'LOCK');
+
+/** Resolves once `condition` holds, checking on each turn of the event loop. */
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Another Node process that opens the journal in `dir`, appends one record and keeps it open. */
 async function startHolder(): Promise<ChildProcess> {
@@ -120,11 +125,28 @@ describe('the dbPath lock', () => {
     expect(await fsp.readdir(dir)).toEqual(['LOCK', 'journal']);
   });
 
-  it('respects a lock taken on another host, which it cannot check', async () => {
+  it('respects a lock from another host while its holder keeps refreshing it', async () => {
     const parent = await describeProcess(process.ppid);
     await fsp.writeFile(lockFile(), JSON.stringify({ ...parent, hostname: 'elsewhere' }));
     const refusal = await Journal.open(dir).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(DatabaseLockedError);
     expect((refusal as Error).message).toContain('elsewhere');
+
+    // Unrefreshed for two minutes: that host or container is gone.
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    await fsp.utimes(lockFile(), twoMinutesAgo, twoMinutesAgo);
+    await open();
+  });
+
+  it('refreshes the time of the lock it holds', async () => {
+    const lock = await acquireLock(dir, { heartbeatMs: 10 });
+    try {
+      const longAgo = new Date('2020-01-01T00:00:00Z');
+      await fsp.utimes(lockFile(), longAgo, longAgo);
+      await waitFor(async () => (await fsp.stat(lockFile())).mtimeMs > longAgo.getTime());
+    } finally {
+      await lock.release();
+    }
+    await expect(fsp.stat(lockFile())).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -3,7 +3,9 @@
  *
  * Node has no advisory file locks, so the lock file says who holds it (pid, the process's start time and the
  * kernel's boot id). A lock whose holder is gone (killed with kill -9, or the machine restarted) is stale and
- * is taken over; a pid that was reused by another process is told apart by its start time. Files appear
+ * is taken over; a pid that was reused by another process is told apart by its start time. A holder on another
+ * host (or in another container) cannot be looked up, so holders refresh the file's time every few seconds and
+ * such a lock counts as held until it goes unrefreshed for a minute. Files appear
  * atomically (written to a private name, then hard-linked), and a stale lock is replaced under a short-lived
  * guard file so that two processes starting at once cannot both take it over.
  */
@@ -36,6 +38,9 @@ export class DatabaseLockedError extends Error {
   }
 }
 
+const HEARTBEAT_MS = 10_000;
+const UNREFRESHED_AFTER_MS = 60_000;
+
 /** Lock files held by this process: a second Journal on the same directory must fail here too. */
 const heldByThisProcess = new Set<string>();
 
@@ -44,7 +49,7 @@ export interface DirectoryLock {
   release(): Promise<void>;
 }
 
-export async function acquireLock(dir: string): Promise<DirectoryLock> {
+export async function acquireLock(dir: string, options: { heartbeatMs?: number } = {}): Promise<DirectoryLock> {
   const lockFile = path.join(await fsp.realpath(dir), 'LOCK');
   const me = await describeProcess(process.pid);
   if (!me || heldByThisProcess.has(lockFile)) throw new DatabaseLockedError(lockFile, me);
@@ -56,12 +61,18 @@ export async function acquireLock(dir: string): Promise<DirectoryLock> {
     heldByThisProcess.delete(lockFile);
     throw error;
   }
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    fsp.utimes(lockFile, now, now).catch(() => undefined); // a missed beat is made up by the next one
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
   let released = false;
   return {
     lockFile,
     async release() {
       if (released) return;
       released = true;
+      clearInterval(heartbeat);
       heldByThisProcess.delete(lockFile);
       // Only remove the file if it is still ours (never someone else's after a takeover).
       if ((await readFileOrNull(lockFile)) === content) await fsp.rm(lockFile, { force: true });
@@ -75,7 +86,7 @@ async function takeLock(lockFile: string, content: string): Promise<void> {
     const current = await readFileOrNull(lockFile);
     if (current === null) continue; // released between our two steps: try again
     const holder = parseOwner(current);
-    if (holder && (await isRunning(holder))) throw new DatabaseLockedError(lockFile, holder);
+    if (holder && (await isRunning(holder, lockFile))) throw new DatabaseLockedError(lockFile, holder);
     if (await replaceStale(lockFile, current, content)) return;
   }
   throw new DatabaseLockedError(lockFile, parseOwner((await readFileOrNull(lockFile)) ?? ''));
@@ -86,7 +97,7 @@ async function replaceStale(lockFile: string, staleContent: string, content: str
   const guard = `${lockFile}.takeover`;
   if (!(await createAtomically(guard, content))) {
     const guardHolder = parseOwner((await readFileOrNull(guard)) ?? '');
-    if (guardHolder && (await isRunning(guardHolder))) throw new DatabaseLockedError(lockFile, guardHolder);
+    if (guardHolder && (await isRunning(guardHolder, guard))) throw new DatabaseLockedError(lockFile, guardHolder);
     // A takeover by a process that died half way: clear it and look again.
     await fsp.rm(guard, { force: true });
     return false;
@@ -171,8 +182,11 @@ export async function describeProcess(pid: number): Promise<LockOwner | null> {
   return { pid, startTime: fields[19] ?? null, bootId, hostname: os.hostname() };
 }
 
-async function isRunning(holder: LockOwner): Promise<boolean> {
-  if (holder.hostname !== os.hostname()) return true; // another machine or container: we cannot tell, so respect it
+async function isRunning(holder: LockOwner, file: string): Promise<boolean> {
+  if (holder.hostname !== os.hostname()) {
+    const stat = await fsp.stat(file).catch(() => null);
+    return stat !== null && Date.now() - stat.mtimeMs < UNREFRESHED_AFTER_MS;
+  }
   const here = await describeProcess(holder.pid);
   if (!here) return false;
   if (holder.bootId !== null && here.bootId !== null && holder.bootId !== here.bootId) return false; // rebooted since
