@@ -5,9 +5,9 @@
  * kernel's boot id). A lock whose holder is gone (killed with kill -9, or the machine restarted) is stale and
  * is taken over; a pid that was reused by another process is told apart by its start time. A holder on another
  * host (or in another container) cannot be looked up, so holders refresh the file's time every few seconds and
- * such a lock counts as held until it goes unrefreshed for a minute. Files appear
- * atomically (written to a private name, then hard-linked), and a stale lock is replaced under a short-lived
- * guard file so that two processes starting at once cannot both take it over.
+ * such a lock counts as held until it goes unrefreshed for a minute. Files appear atomically (written to a
+ * private name, then hard-linked), and a stale lock is replaced under a short-lived guard file so that two
+ * processes starting at once cannot both take it over.
  */
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
