@@ -6,7 +6,7 @@
 import { Types } from 'mongoose';
 import { scoreCheck, type CheckAnswers, type CheckResult } from '../assessment/scoring';
 import { issueCertificate } from '../certificates/service';
-import { getCourseBySlug, getCourseVersion, getPublishedVersion, type CourseSummary, type PublishedVersion } from '../courses/service';
+import { describeChanges, getCourseBySlug, getCourseVersion, getPublishedVersion, type CourseSummary, type PublishedVersion } from '../courses/service';
 import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../courses/types';
 import { Conflict, Invalid, NotFound } from '../web/errors';
 import { Enrolment, blockKeyOf, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
@@ -298,14 +298,28 @@ export function latestAttempt(attempts: AttemptRecord[] | undefined, blockKey: s
 export interface NewerVersion {
   version: number;
   changeSummary: string;
+  /** Lessons added, changed or removed, named for people ("Module: Lesson"). */
+  lessonsAdded: string[];
+  lessonsChanged: string[];
+  lessonsRemoved: string[];
 }
 
 /** The published version, when it is newer than the one the learner is taking and they have not finished. */
 export async function newerVersionFor(enrolment: Pick<EnrolmentRecord, 'course' | 'version' | 'completedAt'>): Promise<NewerVersion | null> {
   if (enrolment.completedAt) return null;
-  const published = await getPublishedVersion(enrolment.course.toString());
+  const courseId = enrolment.course.toString();
+  const published = await getPublishedVersion(courseId);
   if (!published || published.version <= enrolment.version) return null;
-  return { version: published.version, changeSummary: published.changeSummary ?? '' };
+  const changes = await describeChanges(courseId, enrolment.version, published.version);
+  const named = (refs: { moduleTitle: string; lessonTitle: string }[] | undefined): string[] =>
+    (refs ?? []).map((ref) => `${ref.moduleTitle}: ${ref.lessonTitle}`);
+  return {
+    version: published.version,
+    changeSummary: published.changeSummary ?? '',
+    lessonsAdded: named(changes?.lessonsAdded),
+    lessonsChanged: named(changes?.lessonsChanged),
+    lessonsRemoved: named(changes?.lessonsRemoved),
+  };
 }
 
 /**

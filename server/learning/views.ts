@@ -297,9 +297,16 @@ export function certificateHref(number: string): string {
 export interface NoticeView {
   version: number;
   changeSummary: string;
+  changes: { label: string; lessons: string[] }[];
   action: string;
 }
 
 export function newerVersionNotice(slug: string, newer: NewerVersion | null): NoticeView | null {
-  return newer ? { version: newer.version, changeSummary: newer.changeSummary, action: `/courses/${encodeURIComponent(slug)}/switch-version` } : null;
+  if (!newer) return null;
+  const changes = [
+    { label: 'New lessons', lessons: newer.lessonsAdded },
+    { label: 'Lessons that changed', lessons: newer.lessonsChanged },
+    { label: 'Lessons taken out', lessons: newer.lessonsRemoved },
+  ].filter((group) => group.lessons.length > 0);
+  return { version: newer.version, changeSummary: newer.changeSummary, changes, action: `/courses/${encodeURIComponent(slug)}/switch-version` };
 }

@@ -373,6 +373,8 @@ describe('versions', () => {
     const overview = await learner.agent.get(`/courses/${course.slug}`);
     expect(overview.text).toContain('A new version of this course is ready');
     expect(overview.text).toContain('We added a lesson on sensory breaks because learners asked for it.');
+    expect(overview.text).toMatch(/New lessons:<\/strong>[\s\S]*<li>The basics: Extra<\/li>/);
+    expect(overview.text).toMatch(/Lessons that changed:<\/strong>[\s\S]*<li>The basics: Welcome<\/li>/);
     expect((await learner.agent.get('/dashboard')).text).toContain('A new version of this course is available');
 
     const newcomer = await newLearner();
