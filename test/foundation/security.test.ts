@@ -174,6 +174,16 @@ describe('safety on every request', () => {
     expect(refused.text).toContain('This account has been turned off');
   });
 
+  it('applies a change of roles on the person’s very next request', async () => {
+    const { agent: admin } = await t.signedInAgent({ roles: ['admin'] });
+    const { agent: person, user } = await t.signedInAgent({ roles: ['learner'] });
+    expect((await person.get('/admin/teams')).status).toBe(403);
+    const page = await admin.get(`/admin/people/${user.id}`);
+    const changed = await admin.post(`/admin/people/${user.id}/roles`).type('form').send({ _csrf: csrfFrom(page.text), roles: ['learner', 'trainer'] });
+    expect(changed.status).toBe(303);
+    expect((await person.get('/admin/teams')).status).toBe(200);
+  });
+
   it('does not let an admin remove their own admin role or turn off their own account', async () => {
     const { agent: admin, user } = await t.signedInAgent({ roles: ['admin'] });
     const page = await admin.get(`/admin/people/${user.id}`);
