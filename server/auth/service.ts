@@ -4,7 +4,7 @@
  * expires: invitations after 7 days, password resets after 1 hour.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/service';
 import type { Mailer } from '../mail/mailer';
 import { addMembers, addTrainers, assertCanManageTeam, getTeam } from '../teams/service';
@@ -18,6 +18,8 @@ import {
 } from '../users/service';
 import type { Role, SignedInUser } from '../users/types';
 import { Forbidden, Invalid } from '../web/errors';
+// Sessions are web infrastructure; a password reset must end them, so this one function is shared.
+import { endSessionsOfUser } from '../web/session';
 import { OneTimeToken, type TokenPurpose } from './model';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords';
 
@@ -89,11 +91,6 @@ export async function findUsableToken(token: string, purpose: TokenPurpose): Pro
 async function consumeToken(token: string, purpose: TokenPurpose): Promise<string | undefined> {
   const used = await OneTimeToken.findOneAndUpdate(usableTokenFilter(token, purpose), { $set: { usedAt: new Date() } }, { projection: { userId: 1 } }).lean();
   return used ? String(used.userId) : undefined;
-}
-
-/** Ends every session of a person (after a password reset), so an attacker holding an old session is out. */
-async function endSessionsOf(userId: string): Promise<void> {
-  await mongoose.connection.collection('sessions').deleteMany({ 'session.passport.user': userId });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -278,7 +275,7 @@ export async function resetPassword(token: string, password: string, ip?: string
   const person = await getPerson(userId);
   if (person.status !== 'active') return false;
   await setPasswordHash(userId, passwordHash);
-  await endSessionsOf(userId);
+  await endSessionsOfUser(userId);
   await recordAudit({ action: AUDIT_ACTIONS.passwordResetCompleted, actor: { id: userId, email: person.email }, target: { type: 'user', id: userId, label: person.email }, ip });
   return true;
 }

@@ -13,18 +13,82 @@ export const SESSION_COOKIE = 'coproduce.sid';
 const SESSION_IDLE_SECONDS = 12 * 60 * 60;
 const TOUCH_AFTER_SECONDS = 10 * 60;
 
+/** How long this process answers a session read from memory. */
+const REMEMBER_SESSION_MS = 5_000;
+
+/**
+ * Every signed-in request reads its session; from the database that was a large share of a small page's cost
+ * (bench/lesson.ts). This store remembers each session it read for a few seconds. Any change made through it
+ * (saving, destroying at sign-out) forgets the session at once, and `endSessionsOfUser` forgets everything.
+ * With several app processes, a session destroyed by another process can still be read here for up to
+ * REMEMBER_SESSION_MS.
+ */
+export class RememberingSessionStore extends session.Store {
+  private readonly remembered = new Map<string, { data: session.SessionData; until: number }>();
+
+  constructor(readonly inner: session.Store) {
+    super();
+    rememberingStores.add(this);
+  }
+
+  override get(sid: string, callback: (error: unknown, data?: session.SessionData | null) => void): void {
+    const hit = this.remembered.get(sid);
+    if (hit && hit.until > Date.now()) {
+      // A copy: express-session changes the object it is given.
+      callback(null, structuredClone(hit.data));
+      return;
+    }
+    this.inner.get(sid, (error: unknown, data?: session.SessionData | null) => {
+      if (!error && data) {
+        if (this.remembered.size >= 10_000) this.remembered.clear();
+        this.remembered.set(sid, { data: structuredClone(data), until: Date.now() + REMEMBER_SESSION_MS });
+      }
+      callback(error, data);
+    });
+  }
+
+  override set(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
+    this.remembered.delete(sid);
+    this.inner.set(sid, data, callback);
+  }
+
+  override destroy(sid: string, callback?: (error?: unknown) => void): void {
+    this.remembered.delete(sid);
+    this.inner.destroy(sid, callback);
+  }
+
+  override touch(sid: string, data: session.SessionData, callback?: () => void): void {
+    if (this.inner.touch) this.inner.touch(sid, data, callback);
+    else callback?.();
+  }
+
+  forgetAll(): void {
+    this.remembered.clear();
+  }
+}
+
+const rememberingStores = new Set<RememberingSessionStore>();
+
 /**
  * The store for the connected Mongoose instance. Call after `connectDatabase`. The store creates its TTL index
  * in the background: await `sessionStoreReady(store)` before closing the connection.
  */
-export function createSessionStore(): MongoStore {
-  return MongoStore.create({
-    client: mongoose.connection.getClient(),
-    collectionName: 'sessions',
-    ttl: SESSION_IDLE_SECONDS,
-    touchAfter: TOUCH_AFTER_SECONDS,
-    stringify: false,
-  });
+export function createSessionStore(): RememberingSessionStore {
+  return new RememberingSessionStore(
+    MongoStore.create({
+      client: mongoose.connection.getClient(),
+      collectionName: 'sessions',
+      ttl: SESSION_IDLE_SECONDS,
+      touchAfter: TOUCH_AFTER_SECONDS,
+      stringify: false,
+    }),
+  );
+}
+
+/** Ends every session of a person (after a password reset): in the database, and in what this process remembers. */
+export async function endSessionsOfUser(userId: string): Promise<void> {
+  await mongoose.connection.collection('sessions').deleteMany({ 'session.passport.user': userId });
+  for (const store of rememberingStores) store.forgetAll();
 }
 
 export function sessions(options: { secret: string; production: boolean; store: session.Store }): RequestHandler {
@@ -46,5 +110,6 @@ export function sessions(options: { secret: string; production: boolean; store: 
 
 /** Resolves once the store's setup (its TTL index) is finished, so closing the connection cannot cut it off. */
 export async function sessionStoreReady(store: session.Store): Promise<void> {
-  if (store instanceof MongoStore) await store.collectionP.then(() => undefined, () => undefined);
+  const inner = store instanceof RememberingSessionStore ? store.inner : store;
+  if (inner instanceof MongoStore) await inner.collectionP.then(() => undefined, () => undefined);
 }
