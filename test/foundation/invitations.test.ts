@@ -109,4 +109,20 @@ describe('invitations', () => {
     expect(forged.status).toBe(403);
     await expect(t.latestMail('a@example.org')).rejects.toThrow('No mail');
   });
+
+  it('refuses a file over the size limit, naming the field, and a form whose token comes after the file', async () => {
+    const { agent: admin } = await t.signedInAgent({ roles: ['admin'] });
+    const token = await t.csrfToken(admin, '/admin/people/invite');
+    const large = Buffer.from(`email\n${'x'.repeat(210_000)}@example.org\n`);
+    const tooLarge = await admin.post('/admin/people/invite-csv').field('_csrf', token).attach('file', large, { filename: 'people.csv', contentType: 'text/csv' });
+    expect(tooLarge.status).toBe(422);
+    expect(tooLarge.text).toContain('The file is too large. It can be up to 200 KB.');
+
+    const tokenLast = await admin
+      .post('/admin/people/invite-csv')
+      .attach('file', Buffer.from('email\nlate@example.org\n'), { filename: 'people.csv', contentType: 'text/csv' })
+      .field('_csrf', token);
+    expect(tokenLast.status).toBe(403);
+    await expect(t.latestMail('late@example.org')).rejects.toThrow('No mail');
+  });
 });
