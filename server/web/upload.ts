@@ -9,10 +9,12 @@
  * checked as soon as Multer reaches the first file, so nothing is stored for a forged request.
  * Put the route's guard on the route itself (not only `router.use(guard)`): a guard that runs before the route is
  * matched cannot see this middleware and refuses multipart posts whose token is not read yet (see ./access.ts).
- * Storage: memory by default (small files such as CSV); pass `storage` for large media (a streaming engine).
- * Files in memory or on disk are type-checked here; a custom storage engine must check content itself.
+ * Storage: memory by default (small files such as CSV); pass `storage` for large media. A given storage engine
+ * is wrapped by `contentCheckedStorage`: the type is read from the first bytes of the stream, and a file of the
+ * wrong type never reaches the storage. Nothing is buffered whole.
  */
 import { unlink } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import FileType from 'file-type';
@@ -63,6 +65,71 @@ async function detectedType(file: Express.Multer.File, accept: readonly string[]
   return undefined;
 }
 
+/** Enough of the start of a file for file-type to recognise it. */
+const SNIFF_BYTES = 4100;
+
+/** Reads the first bytes of a stream, and gives back a stream that still holds all of it. */
+function sniff(stream: Readable): Promise<{ head: Buffer; whole: Readable }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const finish = (ended: boolean): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', reject);
+      const head = Buffer.concat(chunks);
+      const whole = new PassThrough();
+      if (ended) {
+        whole.end(head);
+      } else {
+        stream.pause();
+        whole.write(head);
+        stream.pipe(whole);
+        stream.once('error', (error: Error) => whole.destroy(error));
+      }
+      resolve({ head, whole });
+    };
+    const onEnd = (): void => finish(true);
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= SNIFF_BYTES) finish(false);
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', reject);
+  });
+}
+
+/**
+ * Wraps a storage engine so each file's type is checked from its first bytes before the storage sees it.
+ * The detected type replaces the browser's claim in `file.mimetype`.
+ */
+export function contentCheckedStorage(inner: multer.StorageEngine, accept: readonly string[], field: string): multer.StorageEngine {
+  return {
+    _handleFile(req, file, callback) {
+      sniff(file.stream).then(
+        async ({ head, whole }) => {
+          const detected = (await FileType.fromBuffer(head))?.mime;
+          const textType = detected ? undefined : accept.find((type) => TEXT_TYPES.has(type) && looksLikeText(head));
+          const type = detected ?? textType;
+          if (!type || !accept.includes(type)) {
+            whole.destroy();
+            file.stream.resume();
+            callback(new Invalid({ [field]: `"${file.originalname}" is not a file type we can use here.` }));
+            return;
+          }
+          inner._handleFile(req, { ...file, stream: whole, mimetype: type }, (error, info) => callback(error, { ...info, mimetype: type }));
+        },
+        (error: unknown) => callback(error),
+      );
+    },
+    _removeFile(req, file, callback) {
+      inner._removeFile(req, file, callback);
+    },
+  };
+}
+
 function describeLimit(bytes: number): string {
   return bytes >= 1_000_000 ? `${Math.round(bytes / 100_000) / 10} MB` : `${Math.round(bytes / 1000)} KB`;
 }
@@ -81,7 +148,7 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
   function build(field: string, upload: UploadOptions, kind: 'single' | 'array'): RequestHandler[] {
     const maxFiles = kind === 'single' ? 1 : (upload.maxFiles ?? 10);
     const instance = multer({
-      storage: upload.storage ?? multer.memoryStorage(),
+      storage: upload.storage ? contentCheckedStorage(upload.storage, upload.accept, field) : multer.memoryStorage(),
       limits: { fileSize: upload.maxFileBytes, files: maxFiles, fields: 50, fieldSize: 100_000, parts: maxFiles + 50 },
       fileFilter: (req, _file, accept) => {
         // The fields before the file are parsed by now, including _csrf.
@@ -122,8 +189,12 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
 
     const checkContent: RequestHandler = async (req, _res, next) => {
       const files = uploadedFiles(req);
+      // Files from a given storage engine were checked on the way in (contentCheckedStorage).
+      if (upload.storage) {
+        next();
+        return;
+      }
       for (const file of files) {
-        if (!file.buffer && !file.path) continue;
         const type = await detectedType(file, upload.accept);
         if (!type || !upload.accept.includes(type)) {
           await removeStored(files);
