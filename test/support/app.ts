@@ -17,7 +17,10 @@
  *
  * Helpers for any HTML: `csrfFrom(html)`. Passwords are hashed with a low argon2 cost here to keep tests quick.
  * Options: startTestApp({ nodeEnv: 'production' }) to see production behaviour (secure cookies, no stack traces);
- * `env` adds settings as environment variables would (e.g. { TRUST_PROXY: '1' }).
+ * `env` adds settings as environment variables would (e.g. { TRUST_PROXY: '1' }); `logDestination` receives the
+ * app's log lines. Models live on the default mongoose instance: one test app at a time per test file
+ * (start, stop, then start another is fine). Change people through server/users/service.ts, not the model:
+ * the service keeps the signed-in cache right.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
