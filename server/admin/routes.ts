@@ -110,7 +110,7 @@ export function adminRouter(context: FeatureContext): express.Router {
   const router = express.Router();
   const { rateLimits, mailer, config } = context;
   const invitationContext = (req: Request): InvitationContext => ({ actor: signedIn(req), mailer, baseUrl: config.baseUrl, ip: req.ip });
-  const csvUpload = context.upload.single('file', { accept: ['text/csv', 'text/plain'], maxFileBytes: 200_000 });
+  const csvUpload = context.upload.single('file', { accept: ['text/csv'], maxFileBytes: 200_000 });
 
   router.get('/admin', staffOnly, (_req, res) => {
     res.redirect(303, '/admin/people');
