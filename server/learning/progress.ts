@@ -30,13 +30,19 @@ export interface LessonRef {
   index: number;
 }
 
-export function lessonsInOrder(content: CourseVersionContent): LessonRef[] {
+/** Published versions never change and are kept in memory, so their lesson order is worked out once. */
+const lessonOrder = new WeakMap<CourseVersionContent, readonly LessonRef[]>();
+
+export function lessonsInOrder(content: CourseVersionContent): readonly LessonRef[] {
+  const known = lessonOrder.get(content);
+  if (known) return known;
   const lessons: LessonRef[] = [];
   for (const module of content.modules) {
     for (const lesson of module.lessons) {
       lessons.push({ id: lessonId(module.key, lesson.key), moduleKey: module.key, moduleTitle: module.title, lesson, index: lessons.length });
     }
   }
+  lessonOrder.set(content, lessons);
   return lessons;
 }
 

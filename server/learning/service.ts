@@ -9,6 +9,7 @@ import { issueCertificate } from '../certificates/service';
 import { describeChanges, getCourseBySlug, getCourseVersion, getPublishedVersion, type CourseSummary, type PublishedVersion } from '../courses/service';
 import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../courses/types';
 import { Conflict, Invalid, NotFound } from '../web/errors';
+import { EnrolmentReadCache } from './lesson-cache';
 import { Enrolment, blockKeyOf, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
 import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, resumeLesson, type LessonRef } from './progress';
 
@@ -22,6 +23,20 @@ export const MAX_REFLECTION_LENGTH = 10_000;
 
 function learnerObjectId(learner: Learner): Types.ObjectId {
   return new Types.ObjectId(learner.id);
+}
+
+type LessonEnrolment = ProgressRecord & Partial<Pick<EnrolmentRecord, 'reflections' | 'attempts'>>;
+
+/** The enrolments lesson pages read, remembered briefly (see ./lesson-cache.ts); every change below forgets. */
+const lessonReads = new EnrolmentReadCache<LessonEnrolment>();
+
+function forgetLessonRead(learnerId: string, slug: string): void {
+  lessonReads.forget(EnrolmentReadCache.key(learnerId, slug));
+}
+
+/** Forgets every remembered enrolment (tests that change the database behind the service's back). */
+export function forgetLessonReads(): void {
+  lessonReads.forgetAll();
 }
 
 function isDuplicateKey(error: unknown): boolean {
@@ -63,6 +78,7 @@ export async function enrol(learner: Learner, slug: string): Promise<EnrolResult
       version: course.publishedVersion,
       startedAt: new Date(),
     });
+    forgetLessonRead(learner.id, course.slug);
     return { enrolmentId: created._id.toString(), created: true };
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
@@ -87,15 +103,36 @@ export async function findEnrolment(learner: Learner, slug: string): Promise<Pro
 // The lesson page
 
 export interface LessonContext {
-  enrolment: ProgressRecord & Partial<Pick<EnrolmentRecord, 'reflections' | 'attempts'>>;
+  /** Shared with other requests for a few seconds: read it, never change it. */
+  enrolment: LessonEnrolment;
   content: PublishedVersion;
-  lessons: LessonRef[];
+  lessons: readonly LessonRef[];
   lesson: LessonRef;
   done: Set<string>;
 }
 
 /**
- * Everything a lesson page shows, in one read of the enrolment (with a projection) plus the pinned course
+ * One read of the learner's enrolment for a lesson page: everything but the attempts (the one part that grows
+ * without bound), unless the page shows a check's result. An exclusion, which the embedded engine applies
+ * faster than the equivalent list of fields to include.
+ */
+async function readLessonEnrolment(learner: Learner, slug: string, withAttempts: boolean): Promise<LessonEnrolment | null> {
+  const projection = withAttempts ? {} : { attempts: 0 as const };
+  return Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: String(slug) }, projection).lean<LessonEnrolment>();
+}
+
+async function rememberedLessonEnrolment(learner: Learner, slug: string): Promise<LessonEnrolment | null> {
+  const key = EnrolmentReadCache.key(learner.id, String(slug));
+  const remembered = lessonReads.recall(key);
+  if (remembered) return remembered;
+  const ticket = lessonReads.ticket(key);
+  const enrolment = await readLessonEnrolment(learner, slug, false);
+  if (enrolment) lessonReads.remember(key, ticket, enrolment);
+  return enrolment;
+}
+
+/**
+ * Everything a lesson page shows, from one read of the enrolment (remembered for a few seconds) plus the pinned course
  * version from the courses service's in-memory cache. Returns null when the learner has not started the course.
  * The check attempts are read only when the page shows the result of one.
  */
@@ -106,12 +143,7 @@ export async function loadLesson(
   lessonKey: string,
   options: { withAttempts?: boolean } = {},
 ): Promise<LessonContext | null> {
-  // Everything but the attempts (the one part that grows without bound), unless the page shows a result.
-  // An exclusion: the embedded engine applies it faster than the equivalent list of fields to include.
-  const projection = options.withAttempts ? {} : { attempts: 0 as const };
-  const enrolment = await Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: String(slug) }, projection).lean<
-    LessonContext['enrolment']
-  >();
+  const enrolment = options.withAttempts ? await readLessonEnrolment(learner, slug, true) : await rememberedLessonEnrolment(learner, slug);
   if (!enrolment) return null;
   const content = await pinnedContent(enrolment);
   const lessons = lessonsInOrder(content);
@@ -120,6 +152,7 @@ export async function loadLesson(
   if (enrolment.lastLesson !== lesson.id) {
     // Written only when the learner moves to another lesson, so reading a lesson again costs no write.
     await Enrolment.updateOne({ _id: enrolment._id }, { $set: { lastLesson: lesson.id } });
+    forgetLessonRead(learner.id, enrolment.courseSlug);
   }
   return { enrolment, content, lessons, lesson, done: doneKeys(enrolment) };
 }
@@ -136,13 +169,13 @@ export async function resumeAddress(learner: Learner, slug: string): Promise<Les
 // Progress: each change is one atomic update, then the completion rules are applied on the server.
 
 interface ProgressTarget {
-  enrolment: Pick<EnrolmentRecord, '_id' | 'course' | 'version'>;
+  enrolment: Pick<EnrolmentRecord, '_id' | 'course' | 'courseSlug' | 'version'>;
   content: PublishedVersion;
 }
 
 async function progressTarget(learner: Learner, slug: string): Promise<ProgressTarget> {
-  const enrolment = await Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: String(slug) }, { course: 1, version: 1 }).lean<
-    Pick<EnrolmentRecord, '_id' | 'course' | 'version'>
+  const enrolment = await Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: String(slug) }, { course: 1, courseSlug: 1, version: 1 }).lean<
+    Pick<EnrolmentRecord, '_id' | 'course' | 'courseSlug' | 'version'>
   >();
   if (!enrolment) throw new NotFound('You have not started this course yet.');
   return { enrolment, content: await pinnedContent(enrolment) };
@@ -176,6 +209,7 @@ async function applyProgress(
     update,
     { returnDocument: 'after', projection: progressFields },
   ).lean<ProgressRecord>();
+  forgetLessonRead(learner.id, target.enrolment.courseSlug);
   if (!after) throw new Conflict('Your course changed while you were working. Please open the lesson again.');
   return finishIfComplete(learner, after, target.content);
 }
@@ -216,6 +250,7 @@ async function finishIfComplete(learner: Learner, enrolment: ProgressRecord, con
     { _id: enrolment._id, completedAt: null },
     { $set: { completedAt: certificate.completedAt, certificateNumber: certificate.number } },
   );
+  forgetLessonRead(learner.id, enrolment.courseSlug);
   return { courseCompleted: marked.modifiedCount === 1, certificateNumber: certificate.number };
 }
 
@@ -344,6 +379,7 @@ export async function switchToPublishedVersion(learner: Learner, slug: string): 
     update,
     { returnDocument: 'after', projection: progressFields },
   ).lean<ProgressRecord>();
+  forgetLessonRead(learner.id, enrolment.courseSlug);
   if (!after) throw new Conflict('Your course changed while you were working. Please try again.');
   const outcome = await finishIfComplete(learner, after, published);
   return { ...outcome, version: published.version };

@@ -113,6 +113,8 @@ describe('progress', () => {
   it('marks a lesson as done and goes on to the next lesson', async () => {
     const learner = await newLearner();
     await start(learner);
+    // Seen before and after: the page never shows the state from before the change.
+    expect((await learner.agent.get(lesson('basics', 'welcome'))).text).toContain('Mark as done and go to the next lesson');
     const response = await post(learner, `${lesson('basics', 'welcome')}/done`);
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe(lesson('basics', 'check-lesson'));
