@@ -8,6 +8,7 @@
  *   GET  /admin/people/:id                        admin            roles and account status
  *   POST /admin/people/:id/roles                  admin            change roles (not your own admin role)
  *   POST /admin/people/:id/status                 admin            turn an account off or back on (not your own)
+ *   POST /admin/people/:id/invitation             admin            send the invitation again (invited people only)
  *   GET  /admin/teams                             trainer, admin   teams (trainers: the teams they train)
  *   POST /admin/teams                             admin            create a team
  *   GET  /admin/teams/:id                         trainer, admin   members and trainers (trainers: their teams only)
@@ -252,6 +253,19 @@ export function adminRouter(context: FeatureContext): express.Router {
       ip: req.ip,
     });
     setFlash(req, disable ? `${person.email} is turned off and cannot sign in.` : `${person.email} is turned back on.`);
+    res.redirect(303, `/admin/people/${personId}`);
+  });
+
+  router.post('/admin/people/:id/invitation', adminOnly, rateLimits.invitations, async (req, res) => {
+    const personId = idParam(req, 'id');
+    const person = await getPerson(personId);
+    if (person.status !== 'invited') {
+      setFlash(req, `${person.email} has already set up their account, so there is no invitation to send.`);
+      res.redirect(303, `/admin/people/${personId}`);
+      return;
+    }
+    const outcome = await invitePerson(invitationContext(req), { email: person.email, roles: person.roles });
+    setFlash(req, outcome.result === 'invited' ? `We have sent a new invitation to ${person.email}.` : outcome.message);
     res.redirect(303, `/admin/people/${personId}`);
   });
 

@@ -47,6 +47,9 @@ export function personRow(person: PersonSummary, teamNames: Map<string, string>)
   return {
     id: person.id,
     name: person.name || '(not given yet)',
+    /** What the person's own page is titled: their name, or their email until they have told us their name. */
+    heading: person.name || person.email,
+    invited: person.status === 'invited',
     email: person.email,
     roles: rolesText(person.roles),
     status: STATUS_LABELS[person.status],

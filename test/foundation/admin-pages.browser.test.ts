@@ -52,7 +52,7 @@ it('an admin invites one person, then many from a CSV, changes roles and looks a
 
   await page.goto('/admin/people?q=robin');
   await page.getByRole('link', { name: '(not given yet)' }).click();
-  await page.getByRole('heading', { name: '(not given yet)' }).waitFor();
+  await page.getByRole('heading', { name: 'robin@example.org' }).waitFor();
   await checkPage(page, 'person');
   await page.getByRole('group', { name: 'Roles' }).getByLabel('Co-facilitator', { exact: true }).check();
   await page.getByRole('button', { name: 'Save roles' }).click();

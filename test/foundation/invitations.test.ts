@@ -125,4 +125,24 @@ describe('invitations', () => {
     expect(tokenLast.status).toBe(403);
     await expect(t.latestMail('late@example.org')).rejects.toThrow('No mail');
   });
+
+  it('lets an admin send an invitation again: the new link works and the old one does not', async () => {
+    const { agent: admin } = await t.signedInAgent({ roles: ['admin'] });
+    const token = await t.csrfToken(admin, '/admin/people/invite');
+    await admin.post('/admin/people/invite').type('form').send({ _csrf: token, email: 'again@example.org', roles: 'learner' });
+    const firstLink = new URL((await t.latestMail('again@example.org')).links[0] ?? '').pathname;
+
+    const people = await admin.get('/admin/people?q=again');
+    const personId = /href="\/admin\/people\/([a-f0-9]{24})"/.exec(people.text)?.[1] ?? '';
+    const page = await admin.get(`/admin/people/${personId}`);
+    expect(page.text).toContain('<h1>again@example.org</h1>');
+    const resent = await admin.post(`/admin/people/${personId}/invitation`).type('form').send({ _csrf: csrfFrom(page.text) });
+    expect(resent.status).toBe(303);
+    expect((await admin.get(`/admin/people/${personId}`)).text).toContain('We have sent a new invitation to again@example.org.');
+
+    const secondLink = new URL((await t.latestMail('again@example.org')).links[0] ?? '').pathname;
+    expect(secondLink).not.toBe(firstLink);
+    expect((await t.request().get(firstLink)).status).toBe(410);
+    expect((await t.request().get(secondLink)).status).toBe(200);
+  });
 });
