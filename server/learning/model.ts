@@ -13,10 +13,12 @@ import mongoose, { Schema, type Types } from 'mongoose';
  * a meaning. Course keys are slugs joined by `/`, so this rarely changes anything, but it keeps any key safe.
  */
 export function fieldKey(blockKey: string): string {
+  if (!/[%.$]/.test(blockKey)) return blockKey;
   return blockKey.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
 }
 
 export function blockKeyOf(fieldName: string): string {
+  if (!fieldName.includes('%')) return fieldName;
   return fieldName.replace(/%24/g, '$').replace(/%2E/g, '.').replace(/%25/g, '%');
 }
 

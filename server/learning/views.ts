@@ -6,7 +6,7 @@ import { checkForLearner, scoreCheck, type CheckForLearner, type CheckResult } f
 import type { Block, CoProductionLevel, CreditEntry } from '../courses/types';
 import type { AttemptRecord, ReflectionRecord } from './model';
 import { blockKeyOf } from './model';
-import { isCourseComplete, isReadingBlock, lessonState, progressOf, type LessonRef, type LessonState } from './progress';
+import { isCourseComplete, isLessonDone, isReadingBlock, type LessonRef, type LessonState } from './progress';
 import { latestAttempt, type LessonContext, type NewerVersion } from './service';
 
 export function formatDate(date: Date): string {
@@ -255,22 +255,38 @@ function findReflection(reflections: Record<string, ReflectionRecord> | undefine
   return undefined;
 }
 
+/** Published versions are immutable and kept in memory: each lesson's address is worked out once. */
+const lessonAddresses = new WeakMap<LessonRef, string>();
+
+function addressOf(slug: string, ref: LessonRef): string {
+  const known = lessonAddresses.get(ref);
+  if (known) return known;
+  const href = lessonHref(slug, ref);
+  lessonAddresses.set(ref, href);
+  return href;
+}
+
+/** Blocks that look the same for every learner (all but checks and reflections), built once per block. */
+const sharedBlockViews = new WeakMap<Block, BlockView>();
+
 export function buildLessonView(context: LessonContext, options: LessonViewOptions = {}): LessonView {
   const { content, lessons, lesson, done, enrolment } = context;
   const slug = enrolment.courseSlug;
   const previous = lessons[lesson.index - 1];
   const next = lessons[lesson.index + 1];
   const reading = lesson.lesson.blocks.filter(isReadingBlock);
-  const outline: OutlineModule[] = content.modules.map((module) => ({
-    title: module.title,
-    lessons: lessons
-      .filter((ref) => ref.moduleKey === module.key)
-      .map((ref) => {
-        const state = lessonState(ref, done, lesson.id);
-        return { title: ref.lesson.title, href: lessonHref(slug, ref), state, stateLabel: STATE_LABELS[state] };
-      }),
-  }));
-  const progress = progressOf(content, done);
+  // Each lesson's state once, for the outline and the progress bar alike.
+  let lessonsDone = 0;
+  const outlineByModule = new Map<string, OutlineModule['lessons']>();
+  for (const ref of lessons) {
+    const finished = isLessonDone(ref.lesson, done);
+    if (finished) lessonsDone += 1;
+    const state: LessonState = ref.id === lesson.id ? 'current' : finished ? 'done' : 'to-do';
+    const items = outlineByModule.get(ref.moduleKey) ?? [];
+    items.push({ title: ref.lesson.title, href: addressOf(slug, ref), state, stateLabel: STATE_LABELS[state] });
+    outlineByModule.set(ref.moduleKey, items);
+  }
+  const outline: OutlineModule[] = content.modules.map((module) => ({ title: module.title, lessons: outlineByModule.get(module.key) ?? [] }));
   return {
     courseTitle: content.title,
     courseSlug: slug,
@@ -278,13 +294,20 @@ export function buildLessonView(context: LessonContext, options: LessonViewOptio
     moduleTitle: lesson.moduleTitle,
     title: lesson.lesson.title,
     position: `Lesson ${lesson.index + 1} of ${lessons.length}`,
-    actionBase: lessonHref(slug, lesson),
-    blocks: lesson.lesson.blocks.map((block, index) => blockView(block, `block-${index + 1}`, context, options)),
+    actionBase: addressOf(slug, lesson),
+    blocks: lesson.lesson.blocks.map((block, index) => {
+      if (block.kind === 'check' || block.kind === 'reflection') return blockView(block, `block-${index + 1}`, context, options);
+      const shared = sharedBlockViews.get(block);
+      if (shared) return shared;
+      const view = blockView(block, `block-${index + 1}`, context, options);
+      sharedBlockViews.set(block, view);
+      return view;
+    }),
     markDone: reading.length > 0 ? { needed: reading.some((block) => block.required), done: reading.every((block) => done.has(block.key)) } : null,
-    previous: previous ? { href: lessonHref(slug, previous), title: previous.lesson.title } : null,
-    next: next ? { href: lessonHref(slug, next), title: next.lesson.title } : null,
+    previous: previous ? { href: addressOf(slug, previous), title: previous.lesson.title } : null,
+    next: next ? { href: addressOf(slug, next), title: next.lesson.title } : null,
     outline,
-    progress: { done: progress.lessonsDone, total: progress.lessonCount },
+    progress: { done: lessonsDone, total: lessons.length },
     certificateHref: enrolment.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
     courseComplete: Boolean(enrolment.completedAt) || isCourseComplete(content, done),
   };
