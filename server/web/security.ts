@@ -2,13 +2,16 @@
  * Security headers through helmet with a strict Content-Security-Policy: no inline style at all, and scripts only
  * from this site or carrying the per-request nonce (`res.locals.cspNonce`).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
-/** Gives every request a fresh nonce, before helmet reads it. */
+/**
+ * Gives every request a fresh nonce, before helmet reads it. A random UUID: 122 random bits, allowed by the CSP
+ * nonce grammar, and drawn from Node's buffered entropy (cheaper per request than randomBytes).
+ */
 export const cspNonce: RequestHandler = (_req, res, next) => {
-  res.locals.cspNonce = randomBytes(16).toString('base64');
+  res.locals.cspNonce = randomUUID();
   next();
 };
 
