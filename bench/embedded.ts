@@ -276,21 +276,29 @@ async function fillPeople(collection: Collection<Person>, documents: number): Pr
 }
 
 /**
- * Mean microseconds per call of each operation, one call at a time, after a warm-up. The operations take
- * turns in blocks, so a burst of load from other processes falls on all of them alike.
+ * Microseconds per call of each operation, one call at a time, after a warm-up. The operations take turns in
+ * blocks of 50 calls, and each figure is the median of its blocks' means: a burst of load from other processes
+ * falls on all operations alike and, when it hits only a few blocks, drops out.
  */
 async function measureInterleaved(calls: number, operations: Array<(i: number) => Promise<unknown>>): Promise<number[]> {
-  const block = 100;
-  const totals = operations.map(() => 0);
+  const block = 50;
+  const blockMeans = operations.map((): number[] => []);
   for (const operation of operations) for (let i = 0; i < Math.min(200, calls); i += 1) await operation(i);
   for (let start = 0; start < calls; start += block) {
+    const end = Math.min(start + block, calls);
     for (const [which, operation] of operations.entries()) {
       const started = performance.now();
-      for (let i = start; i < Math.min(start + block, calls); i += 1) await operation(i);
-      totals[which] = (totals[which] ?? 0) + (performance.now() - started);
+      for (let i = start; i < end; i += 1) await operation(i);
+      blockMeans[which]?.push(((performance.now() - started) * 1000) / (end - start));
     }
   }
-  return totals.map((total) => (total * 1000) / calls);
+  return blockMeans.map(median);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** Runs `callers` loops of `call` for `seconds`; returns calls per second. */
