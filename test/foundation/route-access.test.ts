@@ -3,8 +3,10 @@
  * touching this file) and proves the guard each one declares is enforced: anonymous people get 401 or a redirect
  * to sign-in, and people without the needed role get 403, never the page or the data.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ROLES, type Role } from '../../server/users/types';
-import { effectiveAccess, listRoutes, type RouteEntry } from '../../server/web/route-table';
+import { describeRouteTable, effectiveAccess, listRoutes, type RouteEntry } from '../../server/web/route-table';
 import { csrfFrom, startTestApp, type TestAgent, type TestApp } from '../support/app';
 
 const SAMPLE_ID = '0123456789abcdef01234567';
@@ -50,9 +52,13 @@ describe('access to every route', () => {
     return method === 'get' || method === 'head' ? request : request.set('x-csrf-token', entry.token).type('form').send({ _csrf: entry.token });
   }
 
-  it('finds the routes of the app, the foundation ones among them', () => {
+  it('finds the routes of the app, the foundation ones among them, and writes the table for people to read', async () => {
     const names = routes.map(describeRoute);
     expect(names).toEqual(expect.arrayContaining(['POST /sign-in', 'GET /admin/people', 'GET /admin/audit', 'GET /healthz']));
+    // Who may open what, at a glance: test/artifacts/route-table.txt (git-ignored).
+    const artifacts = path.resolve(__dirname, '..', 'artifacts');
+    await mkdir(artifacts, { recursive: true });
+    await writeFile(path.join(artifacts, 'route-table.txt'), `${describeRouteTable(t.app)}\n`);
   });
 
   it('has a guard on every route, running before anything else', () => {
