@@ -4,7 +4,7 @@
  * dbPath is reopened here and every acknowledged write must be there (and every acknowledged delete gone).
  * The rounds share one dbPath, so each also replays what the crashes before it left behind.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fsp, watch } from 'node:fs';
 import * as os from 'node:os';
@@ -32,12 +32,19 @@ interface Crash {
 }
 
 let dbPath: string;
+const writers = new Set<ChildProcess>();
 
 beforeAll(async () => {
   dbPath = await fsp.mkdtemp(path.join(os.tmpdir(), 'engine-crash-'));
 });
 
 afterAll(async () => {
+  // A failed round may leave its writer running.
+  for (const child of writers) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
   await fsp.rm(dbPath, { recursive: true, force: true });
 });
 
@@ -53,7 +60,9 @@ interface KillPlan {
 async function writeUntilKilled(round: number, plan: KillPlan, acknowledged: Acknowledged): Promise<Crash> {
   const args = ['--require', require.resolve('tsx/cjs'), WRITER_SCRIPT, dbPath, String(round), String(WRITERS)];
   if (plan.engineOptions) args.push(JSON.stringify(plan.engineOptions));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin stays open as a lifeline: the writer exits if this process goes away without killing it.
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  writers.add(child);
   const exited = once(child, 'exit');
   let pending = '';
   let errors = '';

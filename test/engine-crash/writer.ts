@@ -9,7 +9,7 @@
  *   deleted <id>             the delete was acknowledged
  *
  * stdout is a pipe, so each line is written synchronously: once printed, the write was acknowledged before.
- * The test kills this process with SIGKILL; it never stops by itself.
+ * The test kills this process with SIGKILL; it only stops by itself when its stdin closes (the test is gone).
  *
  * Usage: node --require tsx/cjs test/engine-crash/writer.ts <dbPath> <round> <writers> [engine options as JSON]
  */
@@ -34,6 +34,9 @@ async function main(): Promise<void> {
   const items = db.collection<Item>('items');
   const counters = db.collection<{ _id: string; n: number; note?: string }>('counters');
   await items.createIndex({ writer: 1, n: 1 });
+  // The test keeps stdin open; if it dies without killing us, stop rather than write forever.
+  process.stdin.on('end', () => process.exit(2));
+  process.stdin.resume();
   print('ready');
 
   await Promise.all(
