@@ -1,6 +1,7 @@
 /**
  * Starting the app: config -> database (MONGODB_URI, else the embedded engine under $DATA_DIR/db)
- * -> on first start: demo accounts (not in production) and the shipped courses -> app -> listen.
+ * -> demo accounts on first start (not in production) -> import the shipped courses not yet imported (cheap when
+ * nothing changed) -> app -> listen.
  * SIGTERM/SIGINT: stop accepting connections, let requests in flight finish, close the database and the engine, exit 0.
  */
 import { mkdir } from 'node:fs/promises';
@@ -39,7 +40,9 @@ async function openDatabase(config: Config): Promise<{ description: string; stop
   return { description: `the embedded database in ${dbPath}`, stopEngine: () => engine.stop() };
 }
 
-async function firstStart(config: Config): Promise<void> {
+/** Demo accounts on a first start (never in production); returns whether this was a first start. */
+async function seedDemo(config: Config): Promise<boolean> {
+  if ((await countUsers()) > 0) return false;
   if (config.demoAccounts) {
     const seeded = await seedDemoAccounts({ password: config.demoPassword });
     if (seeded.created.length > 0) {
@@ -49,10 +52,16 @@ async function firstStart(config: Config): Promise<void> {
       print();
     }
   }
+  return true;
+}
+
+/**
+ * Imports what content/courses holds and the database does not: a new course is published, a changed one becomes
+ * a draft for a trainer to publish. An unchanged course costs one hash and one query, so this runs at every start.
+ */
+async function importShippedCourses(config: Config): Promise<void> {
   const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), storage: mediaStorageFor(config) });
   for (const line of describeImport(report)) print(`  ${line}`);
-  // The demo learner finds the shipped course assigned on their dashboard.
-  if (config.demoAccounts) await seedDemoLearning();
 }
 
 async function main(): Promise<void> {
@@ -70,7 +79,10 @@ async function main(): Promise<void> {
   await mkdir(config.dataDir, { recursive: true });
   const database = await openDatabase(config);
 
-  if ((await countUsers()) === 0) await firstStart(config);
+  const firstStart = await seedDemo(config);
+  await importShippedCourses(config);
+  // The demo learner finds the shipped course assigned on their dashboard.
+  if (firstStart && config.demoAccounts) await seedDemoLearning();
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
   if (config.adminEmail && !(await adminExists())) {
