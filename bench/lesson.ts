@@ -224,7 +224,7 @@ interface PreparedApp {
 }
 
 /** The shipped course, 1,000 learners part-way through it, the app, and a signed-in bench learner. */
-async function prepareApp(dataDir: string): Promise<PreparedApp> {
+export async function prepareApp(dataDir: string): Promise<PreparedApp> {
   const config = loadConfig({
     NODE_ENV: 'production',
     DATA_DIR: dataDir,

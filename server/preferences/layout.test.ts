@@ -10,8 +10,8 @@ const VIEWS = path.join(__dirname, '..', '..', 'views');
 
 /** Renders a small page from a template string placed in a feature folder, with Express-like options. */
 function renderPage(body: string, locals: Record<string, unknown> = {}): string {
-  const template = `<%- include('layouts/start', { title: 'Test page' }) %>${body}<%- include('layouts/end') %>`;
-  return ejs.render(template, locals, { filename: path.join(VIEWS, 'feature', 'page.ejs'), views: [VIEWS] });
+  const template = `<%- include('/layouts/start', { title: 'Test page' }) %>${body}<%- include('/layouts/end') %>`;
+  return ejs.render(template, locals, { filename: path.join(VIEWS, 'feature', 'page.ejs'), root: VIEWS });
 }
 
 function navTexts(html: string): string[] {
@@ -83,7 +83,7 @@ describe('the base layout', () => {
 
 describe('the field partial', () => {
   const field = (options: Record<string, unknown>, locals: Record<string, unknown> = {}): string =>
-    renderPage(`<%- include('partials/field', { field: ${JSON.stringify(options)} }) %>`, locals);
+    renderPage(`<%- include('/partials/field', { field: ${JSON.stringify(options)} }) %>`, locals);
 
   it('links the hint and the error to the input and marks it invalid, keeping the value typed', () => {
     const html = field({ name: 'email', label: 'Email address', type: 'email', value: 'sam@"x', hint: 'Your work email', error: 'Enter an email address' });
@@ -128,17 +128,17 @@ describe('the field partial', () => {
 
 describe('the error summary', () => {
   it('lists each problem as a link to its field, and shows nothing when all is well', () => {
-    const html = renderPage(`<%- include('partials/error-summary', { errors }) %>`, { errors: { email: 'Enter an email address', roles: 'Choose a role' } });
+    const html = renderPage(`<%- include('/partials/error-summary', { errors }) %>`, { errors: { email: 'Enter an email address', roles: 'Choose a role' } });
     expect(html).toContain('<h2 class="error-summary__title" id="error-summary-title">There is a problem</h2>');
     expect(html).toContain('<li><a href="#email">Enter an email address</a></li>');
     expect(html).toContain('<li><a href="#roles">Choose a role</a></li>');
-    expect(renderPage(`<%- include('partials/error-summary', { errors: {} }) %>`)).not.toContain('There is a problem');
+    expect(renderPage(`<%- include('/partials/error-summary', { errors: {} }) %>`)).not.toContain('There is a problem');
   });
 });
 
 describe('pagination', () => {
   it('keeps the filters on every link and marks the current page', () => {
-    const html = renderPage(`<%- include('partials/pagination', { pagination: { page: 3, pageCount: 10, path: '/admin/audit', query: { action: 'sign-in', page: '3', empty: '' } } }) %>`);
+    const html = renderPage(`<%- include('/partials/pagination', { pagination: { page: 3, pageCount: 10, path: '/admin/audit', query: { action: 'sign-in', page: '3', empty: '' } } }) %>`);
     expect(html).toContain('Page 3 of 10');
     expect(html).toContain('href="/admin/audit?action=sign-in&amp;page=2" rel="prev">Previous page</a>');
     expect(html).toContain('href="/admin/audit?action=sign-in&amp;page=4" rel="next">Next page</a>');
@@ -148,19 +148,19 @@ describe('pagination', () => {
   });
 
   it('shows nothing when everything fits on one page', () => {
-    expect(renderPage(`<%- include('partials/pagination', { pagination: { page: 1, pageCount: 1, path: '/x' } }) %>`)).not.toContain('class="pagination"');
+    expect(renderPage(`<%- include('/partials/pagination', { pagination: { page: 1, pageCount: 1, path: '/x' } }) %>`)).not.toContain('class="pagination"');
   });
 });
 
 describe('the progress bar', () => {
   it('says the progress in words and in a progress element', () => {
-    const html = renderPage(`<%- include('partials/progress-bar', { progress: { done: 3, total: 8, label: 'Lessons done', id: 'p1' } }) %>`);
+    const html = renderPage(`<%- include('/partials/progress-bar', { progress: { done: 3, total: 8, label: 'Lessons done', id: 'p1' } }) %>`);
     expect(html).toContain('<p class="progress__text" id="p1-label">Lessons done: <strong>3 of 8</strong> (38%)</p>');
     expect(html).toContain('<progress class="progress__bar" max="8" value="3" aria-labelledby="p1-label">38%</progress>');
   });
 
   it('never shows more done than there is', () => {
-    const html = renderPage(`<%- include('partials/progress-bar', { progress: { done: 12, total: 10, id: 'p2' } }) %>`);
+    const html = renderPage(`<%- include('/partials/progress-bar', { progress: { done: 12, total: 10, id: 'p2' } }) %>`);
     expect(html).toContain('Progress: <strong>10 of 10</strong> (100%)');
   });
 });
