@@ -7,6 +7,8 @@
  *   -> body parsers with size limits -> cookies -> session -> Passport -> CSRF -> page locals
  *   -> feature routers (one list below) -> 404 -> the one error handler.
  */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import ejs from 'ejs';
@@ -49,6 +51,20 @@ const ROOT = path.resolve(__dirname, '..');
 // Compiled code runs from dist/server, sources from server/: find the project folder either way.
 const PROJECT_ROOT = path.basename(ROOT) === 'dist' ? path.resolve(ROOT, '..') : ROOT;
 
+/**
+ * A short hash of everything under public/: pages ask for `/public/...?v=<hash>`, so browsers may keep the files
+ * for a long time and still fetch the new ones as soon as a release changes them.
+ */
+function publicAssetVersion(publicDir: string): string {
+  const hash = createHash('sha256');
+  for (const entry of readdirSync(publicDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    hash.update(path.relative(publicDir, file)).update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
 export function buildApp(deps: AppDeps): express.Express {
   const { config, logger, mailer } = deps;
   const production = config.nodeEnv === 'production';
@@ -71,7 +87,9 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.use(requestLogging(logger));
   app.use(cspNonce, securityHeaders({ production }));
-  app.use('/public', express.static(path.join(PROJECT_ROOT, 'public'), { index: false, maxAge: '7d' }));
+  const publicDir = path.join(PROJECT_ROOT, 'public');
+  app.locals.assetVersion = publicAssetVersion(publicDir);
+  app.use('/public', express.static(publicDir, { index: false, maxAge: '30d' }));
   app.use(fontsRouter());
 
   app.get('/healthz', publicAccess, async (_req, res) => {
