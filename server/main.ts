@@ -11,7 +11,7 @@ import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { importCourses, describeImport } from './courses/import';
 import { connectDatabase, disconnectDatabase } from './db/connection';
-import { startEmbeddedMongo } from './db/embedded/index';
+import { startEmbeddedMongoThread } from './db/embedded/thread';
 import { seedDemoLearning } from './learning/seed';
 import { createMailer } from './mail/mailer';
 import { mediaStorageFor } from './media/service';
@@ -35,7 +35,16 @@ async function openDatabase(config: Config): Promise<{ description: string; stop
   }
   const dbPath = path.join(config.dataDir, 'db');
   await mkdir(dbPath, { recursive: true });
-  const engine = await startEmbeddedMongo({ dbPath, port: 0, host: '127.0.0.1' });
+  // In a worker thread: `npm run bench` measured more requests served and a lower p99 than on the app's own loop.
+  const engine = await startEmbeddedMongoThread({
+    dbPath,
+    port: 0,
+    host: '127.0.0.1',
+    onFailure: (error) => {
+      process.stderr.write(`The embedded database stopped: ${error.message}\n`);
+      process.exit(1);
+    },
+  });
   await connectDatabase(engine.uri);
   return { description: `the embedded database in ${dbPath}`, stopEngine: () => engine.stop() };
 }

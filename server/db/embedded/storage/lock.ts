@@ -12,6 +12,7 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { errnoCode } from './fs-errors';
 
 export interface LockOwner {
@@ -20,6 +21,8 @@ export interface LockOwner {
   startTime: string | null;
   bootId: string | null;
   hostname: string;
+  /** The worker thread holding it (the engine may run in a worker thread of the app's process). */
+  threadId?: number;
 }
 
 export class DatabaseLockedError extends Error {
@@ -54,7 +57,7 @@ export async function acquireLock(dir: string, options: { heartbeatMs?: number }
   const me = await describeProcess(process.pid);
   if (!me || heldByThisProcess.has(lockFile)) throw new DatabaseLockedError(lockFile, me);
   heldByThisProcess.add(lockFile);
-  const content = `${JSON.stringify(me)}\n`;
+  const content = `${JSON.stringify({ ...me, threadId })}\n`;
   try {
     await takeLock(lockFile, content);
   } catch (error) {
@@ -154,13 +157,14 @@ function parseOwner(text: string): LockOwner | null {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null) return null;
-    const { pid, startTime, bootId, hostname } = value as Record<string, unknown>;
+    const { pid, startTime, bootId, hostname, threadId: holderThread } = value as Record<string, unknown>;
     if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return null;
     return {
       pid,
       startTime: typeof startTime === 'string' ? startTime : null,
       bootId: typeof bootId === 'string' ? bootId : null,
       hostname: typeof hostname === 'string' ? hostname : 'an unknown host',
+      ...(typeof holderThread === 'number' ? { threadId: holderThread } : {}),
     };
   } catch {
     return null; // unreadable: not written by a running engine (our files appear complete), so stale
@@ -191,8 +195,9 @@ async function isRunning(holder: LockOwner, file: string): Promise<boolean> {
   if (!here) return false;
   if (holder.bootId !== null && here.bootId !== null && holder.bootId !== here.bootId) return false; // rebooted since
   if (holder.startTime !== null && here.startTime !== null && holder.startTime !== here.startTime) return false; // pid reused
-  // Our own pid and start time but not in heldByThisProcess: a lock this very process failed to remove.
-  if (holder.pid === process.pid) return false;
+  // Our own process: another thread of it holds the lock (each thread has its own heldByThisProcess), or, from
+  // this very thread and not in heldByThisProcess, a lock this thread failed to remove.
+  if (holder.pid === process.pid) return holder.threadId !== undefined && holder.threadId !== threadId;
   return true;
 }
 
