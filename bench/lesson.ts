@@ -5,8 +5,8 @@
  *
  * The app runs as `npm start` runs it: NODE_ENV=production (view cache on, secure cookies: requests say they
  * came through an HTTPS proxy), logging at "warn" (one line per request only for problems), the embedded
- * engine in this process. The same is then measured with the engine in a worker thread, to show what moving
- * it off the app's event loop would change. autocannon runs in a child process.
+ * engine in a worker thread. The same is then measured with the engine on the app's own event loop, to show
+ * what the thread changes. autocannon runs in a child process.
  * The servers are measured in alternating rounds, so load from elsewhere on the machine falls on each alike.
  * A small signed-in page of the same app is measured too, to show how much of the gap is the lesson's own work
  * (one enrolment read with a projection; the course version comes from the courses service's memory cache).
@@ -19,7 +19,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import express from 'express';
 import { Types } from 'mongoose';
 import { buildApp } from '../server/app';
@@ -29,6 +28,7 @@ import { importCourses } from '../server/courses/import';
 import { clearCourseCache, getCourseVersion } from '../server/courses/service';
 import { connectDatabase, disconnectDatabase } from '../server/db/connection';
 import { startEmbeddedMongo } from '../server/db/embedded/index';
+import { startEmbeddedMongoThread } from '../server/db/embedded/thread';
 import { Enrolment, fieldKey } from '../server/learning/model';
 import { allBlocks, lessonsInOrder } from '../server/learning/progress';
 import { enrol, loadLesson } from '../server/learning/service';
@@ -62,8 +62,8 @@ export interface LessonBenchFigures {
    * any page, before the lesson's own work.
    */
   signedInSmallPage: LoadFigures & { ratio: number };
-  /** The same with the embedded engine in a worker thread instead of the app's event loop. */
-  engineInWorkerThread: { lessonPage: LoadFigures; baseline: LoadFigures; ratio: number; signedInSmallPageRatio: number };
+  /** The same with the embedded engine on the app's event loop instead of a worker thread. */
+  engineInProcess: { lessonPage: LoadFigures; baseline: LoadFigures; ratio: number; signedInSmallPageRatio: number };
   /** lesson page req/s divided by the baseline's req/s. Target >= 0.5. */
   ratio: number;
   /** lesson page p99 divided by the baseline's p99 (lower is better). */
@@ -180,37 +180,9 @@ interface RunningEngine {
   stop(): Promise<void>;
 }
 
-/**
- * The embedded engine in this process (as `npm start` runs it today), or in a worker thread of its own.
- * The worker loads the engine as this file was loaded: compiled JavaScript from dist/, or TypeScript through tsx.
- */
+/** The embedded engine in a worker thread of its own (as `npm start` runs it), or on the app's event loop. */
 async function startEngine(placement: EnginePlacement): Promise<RunningEngine> {
-  if (placement === 'in-process') return startEmbeddedMongo({ log: () => undefined });
-  const worker = new Worker(
-    `const { parentPort, workerData } = require('node:worker_threads');
-    if (workerData.typescript) require('tsx/cjs/api').register();
-    const { startEmbeddedMongo } = require(workerData.engineModule);
-    startEmbeddedMongo({ port: 0, log: () => undefined }).then((engine) => {
-      parentPort.once('message', () => engine.stop().then(() => parentPort.close()));
-      parentPort.postMessage(engine.uri);
-    });`,
-    {
-      eval: true,
-      workerData: { typescript: __filename.endsWith('.ts'), engineModule: path.join(__dirname, '..', 'server', 'db', 'embedded', 'index') },
-    },
-  );
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const uri = await new Promise<string>((resolve, reject) => {
-    worker.once('message', (message: unknown) => resolve(String(message)));
-    worker.once('error', reject);
-  });
-  return {
-    uri,
-    stop: async () => {
-      worker.postMessage('stop');
-      await exited;
-    },
-  };
+  return placement === 'in-process' ? startEmbeddedMongo({ log: () => undefined }) : startEmbeddedMongoThread({ log: () => undefined });
 }
 
 interface PreparedApp {
@@ -356,29 +328,29 @@ export async function runLessonBench(log: (line: string) => void = (line) => con
     const inProcess = await measurePlacement('in-process', bareUrl, log);
     const inWorker = await measurePlacement('worker-thread', bareUrl, log);
     const result: LessonBenchFigures = {
-      lessonPage: inProcess.lessonPage,
-      baseline: inProcess.baseline,
-      ratio: ratio(inProcess.lessonPage.requestsPerSecond, inProcess.baseline.requestsPerSecond),
-      p99Ratio: ratio(inProcess.lessonPage.p99Millis, inProcess.baseline.p99Millis),
-      signedInSmallPage: { ...inProcess.signedInSmallPage, ratio: ratio(inProcess.signedInSmallPage.requestsPerSecond, inProcess.baseline.requestsPerSecond) },
-      engineInWorkerThread: {
-        lessonPage: inWorker.lessonPage,
-        baseline: inWorker.baseline,
-        ratio: ratio(inWorker.lessonPage.requestsPerSecond, inWorker.baseline.requestsPerSecond),
-        signedInSmallPageRatio: ratio(inWorker.signedInSmallPage.requestsPerSecond, inWorker.baseline.requestsPerSecond),
+      lessonPage: inWorker.lessonPage,
+      baseline: inWorker.baseline,
+      ratio: ratio(inWorker.lessonPage.requestsPerSecond, inWorker.baseline.requestsPerSecond),
+      p99Ratio: ratio(inWorker.lessonPage.p99Millis, inWorker.baseline.p99Millis),
+      signedInSmallPage: { ...inWorker.signedInSmallPage, ratio: ratio(inWorker.signedInSmallPage.requestsPerSecond, inWorker.baseline.requestsPerSecond) },
+      engineInProcess: {
+        lessonPage: inProcess.lessonPage,
+        baseline: inProcess.baseline,
+        ratio: ratio(inProcess.lessonPage.requestsPerSecond, inProcess.baseline.requestsPerSecond),
+        signedInSmallPageRatio: ratio(inProcess.signedInSmallPage.requestsPerSecond, inProcess.baseline.requestsPerSecond),
       },
-      enrolments: inProcess.enrolments,
+      enrolments: inWorker.enrolments,
       connections: CONNECTIONS,
       secondsPerServer: ROUND_SECONDS * ROUNDS,
-      lessonPath: inProcess.lessonPath,
+      lessonPath: inWorker.lessonPath,
     };
     const describe = (run: PlacementRun): string =>
       `lesson page ${run.lessonPage.requestsPerSecond} req/s, p99 ${run.lessonPage.p99Millis} ms (non-2xx ${run.lessonPage.non2xx}, errors ${run.lessonPage.errors}); ` +
       `bare Express + EJS ${run.baseline.requestsPerSecond} req/s, p99 ${run.baseline.p99Millis} ms; ` +
       `ratio ${ratio(run.lessonPage.requestsPerSecond, run.baseline.requestsPerSecond)} (target >= 0.5); ` +
       `small signed-in page ratio ${ratio(run.signedInSmallPage.requestsPerSecond, run.baseline.requestsPerSecond)}`;
-    log(`engine in process (as npm start runs it): ${describe(inProcess)}`);
-    log(`engine in a worker thread:                ${describe(inWorker)}`);
+    log(`engine in a worker thread (as npm start runs it): ${describe(inWorker)}`);
+    log(`engine on the app's event loop:                   ${describe(inProcess)}`);
     log(
       'The small signed-in page reads no enrolment: its ratio is the ceiling that the session and user reads ' +
         'leave every signed-in page; the lesson page adds one enrolment read and its own rendering.',
