@@ -8,10 +8,17 @@
  * field, before any file is stored, because the body is not parsed yet at this point.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { CookieOptions, Request, RequestHandler } from 'express';
+import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
 
 const VISITOR_COOKIE = 'coproduce.visitor';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Stands in for the response when asking csrf-csrf for a token: it would set the token cookie on every response,
+ * even when the browser already holds that very token. The middleware sets the cookie itself, only when it changes.
+ */
+const noCookieResponse = { cookie: () => noCookieResponse } as unknown as Response;
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -54,11 +61,12 @@ export function csrfProtection(options: { secret: string; production: boolean })
   const cookieOptions: CookieOptions = { httpOnly: true, sameSite: 'strict', secure: options.production, path: '/' };
   const visitorCookieOptions: CookieOptions = { httpOnly: true, sameSite: 'lax', secure: options.production, path: '/' };
 
+  const cookieName = options.production ? '__Host-coproduce.csrf' : 'coproduce.csrf';
   const { doubleCsrfProtection, generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => secret,
     getSessionIdentifier: (req) => (req.user && req.session ? `session:${req.session.id}` : `visitor:${req.visitorId ?? ''}`),
     // The __Host- prefix needs HTTPS, which only production has.
-    cookieName: options.production ? '__Host-coproduce.csrf' : 'coproduce.csrf',
+    cookieName,
     cookieOptions,
     getCsrfTokenFromRequest: tokenFromRequest,
     // Multipart bodies are read later, by the upload middleware: it checks the token (see csrfDeferred).
@@ -74,7 +82,7 @@ export function csrfProtection(options: { secret: string; production: boolean })
       req.visitorId = randomBytes(16).toString('hex');
       res.cookie(VISITOR_COOKIE, req.visitorId, visitorCookieOptions);
     }
-    if (isMultipart(req) && tokenFromRequest(req) === undefined && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+    if (!SAFE_METHODS.has(req.method) && isMultipart(req) && tokenFromRequest(req) === undefined) {
       req.csrfDeferred = true;
     }
     doubleCsrfProtection(req, res, (error?: unknown) => {
@@ -83,7 +91,11 @@ export function csrfProtection(options: { secret: string; production: boolean })
         return;
       }
       // Every page may hold a form, and a failed form post is drawn again: both need a token.
-      res.locals.csrfToken = generateCsrfToken(req, res);
+      // csrf-csrf reuses the cookie's token while its signature still matches this session or visitor; a new
+      // token (first visit, after sign-in or sign-out) is sent as a new cookie.
+      const token = generateCsrfToken(req, noCookieResponse);
+      if (token !== cookies[cookieName]) res.cookie(cookieName, token, cookieOptions);
+      res.locals.csrfToken = token;
       next();
     });
   };
