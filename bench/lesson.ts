@@ -143,8 +143,8 @@ function cookieHeader(jar: Map<string, string>): string {
   return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
 }
 
-/** Signs in through the real form, as a browser behind an HTTPS proxy would. */
-async function signIn(server: Server, email: string): Promise<string> {
+/** Signs in through the real form, as a browser behind an HTTPS proxy would. Returns the browser's cookies. */
+async function signIn(server: Server, email: string): Promise<Map<string, string>> {
   const jar = new Map<string, string>();
   const proxy = { 'X-Forwarded-Proto': 'https' };
   const form = await fetch(urlOf(server, '/sign-in'), { headers: proxy, redirect: 'manual' });
@@ -159,7 +159,7 @@ async function signIn(server: Server, email: string): Promise<string> {
   });
   if (response.status !== 303) throw new Error(`Sign-in failed with ${response.status}`);
   keepCookies(jar, response);
-  return cookieHeader(jar);
+  return jar;
 }
 
 function figures(results: AutocannonResult[]): LoadFigures {
@@ -241,9 +241,12 @@ export async function prepareApp(dataDir: string): Promise<PreparedApp> {
 
   const app = buildApp({ config, logger, mailer: createMailer({ dataDir, from: config.mailFrom, logger }) });
   const server = await listen(app);
-  const headers = { Cookie: await signIn(server, 'bench.learner@example.org'), 'X-Forwarded-Proto': 'https' };
+  const jar = await signIn(server, 'bench.learner@example.org');
   // The first visit records the lesson as the learner's position; later visits write nothing.
-  const first = await fetch(urlOf(server, lessonPath), { headers, redirect: 'manual' });
+  const first = await fetch(urlOf(server, lessonPath), { headers: { Cookie: cookieHeader(jar), 'X-Forwarded-Proto': 'https' }, redirect: 'manual' });
+  // Then the cookies as a browser holds them: the first signed-in page sends the session's CSRF token cookie.
+  keepCookies(jar, first);
+  const headers = { Cookie: cookieHeader(jar), 'X-Forwarded-Proto': 'https' };
   const lessonHtml = await first.text();
   if (first.status !== 200 || !lessonHtml.includes(second.lesson.title)) throw new Error(`The lesson page answered ${first.status}`);
 
