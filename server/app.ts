@@ -103,7 +103,8 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(cookieParser());
   app.use(sessions({ secret: config.sessionSecret, production, store: deps.sessionStore ?? createSessionStore() }));
   const passport = createPassport();
-  app.use(passport.initialize(), passport.session());
+  // compat: false: no `req._passport` per request, which only strategies written for passport 0.4 read.
+  app.use(passport.initialize({ compat: false }), passport.session());
   const csrf = csrfProtection({ secret: config.sessionSecret, production });
   app.use(csrf.middleware);
   app.use(pageLocals);

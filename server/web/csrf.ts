@@ -70,7 +70,8 @@ export function csrfProtection(options: { secret: string; production: boolean })
     cookieOptions,
     getCsrfTokenFromRequest: tokenFromRequest,
     // Multipart bodies are read later, by the upload middleware: it checks the token (see csrfDeferred).
-    skipCsrfProtection: (req) => isMultipart(req) && tokenFromRequest(req) === undefined,
+    // Safe methods are never checked: asking about them first spares every page the content-type parsing.
+    skipCsrfProtection: (req) => !SAFE_METHODS.has(req.method) && isMultipart(req) && tokenFromRequest(req) === undefined,
   });
 
   const middleware: RequestHandler = (req, res, next) => {
