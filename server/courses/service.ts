@@ -39,19 +39,8 @@ export interface VersionListing {
   contentHash: string;
 }
 
-interface CourseRow {
-  _id: Types.ObjectId;
-  slug: string;
-  title: string;
-  summary: string;
-  audience: string;
-  estimatedMinutes: number;
-  publishedVersion: number | null;
-  latestVersion: number;
-  moduleCount: number;
-  credits: CreditEntry[];
-  status: string;
-}
+/** A course as read for a summary: the summary's fields as stored, plus what only the service needs. */
+type CourseRow = Omit<CourseSummary, 'id'> & { _id: Types.ObjectId; latestVersion: number; status: string };
 
 const summaryFields = 'slug title summary audience estimatedMinutes publishedVersion latestVersion moduleCount credits status';
 
