@@ -16,6 +16,7 @@ import express from 'express';
 import type { Store } from 'express-session';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { PROJECT_ROOT } from './project-root';
 import { adminRouter } from './admin/routes';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
@@ -47,9 +48,6 @@ export interface AppDeps {
   sessionStore?: Store;
 }
 
-const ROOT = path.resolve(__dirname, '..');
-// Compiled code runs from dist/server, sources from server/: find the project folder either way.
-const PROJECT_ROOT = path.basename(ROOT) === 'dist' ? path.resolve(ROOT, '..') : ROOT;
 
 /**
  * A short hash of everything under public/: pages ask for `/public/...?v=<hash>`, so browsers may keep the files

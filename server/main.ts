@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
+import { PROJECT_ROOT } from './project-root';
 import { importCourses, describeImport } from './courses/import';
 import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongoThread } from './db/embedded/thread';
@@ -20,7 +21,6 @@ import { adminExists, countUsers } from './users/service';
 import { inviteFirstAdmin } from './auth/service';
 import { createLogger } from './web/logging';
 
-const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
 /** Requests in flight get this long to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
