@@ -11,7 +11,7 @@ import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../co
 import { Conflict, Invalid, NotFound } from '../web/errors';
 import { EnrolmentReadCache } from './lesson-cache';
 import { Enrolment, blockKeyOf, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
-import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, resumeLesson, type LessonRef } from './progress';
+import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, type LessonRef } from './progress';
 
 /** Who is learning: the signed-in person. Their name goes on the certificate. */
 export interface Learner {
@@ -32,11 +32,6 @@ const lessonReads = new EnrolmentReadCache<LessonEnrolment>();
 
 function forgetLessonRead(learnerId: string, slug: string): void {
   lessonReads.forget(EnrolmentReadCache.key(learnerId, slug));
-}
-
-/** Forgets every remembered enrolment (tests that change the database behind the service's back). */
-export function forgetLessonReads(): void {
-  lessonReads.forgetAll();
 }
 
 function isDuplicateKey(error: unknown): boolean {
@@ -155,14 +150,6 @@ export async function loadLesson(
     forgetLessonRead(learner.id, enrolment.courseSlug);
   }
   return { enrolment, content, lessons, lesson, done: doneKeys(enrolment) };
-}
-
-/** Where "Continue" goes: the lesson the learner was last on (or the next one not done). */
-export async function resumeAddress(learner: Learner, slug: string): Promise<LessonRef | null> {
-  const enrolment = await findEnrolment(learner, slug);
-  if (!enrolment) return null;
-  const content = await pinnedContent(enrolment);
-  return resumeLesson(content, doneKeys(enrolment), enrolment.lastLesson ?? undefined) ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------------------
