@@ -10,7 +10,7 @@ import { Forbidden, NotFound } from '../web/errors';
 import { coursesDueFor } from './assignments';
 import { Enrolment, blockKeyOf, type EnrolmentRecord, type ReflectionRecord } from './model';
 import { allBlocks, lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
-import { doneKeys, findEnrolment, newerVersionFor, type Learner } from './service';
+import { doneKeys, findEnrolment, hasNewerVersion, newerVersionFor, type Learner } from './service';
 import { looksAfter, teamIdsOfLearner } from './trainers';
 import {
   LEVEL_LABELS,
@@ -79,7 +79,8 @@ export async function dashboardFor(learner: Learner, now = new Date()): Promise<
   const inProgressView = async (enrolment: DashboardEnrolment, title: string): Promise<DashboardCourse> => {
     const content = await getCourseVersion(enrolment.course.toString(), enrolment.version);
     const progress = content ? progressOf(content, doneKeys(enrolment)) : null;
-    const newer = await newerVersionFor(enrolment);
+    // Only a flag here: the list of changed lessons (newerVersionFor) is for the course page.
+    const newerVersion = await hasNewerVersion(enrolment);
     return {
       title: content?.title ?? title,
       overviewHref: courseHref(enrolment.courseSlug),
@@ -87,7 +88,7 @@ export async function dashboardFor(learner: Learner, now = new Date()): Promise<
       startAction: null,
       progress: progress ? { done: progress.lessonsDone, total: progress.lessonCount } : null,
       due: null,
-      newerVersion: newer !== null,
+      newerVersion,
     };
   };
 
