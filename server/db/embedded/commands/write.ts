@@ -57,7 +57,8 @@ function updateStatement(
   spec: UpdateSpec,
   options: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: unknown; hint?: unknown },
 ): UpdateOutcome {
-  if (options.multi && !Array.isArray(spec) && !isOperatorUpdate(spec) && Object.keys(spec).length > 0) {
+  const replacement = !Array.isArray(spec) && !isOperatorUpdate(spec);
+  if (options.multi && replacement && Object.keys(spec).length > 0) {
     throw new EngineError(ErrorCodes.FailedToParse, 'multi update is not supported for replacement-style update');
   }
   const { docs } = readDocuments(collection, { filter, sort: options.sort, limit: options.multi ? 0 : 1, hint: options.hint });
@@ -74,9 +75,9 @@ function updateStatement(
     ctx.changes.record({ op: 'replace', db: collection.db, coll: collection.name, doc: updated });
   }
   if (outcome.matched === 0 && options.upsert) {
-    const seed = !Array.isArray(spec) && !isOperatorUpdate(spec) ? {} : seedFromFilter(filter);
+    const seed = replacement ? {} : seedFromFilter(filter);
     const created = applyUpdate(seed, spec, { filter, arrayFilters: options.arrayFilters, inserting: true });
-    if (created._id === undefined && !Array.isArray(spec) && !isOperatorUpdate(spec)) {
+    if (created._id === undefined && replacement) {
       const seededId = seedFromFilter(filter)._id;
       if (seededId !== undefined) created._id = seededId;
     }
