@@ -16,6 +16,7 @@ import {
   LEVEL_LABELS,
   STATE_LABELS,
   certificateHref,
+  courseHref,
   creditViews,
   formatDate,
   lessonHref,
@@ -49,10 +50,6 @@ export interface DashboardView {
   inProgress: DashboardCourse[];
   completed: CompletedCourse[];
   empty: boolean;
-}
-
-function courseHref(slug: string): string {
-  return `/courses/${encodeURIComponent(slug)}`;
 }
 
 function continueHref(slug: string): string {

@@ -32,7 +32,7 @@ import {
   type Learner,
   type ProgressOutcome,
 } from './service';
-import { buildLessonView, lessonHref, lessonPath, type LessonViewOptions } from './views';
+import { buildLessonView, courseHref, lessonHref, lessonPath, type LessonViewOptions } from './views';
 
 const key = z.string().min(1).max(200);
 const lessonParams = z.object({ slug: key, moduleKey: key, lessonKey: key });
@@ -45,10 +45,6 @@ const checkBody = z.object({ block: key }).catchall(z.unknown());
 function learnerOf(req: Request): Learner {
   if (!req.user) throw new Unauthorized();
   return { id: req.user.id, name: req.user.name || req.user.email };
-}
-
-function courseHref(slug: string): string {
-  return `/courses/${encodeURIComponent(slug)}`;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -13,6 +13,10 @@ export function formatDate(date: Date): string {
   return date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
 
+export function courseHref(slug: string): string {
+  return `/courses/${encodeURIComponent(slug)}`;
+}
+
 export function lessonPath(slug: string, moduleKey: string, lessonKey: string): string {
   return `/learn/${encodeURIComponent(slug)}/${encodeURIComponent(moduleKey)}/${encodeURIComponent(lessonKey)}`;
 }
@@ -331,5 +335,5 @@ export function newerVersionNotice(slug: string, newer: NewerVersion | null): No
     { label: 'Lessons that changed', lessons: newer.lessonsChanged },
     { label: 'Lessons taken out', lessons: newer.lessonsRemoved },
   ].filter((group) => group.lessons.length > 0);
-  return { version: newer.version, changeSummary: newer.changeSummary, changes, action: `/courses/${encodeURIComponent(slug)}/switch-version` };
+  return { version: newer.version, changeSummary: newer.changeSummary, changes, action: `${courseHref(slug)}/switch-version` };
 }
