@@ -124,9 +124,7 @@ export class Collection {
       ix.remove(oldKeys[i] as unknown[][], id);
       ix.add(newKeys[i] as unknown[][], id);
     });
-    this.docs.set(id, newDoc);
-    this.dataBytes += size - (this.sizes.get(id) ?? 0);
-    this.sizes.set(id, size);
+    this.store(id, newDoc, size);
   }
 
   remove(doc: Doc): void {
