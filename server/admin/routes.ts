@@ -18,7 +18,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { invitePeople, invitePerson, type InvitationContext, type InvitationOutcome } from '../auth/service';
+import { invitePeople, invitePerson, type InvitationContext, type InvitationOutcome, type InvitationRequest } from '../auth/service';
 import { AUDIT_ACTIONS, listAuditActions, listAuditEvents, recordAudit } from '../audit/service';
 import {
   addMembers,
@@ -181,16 +181,18 @@ export function adminRouter(context: FeatureContext): express.Router {
       await renderInvite(res, actor, 422, { csvError: csv.problem });
       return;
     }
+    // Each team named in the file is looked up once, however many rows name it.
+    const teamNames = [...new Set(csv.rows.flatMap((row) => (row.teamName ? [row.teamName] : [])))];
+    const teams = new Map(await Promise.all(teamNames.map(async (name) => [name, await findTeamByName(name)] as const)));
     const outcomes: Array<InvitationOutcome & { line: number }> = [];
+    const invitable: Array<{ line: number; request: InvitationRequest }> = [];
     for (const row of csv.rows) {
-      const team = row.teamName ? await findTeamByName(row.teamName) : undefined;
-      if (row.teamName && !team) {
-        outcomes.push({ line: row.line, email: row.email, result: 'refused', message: `There is no team called "${row.teamName}".` });
-        continue;
-      }
-      const [outcome] = await invitePeople(invitationContext(req), [{ email: row.email, roles: row.roles, teamId: team?.id }]);
-      if (outcome) outcomes.push({ ...outcome, line: row.line });
+      const team = row.teamName ? teams.get(row.teamName) : undefined;
+      if (row.teamName && !team) outcomes.push({ line: row.line, email: row.email, result: 'refused', message: `There is no team called "${row.teamName}".` });
+      else invitable.push({ line: row.line, request: { email: row.email, roles: row.roles, teamId: team?.id } });
     }
+    const invited = await invitePeople(invitationContext(req), invitable.map((row) => row.request));
+    invited.forEach((outcome, index) => outcomes.push({ ...outcome, line: invitable[index]?.line ?? 0 }));
     for (const problem of csv.problems) outcomes.push({ line: problem.line, email: problem.text, result: 'refused', message: problem.problem });
     outcomes.sort((a, b) => a.line - b.line);
     res.render('admin/invite-results', {
