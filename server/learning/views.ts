@@ -4,6 +4,7 @@
  */
 import { checkForLearner, scoreCheck, type CheckForLearner, type CheckResult } from '../assessment/scoring';
 import type { Block, CoProductionLevel, CreditEntry } from '../courses/types';
+import { mediaUrl } from '../media/service';
 import type { AttemptRecord, ReflectionRecord } from './model';
 import { blockKeyOf } from './model';
 import { isCourseComplete, isLessonDone, isReadingBlock, type LessonRef, type LessonState } from './progress';
@@ -23,10 +24,6 @@ export function lessonPath(slug: string, moduleKey: string, lessonKey: string): 
 
 export function lessonHref(slug: string, ref: Pick<LessonRef, 'moduleKey' | 'lesson'>): string {
   return lessonPath(slug, ref.moduleKey, ref.lesson.key);
-}
-
-export function mediaHref(assetId: string): string {
-  return `/media/${encodeURIComponent(assetId)}`;
 }
 
 export const STATE_LABELS: Readonly<Record<LessonState, string>> = { done: 'Done', current: 'You are here', 'to-do': 'To do' };
@@ -191,18 +188,18 @@ function blockView(
         kind: block.kind,
         id,
         title: block.title,
-        src: mediaHref(block.media.assetId),
+        src: mediaUrl(block.media),
         mimeType: block.media.mimeType,
-        captionsSrc: block.captions ? mediaHref(block.captions.assetId) : null,
+        captionsSrc: block.captions ? mediaUrl(block.captions) : null,
         transcriptHtml: block.transcriptHtml ?? null,
       };
     case 'image':
-      return { kind: 'image', id, src: mediaHref(block.image.assetId), alt: block.alt, captionHtml: block.captionHtml ?? null };
+      return { kind: 'image', id, src: mediaUrl(block.image), alt: block.alt, captionHtml: block.captionHtml ?? null };
     case 'file':
       return {
         kind: 'file',
         id,
-        href: mediaHref(block.file.assetId),
+        href: mediaUrl(block.file),
         label: block.label,
         details: `${fileTypeLabel(block.file.mimeType, block.file.fileName)}, ${formatSize(block.file.sizeBytes)}`,
       };
@@ -215,7 +212,7 @@ function blockView(
         communication: block.communication,
         loves: block.loves,
         mustKnow: block.mustKnow,
-        imageSrc: block.image ? mediaHref(block.image.assetId) : null,
+        imageSrc: block.image ? mediaUrl(block.image) : null,
         imageAlt: block.imageAlt ?? '',
       };
     case 'check': {

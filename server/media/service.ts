@@ -18,7 +18,7 @@ export function mediaStorageFor(config: Pick<Config, 'dataDir' | 'mongodbUri'>):
 
 /** The address a page uses for a stored file. */
 export function mediaUrl(asset: AssetRef | string): string {
-  return `/media/${typeof asset === 'string' ? asset : asset.assetId}`;
+  return `/media/${encodeURIComponent(typeof asset === 'string' ? asset : asset.assetId)}`;
 }
 
 /**
