@@ -84,8 +84,3 @@ export async function findServableAsset(assetId: string): Promise<ServableAsset 
   servableCache.set(assetId, asset);
   return asset;
 }
-
-/** Forget remembered assets (a withdrawn asset must stop being served; tests reset between cases). */
-export function clearAssetCache(): void {
-  servableCache.clear();
-}
