@@ -7,7 +7,6 @@ import { fromWire, type Doc } from '../query/values';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
-export const OP_COMPRESSED = 2012;
 export const OP_MSG = 2013;
 
 export const MAX_MESSAGE_BYTES = 48_000_000;
