@@ -22,8 +22,18 @@ export interface TeamDetail {
   trainerIds: string[];
 }
 
+function cleanTeamName(name: string): string {
+  return name.trim().replace(/\s+/g, ' ');
+}
+
 function teamKey(name: string): string {
-  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+  return cleanTeamName(name).toLowerCase();
+}
+
+const TEAM_DETAIL_FIELDS = { name: 1, members: 1, trainers: 1 } as const;
+
+function toTeamDetail(team: { _id: Types.ObjectId; name: string; members: Types.ObjectId[]; trainers: Types.ObjectId[] }): TeamDetail {
+  return { id: String(team._id), name: team.name, memberIds: team.members.map(String), trainerIds: team.trainers.map(String) };
 }
 
 function objectId(id: string): Types.ObjectId {
@@ -32,7 +42,7 @@ function objectId(id: string): Types.ObjectId {
 }
 
 export async function createTeam(name: string): Promise<TeamDetail> {
-  const cleanName = name.trim().replace(/\s+/g, ' ');
+  const cleanName = cleanTeamName(name);
   if (cleanName === '') throw new Invalid({ name: 'Enter a name for the team' });
   try {
     const team = await Team.create({ name: cleanName, key: teamKey(cleanName) });
@@ -44,14 +54,14 @@ export async function createTeam(name: string): Promise<TeamDetail> {
 }
 
 export async function findTeamByName(name: string): Promise<TeamDetail | undefined> {
-  const team = await Team.findOne({ key: teamKey(name) }, { name: 1, members: 1, trainers: 1 }).lean();
-  return team ? { id: String(team._id), name: team.name, memberIds: team.members.map(String), trainerIds: team.trainers.map(String) } : undefined;
+  const team = await Team.findOne({ key: teamKey(name) }, TEAM_DETAIL_FIELDS).lean();
+  return team ? toTeamDetail(team) : undefined;
 }
 
 export async function getTeam(id: string): Promise<TeamDetail> {
-  const team = await Team.findById(objectId(id), { name: 1, members: 1, trainers: 1 }).lean();
+  const team = await Team.findById(objectId(id), TEAM_DETAIL_FIELDS).lean();
   if (!team) throw new NotFound('We could not find this team.');
-  return { id: String(team._id), name: team.name, memberIds: team.members.map(String), trainerIds: team.trainers.map(String) };
+  return toTeamDetail(team);
 }
 
 /** Every team with its size, by name. Trainers who are not admins see the teams they train. */
