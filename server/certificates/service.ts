@@ -131,7 +131,3 @@ export async function verifyCertificate(code: string): Promise<VerifiedCertifica
     ? { learnerName: found.learnerName, courseTitle: found.courseTitle, version: found.version, completedAt: found.completedAt }
     : null;
 }
-
-export async function listCertificatesOf(learnerId: string): Promise<CertificateRecord[]> {
-  return Certificate.find({ learner: learnerId }).sort({ completedAt: -1 }).lean<CertificateRecord[]>();
-}
