@@ -32,6 +32,16 @@ export class Catalog {
     return this.databases.get(db)?.get(name);
   }
 
+  /** The database's collections, the database made on first use. */
+  private collectionsOf(db: string): Map<string, Collection> {
+    let colls = this.databases.get(db);
+    if (!colls) {
+      colls = new Map();
+      this.databases.set(db, colls);
+    }
+    return colls;
+  }
+
   private static checkName(db: string, name: string): void {
     if (!db || /[/\\. "$\0]/.test(db)) throw new EngineError(ErrorCodes.InvalidNamespace, `Invalid database name: '${db}'`);
     if (!name || !VALID_COLLECTION.test(name) || name.startsWith('.') || name.endsWith('.')) {
@@ -51,12 +61,7 @@ export class Catalog {
     if (this.get(db, name)) throw new EngineError(ErrorCodes.NamespaceExists, `Collection ${db}.${name} already exists.`);
     const collection = new Collection(db, name, options);
     if (this.loading) collection.beginLoad();
-    let colls = this.databases.get(db);
-    if (!colls) {
-      colls = new Map();
-      this.databases.set(db, colls);
-    }
-    colls.set(name, collection);
+    this.collectionsOf(db).set(name, collection);
     changes.record({ op: 'createCollection', db, coll: name, options });
     return collection;
   }
@@ -89,12 +94,7 @@ export class Catalog {
     for (const ix of source.indexes.slice(1)) moved.createIndex(ix.spec);
     for (const doc of source.docs.values()) moved.insert(doc);
     if (!this.loading) moved.endLoad();
-    let colls = this.databases.get(toDb);
-    if (!colls) {
-      colls = new Map();
-      this.databases.set(toDb, colls);
-    }
-    colls.set(to, moved);
+    this.collectionsOf(toDb).set(to, moved);
     changes.record({ op: 'rename', db: fromDb, coll: from, toDb, to, dropTarget });
   }
 
