@@ -18,7 +18,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { invitePeople, invitePerson, type InvitationContext, type InvitationOutcome, type InvitationRequest } from '../auth/service';
+import { invitePeople, invitePerson, ROLES_TRAINERS_GRANT, type InvitationContext, type InvitationOutcome, type InvitationRequest } from '../auth/service';
 import { AUDIT_ACTIONS, listAuditActions, listAuditEvents, recordAudit } from '../audit/service';
 import {
   addMembers,
@@ -100,7 +100,7 @@ const isAdmin = (user: SignedInUser): boolean => user.roles.includes('admin');
 /** What the inviter may offer: trainers invite learners and co-facilitators into teams they train. */
 async function inviteChoices(actor: SignedInUser) {
   const teams = await listTeams(actor);
-  const grantable: Role[] = isAdmin(actor) ? [...ROLES] : ['learner', 'co-facilitator'];
+  const grantable: readonly Role[] = isAdmin(actor) ? ROLES : ROLES_TRAINERS_GRANT;
   return {
     roleOptions: roleOptions.filter((option) => grantable.includes(option.value)),
     teamOptions: [{ value: '', text: 'No team' }, ...teams.map((team) => ({ value: team.id, text: team.name }))],

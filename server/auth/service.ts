@@ -24,6 +24,7 @@ import { OneTimeToken, type TokenPurpose } from './model';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords';
 
 const INVITATION_DAYS = 7;
+const INVITATION_MS = INVITATION_DAYS * 24 * 60 * 60 * 1000;
 const RESET_MINUTES = 60;
 
 export function hashToken(token: string): string {
@@ -108,12 +109,14 @@ export interface InvitationOutcome {
   message: string;
 }
 
+/** The roles a trainer (who is not an admin) may give in an invitation. */
+export const ROLES_TRAINERS_GRANT: readonly Role[] = ['learner', 'co-facilitator'];
+
 /** Trainers may invite learners and co-facilitators into their own teams; admins may invite anyone anywhere. */
 async function assertMayInvite(actor: SignedInUser, request: InvitationRequest): Promise<void> {
   if (actor.roles.includes('admin')) return;
   if (!actor.roles.includes('trainer')) throw new Forbidden('Only trainers and admins can invite people.');
-  const grantable: Role[] = ['learner', 'co-facilitator'];
-  if (request.roles.some((role) => !grantable.includes(role))) {
+  if (request.roles.some((role) => !ROLES_TRAINERS_GRANT.includes(role))) {
     throw new Invalid({ roles: 'Trainers can invite learners and co-facilitators. Ask an admin to invite trainers or admins.' });
   }
   if (request.teamId) await assertCanManageTeam(actor, request.teamId);
@@ -157,7 +160,7 @@ export async function invitePerson(context: InvitationContext, request: Invitati
     return { email: user.email, result: 'added', message: 'Already had an account: the new roles were added.' };
   }
 
-  const token = await issueToken('invitation', user.id, INVITATION_DAYS * 24 * 60 * 60 * 1000, context.actor.id);
+  const token = await issueToken('invitation', user.id, INVITATION_MS, context.actor.id);
   await context.mailer.send({
     to: user.email,
     subject: 'You are invited to Coproduce',
@@ -190,7 +193,7 @@ export async function invitePerson(context: InvitationContext, request: Invitati
  */
 export async function inviteFirstAdmin(email: string, context: { mailer: Mailer; baseUrl: string }): Promise<string> {
   const { user } = await ensureInvitedUser({ email, roles: ['admin'], teamIds: [] });
-  const token = await issueToken('invitation', user.id, INVITATION_DAYS * 24 * 60 * 60 * 1000);
+  const token = await issueToken('invitation', user.id, INVITATION_MS);
   const link = `${context.baseUrl}/invitations/${token}`;
   await context.mailer.send({
     to: user.email,
