@@ -149,21 +149,12 @@ export class Catalog {
       }
       case 'insert': {
         const c = this.obtain(db, coll, noChanges);
-        for (const doc of entry.docs as Doc[]) {
-          const old = c.getById(doc._id);
-          if (old) c.replace(old, doc);
-          else c.insert(doc);
-        }
+        for (const doc of entry.docs as Doc[]) Catalog.putRecorded(c, doc);
         return;
       }
-      case 'replace': {
-        const c = this.obtain(db, coll, noChanges);
-        const doc = entry.doc as Doc;
-        const old = c.getById(doc._id);
-        if (old) c.replace(old, doc);
-        else c.insert(doc);
+      case 'replace':
+        Catalog.putRecorded(this.obtain(db, coll, noChanges), entry.doc as Doc);
         return;
-      }
       case 'delete': {
         const c = this.get(db, coll);
         for (const id of entry.ids as unknown[]) {
@@ -175,6 +166,13 @@ export class Catalog {
       default:
         throw new Error(`unknown journal record ${String(entry.op)}`);
     }
+  }
+
+  /** A recorded document replaces the stored one with its _id, or is inserted (a snapshot may already hold it). */
+  private static putRecorded(collection: Collection, doc: Doc): void {
+    const old = collection.getById(doc._id);
+    if (old) collection.replace(old, doc);
+    else collection.insert(doc);
   }
 
   /** Records that rebuild the whole catalog (a compaction snapshot). */
