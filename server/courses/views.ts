@@ -100,7 +100,8 @@ export function coursePage(input: {
   };
 }
 
-const levelLabels: Record<CoProductionLevel, string> = {
+/** The co-production level of a module, in words (the trainer's review page and the learner's course page). */
+export const LEVEL_LABELS: Readonly<Record<CoProductionLevel, string>> = {
   informing: 'Informing',
   consultation: 'Consultation',
   'co-design': 'Co-design',
@@ -206,7 +207,7 @@ export function reviewPage(courseSlug: string, version: PublishedVersion, change
     modules: version.modules.map((module) => ({
       title: module.title,
       summary: module.summary,
-      level: levelLabels[module.coProductionLevel],
+      level: LEVEL_LABELS[module.coProductionLevel],
       credits: module.credits.map(creditLine),
       lessons: module.lessons.map((lesson) => {
         const id = `${module.key}/${lesson.key}`;

@@ -5,6 +5,7 @@
 import { Types } from 'mongoose';
 import { getCourseBySlug, getCourseVersion, listPublishedCourses, type CourseSummary } from '../courses/service';
 import type { CourseVersionContent } from '../courses/types';
+import { LEVEL_LABELS } from '../courses/views';
 import { getPerson } from '../users/service';
 import { Forbidden, NotFound } from '../web/errors';
 import { coursesDueFor } from './assignments';
@@ -13,7 +14,6 @@ import { allBlocks, lessonState, lessonsInOrder, progressOf, resumeLesson } from
 import { doneKeys, findEnrolment, hasNewerVersion, newerVersionFor, type Learner } from './service';
 import { looksAfter, teamIdsOfLearner } from './trainers';
 import {
-  LEVEL_LABELS,
   STATE_LABELS,
   certificateHref,
   courseHref,

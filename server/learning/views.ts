@@ -3,7 +3,7 @@
  * The lesson page's check blocks carry only `checkForLearner` (no answer key) and the learner's own result.
  */
 import { checkForLearner, scoreCheck, type CheckForLearner, type CheckResult } from '../assessment/scoring';
-import type { Block, CoProductionLevel, CreditEntry } from '../courses/types';
+import type { Block, CreditEntry } from '../courses/types';
 import { mediaUrl } from '../media/service';
 import type { AttemptRecord, ReflectionRecord } from './model';
 import { blockKeyOf } from './model';
@@ -27,13 +27,6 @@ export function lessonHref(slug: string, ref: Pick<LessonRef, 'moduleKey' | 'les
 }
 
 export const STATE_LABELS: Readonly<Record<LessonState, string>> = { done: 'Done', current: 'You are here', 'to-do': 'To do' };
-
-export const LEVEL_LABELS: Readonly<Record<CoProductionLevel, string>> = {
-  informing: 'Informing',
-  consultation: 'Consultation',
-  'co-design': 'Co-design',
-  'co-production': 'Co-production',
-};
 
 export const CONTRIBUTION_LABELS: Readonly<Record<string, string>> = {
   'co-author': 'Co-author',
