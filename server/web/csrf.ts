@@ -69,9 +69,8 @@ export function csrfProtection(options: { secret: string; production: boolean })
     cookieName,
     cookieOptions,
     getCsrfTokenFromRequest: tokenFromRequest,
-    // Multipart bodies are read later, by the upload middleware: it checks the token (see csrfDeferred).
-    // Safe methods are never checked: asking about them first spares every page the content-type parsing.
-    skipCsrfProtection: (req) => !SAFE_METHODS.has(req.method) && isMultipart(req) && tokenFromRequest(req) === undefined,
+    // Multipart bodies are read later, by the upload middleware: it checks the token (see csrfDeferred, set below).
+    skipCsrfProtection: (req) => req.csrfDeferred === true,
   });
 
   const middleware: RequestHandler = (req, res, next) => {
@@ -83,6 +82,7 @@ export function csrfProtection(options: { secret: string; production: boolean })
       req.visitorId = randomBytes(16).toString('hex');
       res.cookie(VISITOR_COOKIE, req.visitorId, visitorCookieOptions);
     }
+    // Safe methods are never deferred: asking about them first spares every page the content-type parsing.
     if (!SAFE_METHODS.has(req.method) && isMultipart(req) && tokenFromRequest(req) === undefined) {
       req.csrfDeferred = true;
     }
