@@ -11,6 +11,7 @@ import { addMembers, addTrainers, assertCanManageTeam, getTeam } from '../teams/
 import {
   ensureInvitedUser,
   findSignInCandidate,
+  findSignedInUser,
   getPerson,
   normaliseEmail,
   recordSuccessfulSignIn,
@@ -232,8 +233,7 @@ export async function acceptInvitation(token: string, input: { name: string; pas
   if (person.status === 'disabled') return undefined;
   await setPasswordHash(userId, passwordHash, { name: input.name, activate: true });
   await recordAudit({ action: AUDIT_ACTIONS.invitationAccepted, actor: { id: userId, email: person.email }, target: { type: 'user', id: userId, label: person.email }, ip });
-  const candidate = await findSignInCandidate(person.email);
-  return candidate?.user;
+  return findSignedInUser(userId);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
