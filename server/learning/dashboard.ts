@@ -11,7 +11,7 @@ import { Forbidden, NotFound } from '../web/errors';
 import { coursesDueFor } from './assignments';
 import { Enrolment, blockKeyOf, type EnrolmentRecord, type ReflectionRecord } from './model';
 import { allBlocks, lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
-import { doneKeys, findEnrolment, hasNewerVersion, newerVersionFor, type Learner } from './service';
+import { doneKeys, findEnrolment, newerVersionFor, type Learner } from './service';
 import { looksAfter, teamIdsOfLearner } from './trainers';
 import {
   STATE_LABELS,
@@ -76,8 +76,10 @@ export async function dashboardFor(learner: Learner, now = new Date()): Promise<
   const inProgressView = async (enrolment: DashboardEnrolment, title: string): Promise<DashboardCourse> => {
     const content = await getCourseVersion(enrolment.course.toString(), enrolment.version);
     const progress = content ? progressOf(content, doneKeys(enrolment)) : null;
-    // Only a flag here: the list of changed lessons (newerVersionFor) is for the course page.
-    const newerVersion = await hasNewerVersion(enrolment);
+    // Only a flag here (the changed lessons are for the course page), from the published courses read above:
+    // a course's publishedVersion is set only together with its published status.
+    const publishedVersion = courseById.get(enrolment.course.toString())?.publishedVersion ?? null;
+    const newerVersion = publishedVersion !== null && publishedVersion > enrolment.version;
     return {
       title: content?.title ?? title,
       overviewHref: courseHref(enrolment.courseSlug),

@@ -327,13 +327,6 @@ export interface NewerVersion {
   lessonsRemoved: string[];
 }
 
-/** Whether a newer version is published than the one the learner is taking, for pages that only flag it. */
-export async function hasNewerVersion(enrolment: Pick<EnrolmentRecord, 'course' | 'version' | 'completedAt'>): Promise<boolean> {
-  if (enrolment.completedAt) return false;
-  const published = await getPublishedVersion(enrolment.course.toString());
-  return published !== null && published.version > enrolment.version;
-}
-
 /** The published version, when it is newer than the one the learner is taking and they have not finished. */
 export async function newerVersionFor(enrolment: Pick<EnrolmentRecord, 'course' | 'version' | 'completedAt'>): Promise<NewerVersion | null> {
   if (enrolment.completedAt) return null;
