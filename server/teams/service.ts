@@ -85,7 +85,7 @@ export async function teamIdsTrainedBy(userId: string): Promise<string[]> {
 /** Admins manage every team; trainers only the teams they train. */
 export async function assertCanManageTeam(actor: SignedInUser, teamId: string): Promise<void> {
   if (actor.roles.includes('admin')) return;
-  if (actor.roles.includes('trainer') && (await teamIdsTrainedBy(actor.id)).includes(teamId)) return;
+  if (actor.roles.includes('trainer') && Types.ObjectId.isValid(teamId) && (await Team.exists({ _id: new Types.ObjectId(teamId), trainers: objectId(actor.id) }))) return;
   throw new Forbidden('You can only change teams you train.');
 }
 
