@@ -65,8 +65,10 @@ function readAnswers(body: Record<string, unknown>): CheckAnswers {
   return answers;
 }
 
+const FINISHED_MESSAGE = 'You have finished the course. Your certificate is ready.';
+
 function finishedFlash(req: Request, outcome: ProgressOutcome): void {
-  if (outcome.courseCompleted) setFlash(req, 'You have finished the course. Your certificate is ready.');
+  if (outcome.courseCompleted) setFlash(req, FINISHED_MESSAGE);
 }
 
 async function renderLesson(req: Request, res: Response, status: number, options: LessonViewOptions): Promise<void> {
@@ -116,7 +118,7 @@ export function learningRouter(): express.Router {
     setFlash(
       req,
       outcome.courseCompleted
-        ? 'You have finished the course. Your certificate is ready.'
+        ? FINISHED_MESSAGE
         : `You are now taking version ${outcome.version}. Your progress on parts that did not change is kept.`,
     );
     res.redirect(303, courseHref(slug));
@@ -175,7 +177,7 @@ export function learningRouter(): express.Router {
         res.json({ saved: true, savedAt: outcome.savedAt.toISOString(), courseCompleted: outcome.courseCompleted });
         return;
       }
-      setFlash(req, outcome.courseCompleted ? 'Your reflection is saved. You have finished the course. Your certificate is ready.' : 'Your reflection is saved.');
+      setFlash(req, outcome.courseCompleted ? `Your reflection is saved. ${FINISHED_MESSAGE}` : 'Your reflection is saved.');
     } catch (error) {
       if (!(error instanceof Invalid) || json) throw error;
       const message = Object.values(error.fields)[0] ?? error.message;
