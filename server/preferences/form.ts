@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { TEXT_SIZES, THEMES, type Preferences } from '../users/types';
+import { fieldErrors } from '../web/forms';
 
 /** Each choice's label is drawn at the size it gives, so people can see which one they can read. */
 export const TEXT_SIZE_OPTIONS: ReadonlyArray<{ value: Preferences['textSize']; text: string; labelClass: string }> = [
@@ -63,17 +64,12 @@ export function readPreferencesForm(body: unknown): PreferencesFormResult {
   if (parsed.success) {
     return { ok: true, preferences: parsed.data };
   }
-  const errors: Record<string, string> = {};
-  for (const issue of parsed.error.issues) {
-    const field = String(issue.path[0] ?? 'textSize');
-    errors[field] ??= issue.message;
-  }
   // Keep what was sent where it is one of the offered choices; a value we do not offer cannot be shown as chosen.
   const keep = (value: unknown, allowed: readonly string[]): string | undefined =>
     typeof value === 'string' && allowed.includes(value) ? value : undefined;
   return {
     ok: false,
-    errors,
+    errors: fieldErrors(parsed.error),
     values: {
       textSize: keep(input.textSize, TEXT_SIZES),
       theme: keep(input.theme, THEMES),
