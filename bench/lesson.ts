@@ -37,8 +37,8 @@ import { buildLessonView, lessonHref } from '../server/learning/views';
 import { createMailer } from '../server/mail/mailer';
 import { createUser } from '../server/users/service';
 import { createLogger } from '../server/web/logging';
+import { PROJECT_ROOT } from '../server/project-root';
 
-const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
 const CONNECTIONS = 50;
 const ROUND_SECONDS = 3;
 const ROUNDS = 4;

@@ -12,8 +12,8 @@ import { startEmbeddedMongo } from '../db/embedded/index';
 import { mediaStorageFor } from '../media/service';
 import { describeImport, importCourses, type ImportReport } from './import';
 import { formatProblem, parseCourseDirectory } from './parse';
+import { PROJECT_ROOT } from '../project-root';
 
-const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? path.resolve(__dirname, '..', '..', '..') : path.resolve(__dirname, '..', '..');
 
 interface Arguments {
   dryRun: boolean;
