@@ -2,6 +2,7 @@
  * Typed errors that services throw, and the one error handler that turns them into a calm HTML page
  * (views/errors/error.ejs) or JSON, chosen by the Accept header. A stack trace is never shown in production.
  */
+import ejs from 'ejs';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 
 export abstract class AppError extends Error {
@@ -132,7 +133,8 @@ function renderError(req: Request, res: Response, view: ErrorView, stack: string
     if (renderFailure || html === undefined) {
       // The page itself could not be drawn (for example the layout failed): send a minimal page instead.
       req.log?.error({ err: renderFailure }, 'error page could not be rendered');
-      res.type('html').send(`<!doctype html><html lang="en"><title>${view.title}</title><h1>${view.title}</h1><p>${view.message}</p></html>`);
+      const [title, message] = [ejs.escapeXML(view.title), ejs.escapeXML(view.message)];
+      res.type('html').send(`<!doctype html><html lang="en"><title>${title}</title><h1>${title}</h1><p>${message}</p></html>`);
       return;
     }
     res.send(html);
