@@ -54,10 +54,21 @@ export function allBlocks(content: CourseVersionContent): Block[] {
   return content.modules.flatMap((module) => module.lessons.flatMap((lesson) => lesson.blocks));
 }
 
+/** The block keys that finish each lesson, worked out once per lesson of a (never changing) published version. */
+const keysFinishingLesson = new WeakMap<Lesson, readonly string[]>();
+
+function keysThatFinish(lesson: Lesson): readonly string[] {
+  let keys = keysFinishingLesson.get(lesson);
+  if (!keys) {
+    const counted = lesson.blocks.filter(countsForCompletion);
+    keys = (counted.length > 0 ? counted : lesson.blocks.filter(isReadingBlock)).map((block) => block.key);
+    keysFinishingLesson.set(lesson, keys);
+  }
+  return keys;
+}
+
 export function isLessonDone(lesson: Lesson, done: ReadonlySet<string>): boolean {
-  const counted = lesson.blocks.filter(countsForCompletion);
-  const needed = counted.length > 0 ? counted : lesson.blocks.filter(isReadingBlock);
-  return needed.every((block) => done.has(block.key));
+  return keysThatFinish(lesson).every((key) => done.has(key));
 }
 
 export function isCourseComplete(content: CourseVersionContent, done: ReadonlySet<string>): boolean {
