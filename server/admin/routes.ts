@@ -113,13 +113,13 @@ export function adminRouter(context: FeatureContext): express.Router {
   const invitationContext = (req: Request): InvitationContext => ({ actor: signedIn(req), mailer, baseUrl: config.baseUrl, ip: req.ip });
   const csvUpload = context.upload.single('file', { accept: ['text/csv'], maxFileBytes: 200_000 });
 
-  router.get('/admin', staffOnly, (_req, res) => {
+  router.get('/', staffOnly, (_req, res) => {
     res.redirect(303, '/admin/people');
   });
 
   // --- People -------------------------------------------------------------------------------------------------
 
-  router.get('/admin/people', staffOnly, async (req, res) => {
+  router.get('/people', staffOnly, async (req, res) => {
     const actor = signedIn(req);
     const query = peopleQuery.parse(req.query);
     const teamIds = isAdmin(actor) ? undefined : await teamIdsTrainedBy(actor.id);
@@ -141,11 +141,11 @@ export function adminRouter(context: FeatureContext): express.Router {
     res.status(status).render('admin/invite', { ...(await inviteChoices(actor)), values: page.values ?? { roles: ['learner'] }, errors: page.errors ?? {}, csvError: page.csvError });
   };
 
-  router.get('/admin/people/invite', staffOnly, async (req, res) => {
+  router.get('/people/invite', staffOnly, async (req, res) => {
     await renderInvite(res, signedIn(req), 200, {});
   });
 
-  router.post('/admin/people/invite', staffOnly, rateLimits.invitations, async (req, res) => {
+  router.post('/people/invite', staffOnly, rateLimits.invitations, async (req, res) => {
     const actor = signedIn(req);
     const form = parseForm(inviteSchema, req.body, ['email', 'roles', 'teamId']);
     if (!form.ok) {
@@ -170,7 +170,7 @@ export function adminRouter(context: FeatureContext): express.Router {
     res.redirect(303, '/admin/people/invite');
   });
 
-  router.post('/admin/people/invite-csv', staffOnly, rateLimits.invitations, ...csvUpload, async (req, res) => {
+  router.post('/people/invite-csv', staffOnly, rateLimits.invitations, ...csvUpload, async (req, res) => {
     const actor = signedIn(req);
     if (!req.file?.buffer) {
       await renderInvite(res, actor, 422, { csvError: 'Choose a CSV file to upload' });
@@ -213,11 +213,11 @@ export function adminRouter(context: FeatureContext): express.Router {
     });
   };
 
-  router.get('/admin/people/:id', adminOnly, async (req, res) => {
+  router.get('/people/:id', adminOnly, async (req, res) => {
     await renderPerson(res, idParam(req, 'id'), 200, {});
   });
 
-  router.post('/admin/people/:id/roles', adminOnly, async (req, res) => {
+  router.post('/people/:id/roles', adminOnly, async (req, res) => {
     const actor = signedIn(req);
     const personId = idParam(req, 'id');
     const form = parseForm(rolesSchema, req.body, ['roles']);
@@ -238,7 +238,7 @@ export function adminRouter(context: FeatureContext): express.Router {
     res.redirect(303, `/admin/people/${personId}`);
   });
 
-  router.post('/admin/people/:id/status', adminOnly, async (req, res) => {
+  router.post('/people/:id/status', adminOnly, async (req, res) => {
     const actor = signedIn(req);
     const personId = idParam(req, 'id');
     const form = parseForm(statusSchema, req.body, ['action']);
@@ -258,7 +258,7 @@ export function adminRouter(context: FeatureContext): express.Router {
     res.redirect(303, `/admin/people/${personId}`);
   });
 
-  router.post('/admin/people/:id/invitation', adminOnly, rateLimits.invitations, async (req, res) => {
+  router.post('/people/:id/invitation', adminOnly, rateLimits.invitations, async (req, res) => {
     const personId = idParam(req, 'id');
     const person = await getPerson(personId);
     if (person.status !== 'invited') {
@@ -277,11 +277,11 @@ export function adminRouter(context: FeatureContext): express.Router {
     res.status(status).render('admin/teams', { teams: await listTeams(actor), canCreate: isAdmin(actor), values: page.values ?? {}, errors: page.errors ?? {} });
   };
 
-  router.get('/admin/teams', staffOnly, async (req, res) => {
+  router.get('/teams', staffOnly, async (req, res) => {
     await renderTeams(res, signedIn(req), 200, {});
   });
 
-  router.post('/admin/teams', adminOnly, async (req, res) => {
+  router.post('/teams', adminOnly, async (req, res) => {
     const actor = signedIn(req);
     const form = parseForm(teamSchema, req.body, ['name']);
     if (!form.ok) {
@@ -313,11 +313,11 @@ export function adminRouter(context: FeatureContext): express.Router {
     });
   };
 
-  router.get('/admin/teams/:id', staffOnly, async (req, res) => {
+  router.get('/teams/:id', staffOnly, async (req, res) => {
     await renderTeam(res, signedIn(req), idParam(req, 'id'), 200, {});
   });
 
-  router.post('/admin/teams/:id/members', staffOnly, async (req, res) => {
+  router.post('/teams/:id/members', staffOnly, async (req, res) => {
     const actor = signedIn(req);
     const teamId = idParam(req, 'id');
     await assertCanManageTeam(actor, teamId);
@@ -346,7 +346,7 @@ export function adminRouter(context: FeatureContext): express.Router {
     res.redirect(303, `/admin/teams/${teamId}`);
   });
 
-  router.post('/admin/teams/:id/members/:userId/remove', staffOnly, async (req, res) => {
+  router.post('/teams/:id/members/:userId/remove', staffOnly, async (req, res) => {
     const actor = signedIn(req);
     const teamId = idParam(req, 'id');
     const userId = idParam(req, 'userId');
@@ -361,7 +361,7 @@ export function adminRouter(context: FeatureContext): express.Router {
 
   // --- Audit log ----------------------------------------------------------------------------------------------
 
-  router.get('/admin/audit', adminOnly, async (req, res) => {
+  router.get('/audit', adminOnly, async (req, res) => {
     const query = auditQuery.parse(req.query);
     const [list, actions] = await Promise.all([
       listAuditEvents({ action: query.action || undefined, search: query.q, page: query.page, pageSize: PAGE_SIZE }),

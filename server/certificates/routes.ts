@@ -17,7 +17,7 @@ const numberParam = z.string().regex(/^C-\d{4}-[0-9A-Z]{8}$/);
 export function certificatesRouter(options: { baseUrl: string }): express.Router {
   const router = express.Router();
 
-  router.get('/certificates/verify', publicAccess, (req, res) => {
+  router.get('/verify', publicAccess, (req, res) => {
     const typed = typeof req.query.code === 'string' ? req.query.code.slice(0, 40) : '';
     if (typed) {
       const code = normaliseVerificationCode(typed);
@@ -34,7 +34,7 @@ export function certificatesRouter(options: { baseUrl: string }): express.Router
     });
   });
 
-  router.get('/certificates/verify/:code', publicAccess, async (req, res) => {
+  router.get('/verify/:code', publicAccess, async (req, res) => {
     const code = String(req.params.code).slice(0, 40);
     const found = await verifyCertificate(code);
     res.status(found ? 200 : 404).render('certificates/verify', {
@@ -53,7 +53,7 @@ export function certificatesRouter(options: { baseUrl: string }): express.Router
     });
   });
 
-  router.get('/certificates/:number.pdf', requireSignIn, async (req, res) => {
+  router.get('/:number.pdf', requireSignIn, async (req, res) => {
     if (!req.user) throw new Unauthorized();
     const parsed = numberParam.safeParse(req.params.number);
     if (!parsed.success) throw new NotFound('There is no certificate with this number.');

@@ -37,13 +37,13 @@ export function manageCoursesRouter(): express.Router {
   const viewers = requireRole('co-facilitator', 'trainer', 'admin');
   const publishers = requireRole('trainer', 'admin');
 
-  router.get('/manage/courses', viewers, async (_req: Request, res: Response) => {
+  router.get('/', viewers, async (_req: Request, res: Response) => {
     const courses = await listAllCourses();
     const items = await Promise.all(courses.map(async (course) => ({ course, versions: await listVersions(course.id) })));
     res.render('manage/courses', courseListPage(items));
   });
 
-  router.get('/manage/courses/:slug', viewers, async (req: Request, res: Response) => {
+  router.get('/:slug', viewers, async (req: Request, res: Response) => {
     const course = await findCourse(req.params.slug);
     const versions = await listVersions(course.id);
     const draft = await getLatestDraft(course.id);
@@ -59,7 +59,7 @@ export function manageCoursesRouter(): express.Router {
     );
   });
 
-  router.get('/manage/courses/:slug/versions/:version', viewers, async (req: Request, res: Response) => {
+  router.get('/:slug/versions/:version', viewers, async (req: Request, res: Response) => {
     const course = await findCourse(req.params.slug);
     const number = z.coerce.number().int().positive().safeParse(req.params.version);
     const version = number.success ? await getCourseVersion(course.id, number.data) : null;
@@ -71,7 +71,7 @@ export function manageCoursesRouter(): express.Router {
     res.render('manage/version', reviewPage(course.slug, version, before ? compareVersions(before, version) : null));
   });
 
-  router.post('/manage/courses/:slug/publish', publishers, async (req: Request, res: Response) => {
+  router.post('/:slug/publish', publishers, async (req: Request, res: Response) => {
     const course = await findCourse(req.params.slug);
     const form = publishForm.safeParse(req.body);
     if (!form.success) throw new Invalid({ version: 'Choose the draft version to publish from the course page.' });

@@ -89,7 +89,7 @@ export function mediaRouter(options: { config: Pick<Config, 'dataDir' | 'mongodb
   const storage = options.storage ?? mediaStorageFor(options.config);
   const router = express.Router();
 
-  router.get('/media/:assetId', requireSignIn, async (req: Request, res: Response) => {
+  router.get('/:assetId', requireSignIn, async (req: Request, res: Response) => {
     const asset = await findServableAsset(String(req.params.assetId));
     if (!asset) throw new NotFound('This file is not available.');
     const file = await storage.localPath(asset.storageKey);

@@ -2,6 +2,7 @@
  * Serves the two self-hosted fonts straight from their npm packages, so nothing is copied into public/ by hand:
  *   /fonts/atkinson-hyperlegible-next/<file>.woff2   the default font
  *   /fonts/opendyslexic/<file>.woff2                 the readable font people can choose in their preferences
+ * (mounted at /fonts: `app.use('/fonts', fontsRouter())`, so other requests pass it with one path test).
  * Only woff2 files are served; the file names carry the font version, so they are cached for a year.
  */
 import path from 'node:path';
@@ -25,12 +26,11 @@ const onlyWoff2: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** Mount at the app root: `app.use(fontsRouter())`. */
 export function fontsRouter(): express.Router {
   const router = express.Router();
   for (const [folder, packageName] of Object.entries(FONT_PACKAGES)) {
     router.use(
-      `/fonts/${folder}`,
+      `/${folder}`,
       onlyWoff2,
       express.static(filesFolder(packageName), {
         index: false,

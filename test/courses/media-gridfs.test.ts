@@ -39,7 +39,7 @@ beforeAll(async () => {
     req.user = { id: '0123456789abcdef01234567', name: 'Test', email: 't@example.org', roles: ['learner'] } as SignedInUser;
     next();
   });
-  app.use(mediaRouter({ config: { dataDir: '/nonexistent', mongodbUri: engine.uri }, storage }));
+  app.use('/media', mediaRouter({ config: { dataDir: '/nonexistent', mongodbUri: engine.uri }, storage }));
   app.use(errorHandler({ showStack: false }));
 });
 
