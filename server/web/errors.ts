@@ -4,6 +4,7 @@
  */
 import ejs from 'ejs';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { requestLog } from './logging';
 
 export abstract class AppError extends Error {
   abstract readonly status: number;
@@ -132,7 +133,7 @@ function renderError(req: Request, res: Response, view: ErrorView, stack: string
   res.render('errors/error', { ...view, stack }, (renderFailure: Error | null, html?: string) => {
     if (renderFailure || html === undefined) {
       // The page itself could not be drawn (for example the layout failed): send a minimal page instead.
-      req.log?.error({ err: renderFailure }, 'error page could not be rendered');
+      requestLog(req)?.error({ err: renderFailure }, 'error page could not be rendered');
       const [title, message] = [ejs.escapeXML(view.title), ejs.escapeXML(view.message)];
       res.type('html').send(`<!doctype html><html lang="en"><title>${title}</title><h1>${title}</h1><p>${message}</p></html>`);
       return;
@@ -155,9 +156,9 @@ export function errorHandler(options: { showStack: boolean }): ErrorRequestHandl
     }
     const view = describe(error);
     if (view.status >= 500) {
-      req.log?.error({ err: error }, 'request failed');
+      requestLog(req)?.error({ err: error }, 'request failed');
     } else {
-      req.log?.info({ status: view.status, reason: error instanceof Error ? error.name : 'unknown' }, 'request refused');
+      requestLog(req)?.info({ status: view.status, reason: error instanceof Error ? error.name : 'unknown' }, 'request refused');
     }
     const stack = options.showStack && view.status >= 500 && error instanceof Error ? error.stack : undefined;
     renderError(req, res, view, stack);

@@ -1,6 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express from 'express';
 import supertest from 'supertest';
-import { createLogger, requestLogging } from './logging';
+import { createLogger, requestLog, requestLogging } from './logging';
 
 interface LogLine {
   level: number;
@@ -21,11 +23,14 @@ function appLogging(level: 'info' | 'warn'): { app: express.Express; lines: LogL
     res.send('ok');
   });
   app.get('/page', (req, res) => {
-    req.log?.info('drawing the page');
+    requestLog(req)?.info('drawing the page');
     res.send('page');
   });
   app.get('/missing', (_req, res) => {
     res.status(404).send('missing');
+  });
+  app.get('/slow', (_req, res) => {
+    setTimeout(() => res.send('too late'), 200);
   });
   app.get('/broken', (_req, res) => {
     res.status(500).send('broken');
@@ -60,5 +65,22 @@ describe('request logging', () => {
     await supertest(app).get('/page');
     await supertest(app).get('/missing');
     expect(lines.map((line) => `${line.msg} ${line.res?.statusCode ?? ''}`)).toEqual(['request completed 404']);
+  });
+
+  it('logs a request whose connection broke before the answer as errored, even when its level is off', async () => {
+    const { app, lines } = appLogging('warn');
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => {
+      const request = http.get({ host: '127.0.0.1', port, path: '/slow' });
+      request.on('error', () => resolve());
+      setTimeout(() => request.destroy(), 50);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => server.close(resolve));
+    expect(lines.map((line) => [line.level, line.msg, line.req?.url, line.err?.message])).toEqual([
+      [50, 'request errored', '/slow', 'the connection closed before the response was sent'],
+    ]);
   });
 });

@@ -2,6 +2,7 @@
  * Structured logs with pino: one line per request (requestLogging), never a password, cookie or token.
  * One-time tokens travel in link paths (/invitations/<token>), so long opaque path segments are masked too.
  */
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config';
@@ -10,9 +11,20 @@ declare module 'http' {
   interface IncomingMessage {
     /** This request's number in the log lines (`reqId`). */
     id?: number;
-    /** A logger whose lines carry this request's `reqId`. */
-    log?: Logger;
+    /** The app's logger, set by requestLogging: handlers log through `requestLog(req)`. */
+    appLogger?: Logger;
+    /** The child logger of this request, made by `requestLog` the first time it is asked for. */
+    requestLogger?: Logger;
   }
+}
+
+/**
+ * A logger whose lines carry the request's `reqId`, made only when a handler logs. (A getter defined on each
+ * request object would be a new accessor per request, which costs V8's fast property access on the request.)
+ */
+export function requestLog(req: IncomingMessage): Logger | undefined {
+  if (!req.appLogger) return undefined;
+  return (req.requestLogger ??= req.appLogger.child({ reqId: req.id }));
 }
 
 const REDACTED_PATHS = [
@@ -46,7 +58,7 @@ function requestLevel(statusCode: number, failed: boolean): 'error' | 'warn' | '
  * `res` { statusCode }, `responseTime`, at error for failures and 5xx, warn for 4xx, info otherwise.
  * Written here rather than with pino-http, which made two child loggers per request (one serialising and
  * redacting the request) even when the line's level is off, as "info" is in production: a measurable share of
- * a small page's cost (bench/lesson.ts). Handlers log through `req.log`, a child made only when asked for.
+ * a small page's cost (bench/lesson.ts). Handlers log through `requestLog(req)`, a child made only when asked for.
  */
 export function requestLogging(logger: Logger): RequestHandler {
   let lastId = 0;
@@ -54,21 +66,14 @@ export function requestLogging(logger: Logger): RequestHandler {
     const id = ++lastId;
     const started = Date.now();
     req.id = id;
-    let requestLogger: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: false,
-      get: () => (requestLogger ??= logger.child({ reqId: id })),
-    });
+    req.appLogger = logger;
     if (req.url === '/healthz') {
       next();
       return;
     }
-    const finished = (error?: Error): void => {
-      res.removeListener('close', finished);
-      res.removeListener('finish', finished);
-      res.removeListener('error', finished);
-      const failed = error !== undefined || res.statusCode >= 500;
+    // 'close' comes once for every response: after it was sent in full, or when the connection broke first.
+    res.once('close', () => {
+      const failed = !res.writableFinished || res.statusCode >= 500;
       const level = requestLevel(res.statusCode, failed);
       if (!logger.isLevelEnabled(level)) return;
       const line: Record<string, unknown> = {
@@ -77,12 +82,9 @@ export function requestLogging(logger: Logger): RequestHandler {
         res: { statusCode: res.statusCode },
         responseTime: Date.now() - started,
       };
-      if (failed) line.err = error ?? new Error(`failed with status code ${res.statusCode}`);
+      if (failed) line.err = new Error(res.writableFinished ? `failed with status code ${res.statusCode}` : 'the connection closed before the response was sent');
       logger[level](line, failed ? 'request errored' : 'request completed');
-    };
-    res.on('close', finished);
-    res.on('finish', finished);
-    res.on('error', finished);
+    });
     next();
   };
 }
