@@ -71,8 +71,16 @@ export function isLessonDone(lesson: Lesson, done: ReadonlySet<string>): boolean
   return keysThatFinish(lesson).every((key) => done.has(key));
 }
 
+/** The block keys that finish each course version, worked out once per (never changing) version. */
+const keysFinishingCourse = new WeakMap<CourseVersionContent, readonly string[]>();
+
 export function isCourseComplete(content: CourseVersionContent, done: ReadonlySet<string>): boolean {
-  return allBlocks(content).every((block) => !countsForCompletion(block) || done.has(block.key));
+  let keys = keysFinishingCourse.get(content);
+  if (!keys) {
+    keys = allBlocks(content).filter(countsForCompletion).map((block) => block.key);
+    keysFinishingCourse.set(content, keys);
+  }
+  return keys.every((key) => done.has(key));
 }
 
 export interface Progress {
