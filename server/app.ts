@@ -106,8 +106,9 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(cookieParser());
   app.use(sessions({ secret: config.sessionSecret, production, store: deps.sessionStore ?? createSessionStore() }));
   const passport = createPassport();
-  // compat: false: no `req._passport` per request, which only strategies written for passport 0.4 read.
-  app.use(passport.initialize({ compat: false }), passport.session());
+  // No passport.initialize(): since passport 0.6 it only adds `req._passport` for strategies written for
+  // passport 0.4, and sets the same request helpers (req.logIn, ...) that passport.session() sets again.
+  app.use(passport.session());
   const csrf = csrfProtection({ secret: config.sessionSecret, production });
   app.use(csrf.middleware);
   app.use(pageLocals);
