@@ -66,6 +66,8 @@ export interface LessonBenchFigures {
   engineInProcess: { lessonPage: LoadFigures; baseline: LoadFigures; ratio: number; signedInSmallPageRatio: number };
   /** lesson page req/s divided by the baseline's req/s. Target >= 0.5. */
   ratio: number;
+  /** The same ratio for each round (a baseline round, then a lesson round right after it): shows the spread. */
+  roundRatios: number[];
   /** lesson page p99 divided by the baseline's p99 (lower is better). */
   p99Ratio: number;
   enrolments: number;
@@ -267,6 +269,7 @@ export async function prepareApp(dataDir: string): Promise<PreparedApp> {
 }
 
 interface PlacementRun {
+  roundRatios: number[];
   lessonPage: LoadFigures;
   baseline: LoadFigures;
   signedInSmallPage: LoadFigures;
@@ -300,7 +303,8 @@ async function measurePlacement(
       lessonRuns.push(await autocannon(urlOf(server, lessonPath), headers, ROUND_SECONDS));
       smallRuns.push(await autocannon(urlOf(server, '/certificates/verify'), headers, ROUND_SECONDS));
     }
-    return { lessonPage: figures(lessonRuns), baseline: figures(bareRuns), signedInSmallPage: figures(smallRuns), enrolments: prepared.enrolments, lessonPath };
+    const roundRatios = lessonRuns.map((run, index) => ratio(run.requests.average, bareRuns[index]?.requests.average ?? 0));
+    return { roundRatios, lessonPage: figures(lessonRuns), baseline: figures(bareRuns), signedInSmallPage: figures(smallRuns), enrolments: prepared.enrolments, lessonPath };
   } finally {
     if (prepared) await close(prepared.server);
     await disconnectDatabase();
@@ -334,6 +338,7 @@ export async function runLessonBench(log: (line: string) => void = (line) => con
       lessonPage: inWorker.lessonPage,
       baseline: inWorker.baseline,
       ratio: ratio(inWorker.lessonPage.requestsPerSecond, inWorker.baseline.requestsPerSecond),
+      roundRatios: inWorker.roundRatios,
       p99Ratio: ratio(inWorker.lessonPage.p99Millis, inWorker.baseline.p99Millis),
       signedInSmallPage: { ...inWorker.signedInSmallPage, ratio: ratio(inWorker.signedInSmallPage.requestsPerSecond, inWorker.baseline.requestsPerSecond) },
       engineInProcess: {
@@ -350,7 +355,7 @@ export async function runLessonBench(log: (line: string) => void = (line) => con
     const describe = (run: PlacementRun): string =>
       `lesson page ${run.lessonPage.requestsPerSecond} req/s, p99 ${run.lessonPage.p99Millis} ms (non-2xx ${run.lessonPage.non2xx}, errors ${run.lessonPage.errors}); ` +
       `bare Express + EJS ${run.baseline.requestsPerSecond} req/s, p99 ${run.baseline.p99Millis} ms; ` +
-      `ratio ${ratio(run.lessonPage.requestsPerSecond, run.baseline.requestsPerSecond)} (target >= 0.5); ` +
+      `ratio ${ratio(run.lessonPage.requestsPerSecond, run.baseline.requestsPerSecond)} (target >= 0.5; by round ${run.roundRatios.join(', ')}); ` +
       `small signed-in page ratio ${ratio(run.signedInSmallPage.requestsPerSecond, run.baseline.requestsPerSecond)}`;
     log(`engine in a worker thread (as npm start runs it): ${describe(inWorker)}`);
     log(`engine on the app's event loop:                   ${describe(inProcess)}`);
