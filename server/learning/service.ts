@@ -4,12 +4,12 @@
  * (never by an id from the request), so one learner can never touch another's progress.
  */
 import { Types } from 'mongoose';
+import { RecentReads } from '../db/recent-reads';
 import { scoreCheck, type CheckAnswers, type CheckResult } from '../assessment/scoring';
 import { issueCertificate } from '../certificates/service';
 import { describeChanges, getCourseBySlug, getCourseVersion, getPublishedVersion, type CourseSummary, type PublishedVersion } from '../courses/service';
 import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../courses/types';
 import { Conflict, Invalid, NotFound } from '../web/errors';
-import { EnrolmentReadCache } from './lesson-cache';
 import { Enrolment, blockKeyOf, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
 import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, type LessonRef } from './progress';
 
@@ -27,11 +27,22 @@ function learnerObjectId(learner: Learner): Types.ObjectId {
 
 type LessonEnrolment = ProgressRecord & Partial<Pick<EnrolmentRecord, 'reflections' | 'attempts'>>;
 
-/** The enrolments lesson pages read, remembered briefly (see ./lesson-cache.ts); every change below forgets. */
-const lessonReads = new EnrolmentReadCache<LessonEnrolment>();
+/**
+ * The lesson page reads the learner's enrolment on every visit; through the embedded engine that one read cost
+ * more than rendering the whole page (bench/lesson.ts). So this process remembers each enrolment as the lesson
+ * page read it for a few seconds (../db/recent-reads.ts), and every change below forgets it once written.
+ * With several app processes, another process may show a change up to LESSON_READ_MS late; progress itself is
+ * never decided from this copy (every update works on the document in the database).
+ */
+const LESSON_READ_MS = 5_000;
+const lessonReads = new RecentReads<LessonEnrolment | null>({ ttlMs: LESSON_READ_MS, limit: 10_000 });
+
+function lessonReadKey(learnerId: string, slug: string): string {
+  return `${learnerId}\u0000${slug}`;
+}
 
 function forgetLessonRead(learnerId: string, slug: string): void {
-  lessonReads.forget(EnrolmentReadCache.key(learnerId, slug));
+  lessonReads.forget(lessonReadKey(learnerId, slug));
 }
 
 function isDuplicateKey(error: unknown): boolean {
@@ -117,13 +128,7 @@ async function readLessonEnrolment(learner: Learner, slug: string, withAttempts:
 }
 
 async function rememberedLessonEnrolment(learner: Learner, slug: string): Promise<LessonEnrolment | null> {
-  const key = EnrolmentReadCache.key(learner.id, String(slug));
-  const remembered = lessonReads.recall(key);
-  if (remembered) return remembered;
-  const ticket = lessonReads.ticket(key);
-  const enrolment = await readLessonEnrolment(learner, slug, false);
-  if (enrolment) lessonReads.remember(key, ticket, enrolment);
-  return enrolment;
+  return lessonReads.get(lessonReadKey(learner.id, String(slug)), () => readLessonEnrolment(learner, slug, false));
 }
 
 /**

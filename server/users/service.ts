@@ -2,6 +2,7 @@
  * People: finding, creating and changing user accounts. Other features call these functions, never the model.
  */
 import { Types, type QueryFilter } from 'mongoose';
+import { RecentReads } from '../db/recent-reads';
 import { Conflict, Forbidden, Invalid, NotFound } from '../web/errors';
 import { User, type UserDocument, type UserStatus } from './model';
 import { DEFAULT_PREFERENCES, normalisePreferences, type Preferences, type Role, type SignedInUser } from './types';
@@ -35,13 +36,12 @@ function toSignedInUser(user: SignedInFields): SignedInUser {
 
 /**
  * Every signed-in request needs its person; reading them from the database each time doubled the cost of a
- * small page (measured with bench/lesson.ts). So this process remembers each person for a few seconds, and
- * forgets them at once when this service changes them. With several app processes, another process may see a
- * change (roles, turning an account off) up to SIGNED_IN_CACHE_MS late.
+ * small page (measured with bench/lesson.ts). So this process remembers each person for a few seconds
+ * (../db/recent-reads.ts), and forgets them at once when this service has changed them. With several app
+ * processes, another process may see a change (roles, turning an account off) up to SIGNED_IN_CACHE_MS late.
  */
 const SIGNED_IN_CACHE_MS = 10_000;
-const SIGNED_IN_CACHE_LIMIT = 10_000;
-const signedInCache = new Map<string, { user: SignedInUser | undefined; until: number }>();
+const signedInReads = new RecentReads<SignedInUser | undefined>({ ttlMs: SIGNED_IN_CACHE_MS, limit: 10_000 });
 
 function copyOf(user: SignedInUser): SignedInUser {
   return { ...user, roles: [...user.roles], preferences: { ...user.preferences } };
@@ -49,19 +49,19 @@ function copyOf(user: SignedInUser): SignedInUser {
 
 /** Forgets what this process remembers about a person (or everyone), after a change. */
 export function forgetSignedInUser(id?: string): void {
-  if (id === undefined) signedInCache.clear();
-  else signedInCache.delete(id);
+  if (id === undefined) signedInReads.forgetAll();
+  else signedInReads.forget(id);
 }
 
-/** The person behind a session: only active accounts, only the fields every page needs. */
+async function readSignedInUser(id: string): Promise<SignedInUser | undefined> {
+  const found = await User.findOne({ _id: new Types.ObjectId(id), status: 'active' }, SIGNED_IN_FIELDS).lean<SignedInFields>();
+  return found ? toSignedInUser(found) : undefined;
+}
+
+/** The person behind a session: only active accounts, only the fields every page needs. Each caller gets a copy. */
 export async function findSignedInUser(id: string): Promise<SignedInUser | undefined> {
   if (!Types.ObjectId.isValid(id)) return undefined;
-  const remembered = signedInCache.get(id);
-  if (remembered && remembered.until > Date.now()) return remembered.user && copyOf(remembered.user);
-  const found = await User.findOne({ _id: new Types.ObjectId(id), status: 'active' }, SIGNED_IN_FIELDS).lean<SignedInFields>();
-  const user = found ? toSignedInUser(found) : undefined;
-  if (signedInCache.size >= SIGNED_IN_CACHE_LIMIT) signedInCache.clear();
-  signedInCache.set(id, { user, until: Date.now() + SIGNED_IN_CACHE_MS });
+  const user = await signedInReads.get(id, () => readSignedInUser(id));
   return user && copyOf(user);
 }
 

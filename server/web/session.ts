@@ -7,6 +7,7 @@ import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { MongoStore } from 'connect-mongo';
 import mongoose from 'mongoose';
+import { RecentReads } from '../db/recent-reads';
 
 export const SESSION_COOKIE = 'coproduce.sid';
 /** A session ends after this long without activity. */
@@ -33,13 +34,14 @@ function copyOfSession<T>(value: T): T {
 
 /**
  * Every signed-in request reads its session; from the database that was a large share of a small page's cost
- * (bench/lesson.ts). This store remembers each session it read for a few seconds. Any change made through it
- * (saving, destroying at sign-out) forgets the session at once, and `endSessionsOfUser` forgets everything.
- * With several app processes, a session destroyed by another process can still be read here for up to
- * REMEMBER_SESSION_MS.
+ * (bench/lesson.ts). This store remembers each session it read for a few seconds (../db/recent-reads.ts: a
+ * change forgets at once, and requests arriving together share one read). Saving and destroying (sign-out)
+ * forget the session before the write and again once it is done, so no read from before the write is kept;
+ * `endSessionsOfUser` forgets everything. With several app processes, a session destroyed by another process
+ * can still be read here for up to REMEMBER_SESSION_MS.
  */
 export class RememberingSessionStore extends session.Store {
-  private readonly remembered = new Map<string, { data: session.SessionData; until: number }>();
+  private readonly reads = new RecentReads<session.SessionData | null | undefined>({ ttlMs: REMEMBER_SESSION_MS, limit: 10_000 });
 
   constructor(readonly inner: session.Store) {
     super();
@@ -47,29 +49,38 @@ export class RememberingSessionStore extends session.Store {
   }
 
   override get(sid: string, callback: (error: unknown, data?: session.SessionData | null) => void): void {
-    const hit = this.remembered.get(sid);
-    if (hit && hit.until > Date.now()) {
-      // A copy: express-session changes the object it is given.
-      callback(null, copyOfSession(hit.data));
+    // Each request gets its own copy: express-session changes the object it is given.
+    const hit = this.reads.recall(sid);
+    if (hit) {
+      callback(null, copyOfSession(hit.value));
       return;
     }
-    this.inner.get(sid, (error: unknown, data?: session.SessionData | null) => {
-      if (!error && data) {
-        if (this.remembered.size >= 10_000) this.remembered.clear();
-        this.remembered.set(sid, { data: copyOfSession(data), until: Date.now() + REMEMBER_SESSION_MS });
-      }
-      callback(error, data);
+    this.reads.get(sid, () => this.readInner(sid)).then(
+      (data) => callback(null, copyOfSession(data)),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  private readInner(sid: string): Promise<session.SessionData | null | undefined> {
+    return new Promise((resolve, reject) => {
+      this.inner.get(sid, (error: unknown, data?: session.SessionData | null) => (error ? reject(error as Error) : resolve(data)));
     });
   }
 
   override set(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
-    this.remembered.delete(sid);
-    this.inner.set(sid, data, callback);
+    this.reads.forget(sid);
+    this.inner.set(sid, data, (error?: unknown) => {
+      this.reads.forget(sid);
+      callback?.(error);
+    });
   }
 
   override destroy(sid: string, callback?: (error?: unknown) => void): void {
-    this.remembered.delete(sid);
-    this.inner.destroy(sid, callback);
+    this.reads.forget(sid);
+    this.inner.destroy(sid, (error?: unknown) => {
+      this.reads.forget(sid);
+      callback?.(error);
+    });
   }
 
   override touch(sid: string, data: session.SessionData, callback?: () => void): void {
@@ -78,7 +89,7 @@ export class RememberingSessionStore extends session.Store {
   }
 
   forgetAll(): void {
-    this.remembered.clear();
+    this.reads.forgetAll();
   }
 }
 

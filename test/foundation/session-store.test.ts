@@ -49,4 +49,12 @@ describe('RememberingSessionStore', () => {
     await call<void>((done) => store.destroy('sid-gone', done));
     expect(await call((done) => store.get('sid-gone', done))).toBeFalsy();
   });
+
+  it('does not keep a read that was on its way when the session was destroyed (a sign-out elsewhere)', async () => {
+    await call<void>((done) => store.set('sid-race', data(), done));
+    const reading = call((done) => store.get('sid-race', done));
+    await call<void>((done) => store.destroy('sid-race', done));
+    await reading;
+    expect(await call((done) => store.get('sid-race', done))).toBeFalsy();
+  });
 });
