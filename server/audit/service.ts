@@ -3,6 +3,7 @@
  */
 import { Types, type QueryFilter } from 'mongoose';
 import { AuditEvent, type AuditEventDocument } from './model';
+import { containsText } from '../db/text-search';
 
 /** Actions the foundation records; other features may use their own dotted names ('course.published'). */
 export const AUDIT_ACTIONS = {
@@ -70,15 +71,11 @@ export interface AuditList {
   pageCount: number;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 export async function listAuditEvents(query: AuditListQuery): Promise<AuditList> {
   const filter: QueryFilter<AuditEventDocument> = {};
   if (query.action) filter.action = query.action;
   if (query.search) {
-    const pattern = new RegExp(escapeRegExp(query.search), 'i');
+    const pattern = containsText(query.search);
     filter.$or = [{ actorEmail: pattern }, { targetLabel: pattern }];
   }
   const [total, events] = await Promise.all([

@@ -7,6 +7,7 @@ import { Types } from 'mongoose';
 import { NotFound } from '../web/errors';
 import { Certificate, type CertificateRecord } from './model';
 import { renderCertificatePdf, type CertificateCredit } from './pdf';
+import { isDuplicateKey } from '../db/mongo-errors';
 
 /** Crockford's base32: no I, L, O or U, so a code read aloud or typed is hard to get wrong. */
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -44,10 +45,6 @@ export interface IssueCertificateInput {
   version: number;
   completedAt: Date;
   credits: CertificateCredit[];
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 /**

@@ -12,6 +12,7 @@ import { LocalDiskStorage, type MediaStorage } from '../media/storage';
 import { Course, CourseVersion } from './model';
 import { formatProblem, hashCourseDirectory, parseCourseDirectory, type ContentProblem, type ParsedCourse } from './parse';
 import { publishVersion } from './service';
+import { isDuplicateKey } from '../db/mongo-errors';
 
 export interface ImportOptions {
   /** Check everything, write nothing. */
@@ -86,10 +87,6 @@ async function publishFirstVersion(courseId: string, version: number, byUserId?:
 }
 
 /** MongoDB's duplicate key error: another process created the same course or version first. */
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
-}
-
 export async function importCourseFromDirectory(courseDir: string, options: ImportOptions = {}): Promise<CourseImportResult> {
   try {
     return await importOnce(courseDir, options);

@@ -12,6 +12,7 @@ import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../co
 import { Conflict, Invalid, NotFound } from '../web/errors';
 import { Enrolment, blockKeyOf, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
 import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, type LessonRef } from './progress';
+import { isDuplicateKey } from '../db/mongo-errors';
 
 /** Who is learning: the signed-in person. Their name goes on the certificate. */
 export interface Learner {
@@ -43,10 +44,6 @@ function lessonReadKey(learnerId: string, slug: string): string {
 
 function forgetLessonRead(learnerId: string, slug: string): void {
   lessonReads.forget(lessonReadKey(learnerId, slug));
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 export function doneKeys(enrolment: Pick<EnrolmentRecord, 'blocks'>): Set<string> {

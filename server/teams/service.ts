@@ -7,6 +7,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from '../web/errors';
 import { addTeamToUsers, removeTeamFromUsers } from '../users/service';
 import type { SignedInUser } from '../users/types';
 import { Team } from './model';
+import { isDuplicateKey } from '../db/mongo-errors';
 
 export interface TeamSummary {
   id: string;
@@ -48,7 +49,7 @@ export async function createTeam(name: string): Promise<TeamDetail> {
     const team = await Team.create({ name: cleanName, key: teamKey(cleanName) });
     return { id: String(team._id), name: team.name, memberIds: [], trainerIds: [] };
   } catch (error) {
-    if ((error as { code?: unknown }).code === 11000) throw new Conflict('There is already a team with this name.');
+    if (isDuplicateKey(error)) throw new Conflict('There is already a team with this name.');
     throw error;
   }
 }

@@ -2,7 +2,9 @@
  * People: finding, creating and changing user accounts. Other features call these functions, never the model.
  */
 import { Types, type QueryFilter } from 'mongoose';
+import { isDuplicateKey } from '../db/mongo-errors';
 import { RecentReads } from '../db/recent-reads';
+import { containsText } from '../db/text-search';
 import { Conflict, Forbidden, Invalid, NotFound } from '../web/errors';
 import { User, type UserDocument, type UserStatus } from './model';
 import { DEFAULT_PREFERENCES, normalisePreferences, type Preferences, type Role, type SignedInUser } from './types';
@@ -14,10 +16,6 @@ export function normaliseEmail(email: string): string {
 function objectId(id: string): Types.ObjectId {
   if (!Types.ObjectId.isValid(id)) throw new NotFound('We could not find this person.');
   return new Types.ObjectId(id);
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 const SIGNED_IN_FIELDS = { email: 1, name: 1, roles: 1, preferences: 1, status: 1 } as const;
@@ -200,17 +198,13 @@ export interface PeopleQuery {
   pageSize: number;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 export async function listPeople(query: PeopleQuery): Promise<{ items: PersonSummary[]; total: number; page: number; pageCount: number }> {
   const filter: QueryFilter<UserDocument> = {};
   if (query.role) filter.roles = query.role;
   if (query.status) filter.status = query.status;
   if (query.teamIds) filter.teams = { $in: query.teamIds.map((id) => objectId(id)) };
   if (query.search) {
-    const pattern = new RegExp(escapeRegExp(query.search), 'i');
+    const pattern = containsText(query.search);
     filter.$or = [{ email: pattern }, { name: pattern }];
   }
   const [total, people] = await Promise.all([
