@@ -32,6 +32,7 @@ import {
   teamIdsTrainedBy,
   teamNamesByIds,
 } from '../teams/service';
+import { reflectionLinksFor } from '../learning/dashboard';
 import { changeRoles, findUserIdsByEmails, getPeopleByIds, getPerson, listPeople, setAccountDisabled } from '../users/service';
 import { ROLES, type Role, type SignedInUser } from '../users/types';
 import { requireRole } from '../web/access';
@@ -302,10 +303,16 @@ export function adminRouter(context: FeatureContext): express.Router {
     await assertCanManageTeam(actor, teamId);
     const team = await getTeam(teamId);
     const people = await getPeopleByIds([...new Set([...team.memberIds, ...team.trainerIds])]);
+    // Reflections are for the learner and the trainers of their teams only: an admin who does not train this
+    // team sees no links to them.
+    const reflections = team.trainerIds.includes(actor.id) ? await reflectionLinksFor(team.memberIds) : undefined;
     const entry = (person: (typeof people)[number]) => ({ id: person.id, name: person.name || '(not given yet)', email: person.email });
     res.status(status).render('admin/team', {
       team: { id: team.id, name: team.name },
-      members: people.filter((person) => team.memberIds.includes(person.id)).map(entry),
+      members: people
+        .filter((person) => team.memberIds.includes(person.id))
+        .map((person) => ({ ...entry(person), reflections: reflections?.get(person.id) ?? [] })),
+      showReflections: reflections !== undefined,
       trainers: people.filter((person) => team.trainerIds.includes(person.id)).map(entry),
       canAddTrainers: isAdmin(actor),
       values: page.values ?? { as: 'member' },

@@ -3,7 +3,7 @@
  * course's overview; and the trainer's read of one learner's reflections. Each returns a view model.
  */
 import { Types } from 'mongoose';
-import { getCourseBySlug, getCourseVersion, listPublishedCourses, type CourseSummary } from '../courses/service';
+import { getCourseBySlug, getCourseVersion, listAllCourses, listPublishedCourses, type CourseSummary } from '../courses/service';
 import type { CourseVersionContent } from '../courses/types';
 import { LEVEL_LABELS } from '../courses/views';
 import { getPerson } from '../users/service';
@@ -21,6 +21,7 @@ import {
   formatDate,
   lessonHref,
   newerVersionNotice,
+  reflectionsHref,
   type CreditView,
   type NoticeView,
 } from './views';
@@ -301,4 +302,33 @@ export async function reflectionsFor(viewer: Learner, learnerId: string, slug: s
     return [{ promptHtml: block.promptHtml, text: reflection.text, savedLabel: `Saved on ${formatDate(reflection.savedAt)}` }];
   });
   return { learnerName: person.name || person.email, courseTitle: content.title, reflections };
+}
+
+export interface ReflectionsLink {
+  courseTitle: string;
+  href: string;
+}
+
+/**
+ * For a trainer's team page: the courses each learner has started, each linked to the learner's reflections on
+ * it (the reflections page itself checks that the viewer trains one of the learner's teams). One read of the
+ * enrolments and one of the course titles, however many learners.
+ */
+export async function reflectionLinksFor(learnerIds: string[]): Promise<Map<string, ReflectionsLink[]>> {
+  const ids = learnerIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+  const links = new Map<string, ReflectionsLink[]>();
+  if (ids.length === 0) return links;
+  const [enrolments, courses] = await Promise.all([
+    Enrolment.find({ learner: { $in: ids } }, { learner: 1, course: 1, courseSlug: 1 }).lean<Pick<EnrolmentRecord, 'learner' | 'course' | 'courseSlug'>[]>(),
+    listAllCourses(),
+  ]);
+  const titles = new Map(courses.map((course) => [course.id, course.title]));
+  for (const enrolment of enrolments) {
+    const learnerId = enrolment.learner.toString();
+    const list = links.get(learnerId) ?? [];
+    list.push({ courseTitle: titles.get(enrolment.course.toString()) ?? enrolment.courseSlug, href: reflectionsHref(learnerId, enrolment.courseSlug) });
+    links.set(learnerId, list);
+  }
+  for (const list of links.values()) list.sort((a, b) => a.courseTitle.localeCompare(b.courseTitle));
+  return links;
 }

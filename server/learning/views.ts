@@ -18,6 +18,11 @@ export function courseHref(slug: string): string {
   return `/courses/${encodeURIComponent(slug)}`;
 }
 
+/** One learner's reflections on a course: for the learner and the trainers of their teams. */
+export function reflectionsHref(learnerId: string, slug: string): string {
+  return `/learners/${encodeURIComponent(learnerId)}/courses/${encodeURIComponent(slug)}/reflections`;
+}
+
 export function lessonPath(slug: string, moduleKey: string, lessonKey: string): string {
   return `/learn/${encodeURIComponent(slug)}/${encodeURIComponent(moduleKey)}/${encodeURIComponent(lessonKey)}`;
 }

@@ -11,7 +11,7 @@ import { importCourses } from '../../server/courses/import';
 import { getCourseBySlug, getPublishedVersion } from '../../server/courses/service';
 import type { CheckBlock, CourseVersionContent } from '../../server/courses/types';
 import { SHIPPED_COURSE_SLUG, seedDemoLearning } from '../../server/learning/seed';
-import { axeScan, screenshot, signIn, startBrowserHarness, type BrowserHarness } from './support/browser';
+import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
 
 const DEMO_PASSWORD = 'demo-password-for-the-learner-journey';
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -176,4 +176,21 @@ describe('the demo learner', () => {
     await scanOnce(visitor, 'the verify result');
     await screenshot(visitor, 'certificate-verified');
   }, 300_000);
+
+  it("is looked after by the demo team's trainer, who reads the learner's reflections from the team page", async () => {
+    const page = await harness.newPage();
+    await signIn(page, 'trainer@example.org', DEMO_PASSWORD);
+    await page.goto('/admin/teams');
+    await Promise.all([page.waitForURL('**/admin/teams/**'), page.getByRole('link', { name: 'Demo team' }).click()]);
+    await scanOnce(page, "the trainer's team page");
+    await screenshot(page, 'trainer-team-reflections');
+    const learnerRow = page.getByRole('row', { name: /Lee Learner/ });
+    await Promise.all([page.waitForURL('**/reflections'), learnerRow.getByRole('link', { name: new RegExp(content.title) }).click()]);
+    await page.getByRole('heading', { name: 'Reflections', exact: true }).waitFor();
+    expect(await page.getByText(`Lee Learner: ${content.title}`).count()).toBe(1);
+    expect(await page.getByText('I will ask the child and their family first.').count()).toBeGreaterThan(0);
+    await scanOnce(page, "the learner's reflections, read by their trainer");
+    await screenshot(page, 'trainer-reads-reflections');
+    expect(takeBrowserProblems(page)).toEqual([]);
+  }, 60_000);
 });

@@ -315,6 +315,27 @@ describe('reflections', () => {
     }
     expect((await t.request().get(path)).status).toBe(303);
   });
+
+  it("links a team's trainer from the team page to each member's reflections, and shows an admin no such links", async () => {
+    const member = await newLearner();
+    const trainer = await t.signedInAgent({ roles: ['trainer'] });
+    const admin = await t.signedInAgent({ roles: ['admin'] });
+    const team = await createTeam(`Team page ${member.user.id}`);
+    await addMembers(team.id, [member.user.id]);
+    await addTrainers(team.id, [trainer.user.id]);
+    await start(member);
+    await writeReflection(member, 'Found through the team page');
+
+    const href = `/learners/${member.user.id}/courses/${course.slug}/reflections`;
+    const teamPage = await trainer.agent.get(`/admin/teams/${team.id}`);
+    expect(teamPage.status).toBe(200);
+    expect(teamPage.text).toContain(`href="${href}"`);
+    expect((await trainer.agent.get(href)).text).toContain('Found through the team page');
+
+    const byAdmin = await admin.agent.get(`/admin/teams/${team.id}`);
+    expect(byAdmin.status).toBe(200);
+    expect(byAdmin.text).not.toContain('/reflections');
+  });
 });
 
 describe('access between learners', () => {
