@@ -38,6 +38,7 @@ const preferencesFormSchema = z.object({
   theme: z.enum(THEMES, { error: 'Choose colours' }),
   reducedMotion: ticked,
   readableFont: ticked,
+  captionsOff: ticked,
 });
 
 /** What the page shows in the form: the saved choices, or what was just sent when it needs correcting. */
@@ -46,6 +47,7 @@ export interface PreferencesFormValues {
   theme?: string;
   reducedMotion: boolean;
   readableFont: boolean;
+  captionsOff: boolean;
 }
 
 export type PreferencesFormResult =
@@ -60,6 +62,7 @@ export function readPreferencesForm(body: unknown): PreferencesFormResult {
     theme: input.theme,
     reducedMotion: input.reducedMotion,
     readableFont: input.readableFont,
+    captionsOff: input.captionsOff,
   });
   if (parsed.success) {
     return { ok: true, preferences: parsed.data };
@@ -75,6 +78,7 @@ export function readPreferencesForm(body: unknown): PreferencesFormResult {
       theme: keep(input.theme, THEMES),
       reducedMotion: input.reducedMotion === 'yes',
       readableFont: input.readableFont === 'yes',
+      captionsOff: input.captionsOff === 'yes',
     },
   };
 }

@@ -61,12 +61,13 @@ describe('the preferences page', () => {
     await first
       .post('/preferences')
       .type('form')
-      .send({ _csrf: csrfFrom(form.text), textSize: 'larger', theme: 'low-sensory' })
+      .send({ _csrf: csrfFrom(form.text), textSize: 'larger', theme: 'low-sensory', captionsOff: 'yes' })
       .expect(303);
 
     const second = t.request();
     await t.signIn(second, user.email, user.password);
     const elsewhere = await second.get('/preferences').expect(200);
+    expect(elsewhere.text).toMatch(/<input[^>]*name="captionsOff"[^>]*value="yes"[^>]*checked/);
     expect(htmlClasses(elsewhere.text)).toEqual(
       expect.arrayContaining(['theme-low-sensory', 'text-larger', 'default-font', 'allow-motion']),
     );

@@ -1,5 +1,5 @@
 /**
- * Preferences: text size, colours, reduced motion and a readable font, for everyone (signed in or not).
+ * Preferences: text size, colours, reduced motion, a readable font and captions, for everyone (signed in or not).
  *   GET  /preferences   publicAccess   the form, with a sample showing the saved look
  *   POST /preferences   publicAccess   saves to the person's account when signed in, and always to a cookie,
  *                                      so the choices also apply on the sign-in page and before an account exists

@@ -13,6 +13,7 @@ const preferencesSchema = new Schema(
     theme: { type: String, enum: THEMES, default: 'standard' },
     reducedMotion: { type: Boolean, default: false },
     readableFont: { type: Boolean, default: false },
+    captionsOff: { type: Boolean, default: false },
   },
   { _id: false },
 );

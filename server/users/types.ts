@@ -22,6 +22,8 @@ export interface Preferences {
   theme: (typeof THEMES)[number];
   reducedMotion: boolean;
   readableFont: boolean;
+  /** Videos and audio clips start with captions off (captions are on unless the person asks for this). */
+  captionsOff: boolean;
 }
 
 export const DEFAULT_PREFERENCES: Readonly<Preferences> = Object.freeze({
@@ -29,6 +31,7 @@ export const DEFAULT_PREFERENCES: Readonly<Preferences> = Object.freeze({
   theme: 'standard',
   reducedMotion: false,
   readableFont: false,
+  captionsOff: false,
 });
 
 /** Validates stored or submitted preferences; anything missing falls back to the default. */
@@ -37,6 +40,7 @@ export const preferencesSchema = z.object({
   theme: z.enum(THEMES).catch(DEFAULT_PREFERENCES.theme),
   reducedMotion: z.boolean().catch(DEFAULT_PREFERENCES.reducedMotion),
   readableFont: z.boolean().catch(DEFAULT_PREFERENCES.readableFont),
+  captionsOff: z.boolean().catch(DEFAULT_PREFERENCES.captionsOff),
 });
 
 /** Reads preferences from anything (a stored document, a cookie value), never failing. */
