@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { RecentReads } from '../db/recent-reads';
 import { Conflict, NotFound } from '../web/errors';
 import { Course, CourseVersion, type CourseVersionDoc, type VersionStatus } from './model';
 import { compareVersions, type VersionChanges } from './changes';
@@ -66,9 +67,27 @@ function toSummary(row: CourseRow): CourseSummary {
 const versionCache = new Map<string, PublishedVersion>();
 const cacheKey = (courseId: string, version: number): string => `${courseId}:${version}`;
 
+/**
+ * Which version of each course is published, remembered for a few seconds (../db/recent-reads.ts): every
+ * lesson page asks, to tell a learner part-way through an older version that a new one is ready. Publishing
+ * in this process forgets it at once; another process's publish shows here up to PUBLISHED_NUMBER_MS late.
+ */
+const PUBLISHED_NUMBER_MS = 5_000;
+const publishedNumbers = new RecentReads<number | null>({ ttlMs: PUBLISHED_NUMBER_MS, limit: 1_000 });
+
 /** Forget cached versions (tests that drop the database between cases call this). */
 export function clearCourseCache(): void {
   versionCache.clear();
+  publishedNumbers.forgetAll();
+}
+
+/** The number of the course's published version (null when none is). */
+export async function publishedVersionNumber(courseId: string): Promise<number | null> {
+  if (!isObjectId(courseId)) return null;
+  return publishedNumbers.get(courseId, async () => {
+    const course = await Course.findById(courseId, 'publishedVersion').lean<{ publishedVersion?: number | null }>();
+    return course?.publishedVersion ?? null;
+  });
 }
 
 /** Cached versions are shared by every request: freezing them makes an accidental change fail loudly. */
@@ -223,6 +242,7 @@ export async function publishVersion(
   // Drafts older than the published version can never be published in a sensible order: archive them too.
   await CourseVersion.updateMany({ course: courseId, status: 'draft', version: { $lt: version } }, { $set: { status: 'archived' } });
   for (const key of versionCache.keys()) if (key.startsWith(`${courseId}:`)) versionCache.delete(key);
+  publishedNumbers.forget(courseId);
   const result = await getCourseVersion(courseId, version);
   if (!result) throw new NotFound('There is no such course.');
   return result;

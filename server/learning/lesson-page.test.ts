@@ -36,6 +36,7 @@ const lesson: LessonView = {
   progress: { done: 0, total: 1 },
   certificateHref: null,
   courseComplete: false,
+  newerVersion: null,
 };
 
 function render(preferences: Preferences): string {

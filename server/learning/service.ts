@@ -7,7 +7,15 @@ import { Types } from 'mongoose';
 import { RecentReads } from '../db/recent-reads';
 import { scoreCheck, type CheckAnswers, type CheckResult } from '../assessment/scoring';
 import { issueCertificate } from '../certificates/service';
-import { describeChanges, getCourseBySlug, getCourseVersion, getPublishedVersion, type CourseSummary, type PublishedVersion } from '../courses/service';
+import {
+  describeChanges,
+  getCourseBySlug,
+  getCourseVersion,
+  getPublishedVersion,
+  publishedVersionNumber,
+  type CourseSummary,
+  type PublishedVersion,
+} from '../courses/service';
 import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../courses/types';
 import { Conflict, Invalid, NotFound } from '../web/errors';
 import { Enrolment, blockKeyOf, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
@@ -112,6 +120,8 @@ export interface LessonContext {
   lessons: readonly LessonRef[];
   lesson: LessonRef;
   done: Set<string>;
+  /** The published version's number when it is newer than the one the learner is part-way through. */
+  newerVersion: number | null;
 }
 
 /**
@@ -151,7 +161,7 @@ export async function loadLesson(
     await Enrolment.updateOne({ _id: enrolment._id }, { $set: { lastLesson: lesson.id } });
     forgetLessonRead(learner.id, enrolment.courseSlug);
   }
-  return { enrolment, content, lessons, lesson, done: doneKeys(enrolment) };
+  return { enrolment, content, lessons, lesson, done: doneKeys(enrolment), newerVersion: await newerVersionNumber(enrolment) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -327,6 +337,12 @@ export interface NewerVersion {
   lessonsAdded: string[];
   lessonsChanged: string[];
   lessonsRemoved: string[];
+}
+
+async function newerVersionNumber(enrolment: Pick<EnrolmentRecord, 'course' | 'version' | 'completedAt'>): Promise<number | null> {
+  if (enrolment.completedAt) return null;
+  const published = await publishedVersionNumber(enrolment.course.toString());
+  return published !== null && published > enrolment.version ? published : null;
 }
 
 /** The published version, when it is newer than the one the learner is taking and they have not finished. */

@@ -146,6 +146,8 @@ export interface LessonView {
   progress: { done: number; total: number };
   certificateHref: string | null;
   courseComplete: boolean;
+  /** A newer version of the course is published: where the learner can see what changed and choose. */
+  newerVersion: { version: number; href: string } | null;
 }
 
 export interface LessonViewOptions {
@@ -309,6 +311,7 @@ export function buildLessonView(context: LessonContext, options: LessonViewOptio
     progress: { done: lessonsDone, total: lessons.length },
     certificateHref: enrolment.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
     courseComplete: Boolean(enrolment.completedAt) || isCourseComplete(content, done),
+    newerVersion: context.newerVersion === null ? null : { version: context.newerVersion, href: courseHref(slug) },
   };
 }
 

@@ -393,6 +393,9 @@ describe('versions', () => {
 
     const pinned = await learner.agent.get(lesson('basics', 'welcome'));
     expect(pinned.text).toContain('Welcome to this course.');
+    // Each lesson page says so too, and leads to the course page where the changes are listed.
+    expect(pinned.text).toContain('A new version of this course is ready');
+    expect(pinned.text).toContain(`<a href="/courses/${course.slug}">See what changed and choose</a>`);
     const overview = await learner.agent.get(`/courses/${course.slug}`);
     expect(overview.text).toContain('A new version of this course is ready');
     expect(overview.text).toContain('We added a lesson on sensory breaks because learners asked for it.');
@@ -402,7 +405,9 @@ describe('versions', () => {
 
     const newcomer = await newLearner();
     await start(newcomer);
-    expect((await newcomer.agent.get(lesson('basics', 'welcome'))).text).toContain('Welcome to version two of this course.');
+    const newcomerPage = await newcomer.agent.get(lesson('basics', 'welcome'));
+    expect(newcomerPage.text).toContain('Welcome to version two of this course.');
+    expect(newcomerPage.text).not.toContain('A new version of this course is ready');
 
     const switched = await post(learner, `/courses/${course.slug}/switch-version`);
     expect(switched.status).toBe(303);
@@ -414,7 +419,9 @@ describe('versions', () => {
     expect(done.filter((key) => key.startsWith('many-parts/'))).toHaveLength(2);
     const checkPage = await learner.agent.get(lesson('basics', 'check-lesson'));
     expect(checkPage.text).toContain('You passed this check.');
-    expect((await learner.agent.get(lesson('basics', 'welcome'))).text).toContain('Welcome to version two of this course.');
+    const switchedPage = await learner.agent.get(lesson('basics', 'welcome'));
+    expect(switchedPage.text).toContain('Welcome to version two of this course.');
+    expect(switchedPage.text).not.toContain('A new version of this course is ready');
     expect((await learner.agent.get(`/courses/${course.slug}`)).text).not.toContain('A new version of this course is ready');
   });
 });
