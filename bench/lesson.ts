@@ -4,8 +4,8 @@
  * Express + EJS route rendering the same lesson HTML from memory, measured in the same run. Target: >= 0.5.
  *
  * The app runs as `npm start` runs it: NODE_ENV=production (view cache on, secure cookies: requests say they
- * came through an HTTPS proxy), logging at "warn" (one line per request only for problems), the embedded
- * engine in a worker thread. The same is then measured with the engine on the app's own event loop, to show
+ * came through an HTTPS proxy), logging at "error" (a line only for failures: "warn" would also print the
+ * requests autocannon hangs up on at the end of every round, as aborted), the embedded engine in a worker thread. The same is then measured with the engine on the app's own event loop, to show
  * what the thread changes. autocannon runs in a child process.
  * The servers are measured in alternating rounds, so load from elsewhere on the machine falls on each alike.
  * A small signed-in page of the same app is measured too, to show how much of the gap is the lesson's own work
@@ -204,10 +204,10 @@ export async function prepareApp(dataDir: string): Promise<PreparedApp> {
     DATA_DIR: dataDir,
     SESSION_SECRET: 'bench-session-secret-that-is-long-enough-to-pass',
     BASE_URL: 'https://coproduce.invalid',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
     TRUST_PROXY: 'loopback',
   });
-  const logger = createLogger('warn');
+  const logger = createLogger('error');
   clearCourseCache();
   const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(dataDir, 'media') });
   const course = report.courses.find((entry) => entry.slug === SHIPPED_COURSE_SLUG);

@@ -49,13 +49,13 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
   return destination ? pino(options, destination) : pino(options);
 }
 
-function requestLevel(statusCode: number, failed: boolean): 'error' | 'warn' | 'info' {
-  return failed || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+function requestLevel(statusCode: number, aborted: boolean): 'error' | 'warn' | 'info' {
+  return statusCode >= 500 ? 'error' : aborted || statusCode >= 400 ? 'warn' : 'info';
 }
 
 /**
  * One line per request when it ends, as pino-http wrote it: `reqId`, `req` { id, method, url (tokens masked) },
- * `res` { statusCode }, `responseTime`, at error for failures and 5xx, warn for 4xx, info otherwise.
+ * `res` { statusCode }, `responseTime`, at error for 5xx, warn for 4xx and aborted requests, info otherwise.
  * Written here rather than with pino-http, which made two child loggers per request (one serialising and
  * redacting the request) even when the line's level is off, as "info" is in production: a measurable share of
  * a small page's cost (bench/lesson.ts). Handlers log through `requestLog(req)`, a child made only when asked for.
@@ -71,10 +71,12 @@ export function requestLogging(logger: Logger): RequestHandler {
       next();
       return;
     }
-    // 'close' comes once for every response: after it was sent in full, or when the connection broke first.
+    // 'close' comes once for every response: after it was sent in full, or when the connection broke first
+    // (the person went away, or a proxy gave up): that is logged as a warning, since nothing failed here.
     res.once('close', () => {
-      const failed = !res.writableFinished || res.statusCode >= 500;
-      const level = requestLevel(res.statusCode, failed);
+      const aborted = !res.writableFinished;
+      const failed = res.statusCode >= 500;
+      const level = requestLevel(res.statusCode, aborted);
       if (!logger.isLevelEnabled(level)) return;
       const line: Record<string, unknown> = {
         reqId: id,
@@ -82,8 +84,8 @@ export function requestLogging(logger: Logger): RequestHandler {
         res: { statusCode: res.statusCode },
         responseTime: Date.now() - started,
       };
-      if (failed) line.err = new Error(res.writableFinished ? `failed with status code ${res.statusCode}` : 'the connection closed before the response was sent');
-      logger[level](line, failed ? 'request errored' : 'request completed');
+      if (failed) line.err = new Error(`failed with status code ${res.statusCode}`);
+      logger[level](line, failed ? 'request errored' : aborted ? 'request aborted' : 'request completed');
     });
     next();
   };
