@@ -29,6 +29,27 @@ describe('safety on every request', () => {
     expect(first.headers['x-powered-by']).toBeUndefined();
   });
 
+  it("sends helmet's other protections on every response, and pages load scripts only from this site", async () => {
+    for (const path of ['/sign-in', '/no-such-page', '/healthz']) {
+      const response = await t.request().get(path);
+      expect(response.headers).toMatchObject({
+        'x-frame-options': 'SAMEORIGIN',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'same-origin',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+        'x-dns-prefetch-control': 'off',
+        'x-permitted-cross-domain-policies': 'none',
+        'origin-agent-cluster': '?1',
+      });
+      expect(response.headers['content-security-policy']).toMatch(/script-src 'self' 'nonce-[0-9a-f-]{36}'/);
+    }
+    const page = await t.request().get('/sign-in');
+    const scripts = [...page.text.matchAll(/<script[^>]*>/g)].map((match) => match[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect(script).toMatch(/ src="\/public\//);
+  });
+
   it('gives a new session id at sign-in, so a session planted before sign-in is worth nothing', async () => {
     const user = await t.createUser();
     const agent = t.request();
