@@ -347,10 +347,11 @@ async function newerVersionNumber(enrolment: Pick<EnrolmentRecord, 'course' | 'v
 
 /** The published version, when it is newer than the one the learner is taking and they have not finished. */
 export async function newerVersionFor(enrolment: Pick<EnrolmentRecord, 'course' | 'version' | 'completedAt'>): Promise<NewerVersion | null> {
-  if (enrolment.completedAt) return null;
+  const newer = await newerVersionNumber(enrolment);
+  if (newer === null) return null;
   const courseId = enrolment.course.toString();
-  const published = await getPublishedVersion(courseId);
-  if (!published || published.version <= enrolment.version) return null;
+  const published = await getCourseVersion(courseId, newer);
+  if (!published) return null;
   const changes = await describeChanges(courseId, enrolment.version, published.version);
   const named = (refs: { moduleTitle: string; lessonTitle: string }[] | undefined): string[] =>
     (refs ?? []).map((ref) => `${ref.moduleTitle}: ${ref.lessonTitle}`);
