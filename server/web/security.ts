@@ -68,17 +68,15 @@ function headersSetBy(policy: ReturnType<typeof helmet>): Array<[string, string]
  */
 export function securityHeaders(options: { production: boolean }): RequestHandler {
   const headers = headersSetBy(helmetPolicy(options.production));
-  const fixed = headers.filter(([name]) => !name.toLowerCase().startsWith('content-security-policy'));
-  const policies = headers
-    .filter(([name]) => name.toLowerCase().startsWith('content-security-policy'))
-    .map(([name, value]) => ({ name, parts: value.split(NONCE_SLOT) }));
-  if (policies.length !== 1 || policies[0]?.parts.length !== 2) throw new Error('The CSP must hold the nonce exactly once');
-  const [{ name: policyName, parts: [beforeNonce, afterNonce] }] = policies as [{ name: string; parts: [string, string] }];
+  const CSP = 'Content-Security-Policy';
+  const fixed = headers.filter(([name]) => name !== CSP);
+  const [beforeNonce, afterNonce, ...more] = (headers.find(([name]) => name === CSP)?.[1] ?? '').split(NONCE_SLOT);
+  if (afterNonce === undefined || more.length > 0) throw new Error('The Content-Security-Policy must hold the nonce exactly once');
   return (_req, res, next) => {
     const nonce = randomUUID();
     res.locals.cspNonce = nonce;
     for (const [name, value] of fixed) res.setHeader(name, value);
-    res.setHeader(policyName, beforeNonce + nonce + afterNonce);
+    res.setHeader(CSP, beforeNonce + nonce + afterNonce);
     next();
   };
 }
