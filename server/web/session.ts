@@ -84,8 +84,18 @@ export class RememberingSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: session.SessionData, callback?: () => void): void {
-    if (this.inner.touch) this.inner.touch(sid, data, callback);
-    else callback?.();
+    if (!this.inner.touch) {
+      callback?.();
+      return;
+    }
+    // connect-mongo writes a touch only once TOUCH_AFTER_SECONDS have passed since `lastModified`; after such a
+    // write the remembered copy holds the old `lastModified`, and each request would write the touch again.
+    const lastModified = (data as { lastModified?: { getTime?: () => number } }).lastModified;
+    const writes = typeof lastModified?.getTime !== 'function' || Date.now() - lastModified.getTime() >= TOUCH_AFTER_SECONDS * 1000;
+    this.inner.touch(sid, data, () => {
+      if (writes) this.reads.forget(sid);
+      callback?.();
+    });
   }
 
   forgetAll(): void {

@@ -3,6 +3,7 @@
  * memory must behave exactly like what MongoDB answers, down to the types connect-mongo relies on.
  */
 import type session from 'express-session';
+import mongoose from 'mongoose';
 import { createSessionStore, sessionStoreReady, type RememberingSessionStore } from '../../server/web/session';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -56,5 +57,17 @@ describe('RememberingSessionStore', () => {
     await call<void>((done) => store.destroy('sid-race', done));
     await reading;
     expect(await call((done) => store.get('sid-race', done))).toBeFalsy();
+  });
+
+  it('forgets a remembered session once a touch has written, so the next request does not write the touch again', async () => {
+    await call<void>((done) => store.set('sid-touch', data(), done));
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60 * 1000);
+    await mongoose.connection.collection('sessions').updateOne({ _id: 'sid-touch' as unknown as never }, { $set: { lastModified: elevenMinutesAgo } });
+    const remembered = await call<session.SessionData | null>((done) => store.get('sid-touch', done));
+    const lastModifiedOf = (value: unknown): number => ((value as { lastModified: { getTime(): number } }).lastModified).getTime();
+    expect(lastModifiedOf(remembered)).toBe(elevenMinutesAgo.getTime());
+    await call<void>((done) => store.touch('sid-touch', remembered as session.SessionData, () => done(null)));
+    const afterTouch = await call<session.SessionData | null>((done) => store.get('sid-touch', done));
+    expect(lastModifiedOf(afterTouch)).toBeGreaterThan(elevenMinutesAgo.getTime());
   });
 });
