@@ -45,10 +45,9 @@ function copyOf(user: SignedInUser): SignedInUser {
   return { ...user, roles: [...user.roles], preferences: { ...user.preferences } };
 }
 
-/** Forgets what this process remembers about a person (or everyone), after a change. */
-export function forgetSignedInUser(id?: string): void {
-  if (id === undefined) signedInReads.forgetAll();
-  else signedInReads.forget(id);
+/** Forgets what this process remembers about a person, after a change. */
+function forgetSignedInUser(id: string): void {
+  signedInReads.forget(id);
 }
 
 async function readSignedInUser(id: string): Promise<SignedInUser | undefined> {
