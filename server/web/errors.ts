@@ -124,7 +124,15 @@ function describe(error: unknown): ErrorView {
   );
 }
 
+/**
+ * Headers a handler may have set for the answer it meant to give (a file's type, name, long-lived caching):
+ * an error page must not go out with them, or a browser would keep a 404 for a year as a video.
+ */
+const ANSWER_HEADERS = ['Content-Type', 'Content-Disposition', 'Content-Length', 'Content-Range', 'Cache-Control', 'ETag', 'Last-Modified', 'Accept-Ranges'];
+
 function renderError(req: Request, res: Response, view: ErrorView, stack: string | undefined): void {
+  for (const header of ANSWER_HEADERS) res.removeHeader(header);
+  if (req.user) res.setHeader('Cache-Control', 'no-store');
   res.status(view.status);
   if (wantsJson(req)) {
     res.json({ error: { status: view.status, message: view.message, ...(view.fields ? { fields: view.fields } : {}) } });

@@ -3,12 +3,13 @@
  * ranges; the trainer's course pages show drafts and what they change, and publishing needs the trainer role
  * and a CSRF token.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { importCourseFromDirectory } from '../../server/courses/import';
 import { getCourseBySlug, getPublishedVersion } from '../../server/courses/service';
 import type { FileBlock, ImageBlock, MediaBlock } from '../../server/courses/types';
+import { hashFile, storageKeyOf } from '../../server/media/storage';
 import { csrfFrom, startTestApp, type TestApp } from '../support/app';
 
 const fixture = path.join(__dirname, 'fixtures', 'tiny-course');
@@ -77,6 +78,22 @@ describe('GET /media/:assetId', () => {
     expect(handout.status).toBe(200);
     expect(handout.headers['content-disposition']).toBe('attachment; filename="handout.txt"');
     expect(handout.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  test('answers a plain 404 page, not a file to keep, when the stored bytes are gone', async () => {
+    const { agent } = await t.signedInAgent({ roles: ['learner'] });
+    const stored = path.join(t.config.dataDir, 'media', storageKeyOf(await hashFile(path.join(fixture, 'media', 'handout.txt'))));
+    await rename(stored, `${stored}.away`);
+    try {
+      const response = await agent.get(`/media/${file.file.assetId}`).set('Accept', 'text/html');
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.headers['content-disposition']).toBeUndefined();
+      expect(response.headers.etag).toBeUndefined();
+      expect(response.headers['cache-control']).toBe('no-store');
+    } finally {
+      await rename(`${stored}.away`, stored);
+    }
   });
 
   test('answers 404 for an unknown or malformed id', async () => {
