@@ -18,10 +18,11 @@ type ThreadOptions = Omit<EmbeddedMongoOptions, 'log'>;
 type FromWorker = { uri: string } | { log: string } | { failed: string };
 
 // The worker loads the engine as this file was loaded: compiled JavaScript from dist/, or TypeScript through
-// tsx (tests and `npm run dev`). An eval'd script, because a worker cannot be started from a .ts file directly.
+// tsx (tests and `npm run dev`). An eval'd script, because a worker cannot be started from a .ts file directly;
+// such a script resolves modules from the current folder, so it is given tsx's path as resolved from here.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-if (workerData.typescript) require('tsx/cjs/api').register();
+if (workerData.typescriptLoader) require(workerData.typescriptLoader).register();
 const { startEmbeddedMongo } = require(workerData.engineModule);
 startEmbeddedMongo({ ...workerData.options, log: (line) => parentPort.postMessage({ log: line }) }).then(
   (engine) => {
@@ -37,7 +38,11 @@ export async function startEmbeddedMongoThread(
   const { log = (line: string) => process.stderr.write(`${line}\n`), onFailure, ...engineOptions } = options;
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { typescript: __filename.endsWith('.ts'), engineModule: path.join(__dirname, 'index'), options: engineOptions },
+    workerData: {
+      typescriptLoader: __filename.endsWith('.ts') ? require.resolve('tsx/cjs/api') : null,
+      engineModule: path.join(__dirname, 'index'),
+      options: engineOptions,
+    },
   });
   let stopping = false;
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
