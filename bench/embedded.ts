@@ -13,7 +13,6 @@
  *
  * Run alone: `npx tsx bench/embedded.ts` (or `node dist/bench/embedded.js` after a build). Stops by itself.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import * as http from 'node:http';
@@ -21,9 +20,10 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import { MongoClient, ObjectId, type Collection, type Db } from 'mongodb';
 import { startEmbeddedMongo } from '../server/db/embedded';
+import { startEmbeddedMongoThread } from '../server/db/embedded/thread';
+import { autocannon } from './autocannon';
 import { Journal } from '../server/db/embedded/storage/journal';
 
 export interface FlushCount {
@@ -99,7 +99,7 @@ export async function runEmbeddedBench(options: EmbeddedBenchOptions = {}): Prom
   const workerDbPath = `${dbPath}-worker`;
   const opened: OpenEngine[] = [];
   try {
-    let local = await openLocal(dbPath, opened);
+    let local = await openEngine('in-process', dbPath, opened);
     const disk = (await findFlushCounter(dbPath)) ?? (await journalFlushCounter(local.db));
     log(`embedded engine bench: dbPath ${dbPath}, flushes counted ${disk?.name ?? 'nowhere (no readable counter)'}`);
 
@@ -133,10 +133,10 @@ export async function runEmbeddedBench(options: EmbeddedBenchOptions = {}): Prom
     await fsp.mkdir(workerDbPath);
     await fsp.copyFile(path.join(dbPath, 'journal'), path.join(workerDbPath, 'journal'));
     const restartStarted = performance.now();
-    local = await openLocal(dbPath, opened);
+    local = await openEngine('in-process', dbPath, opened);
     const restartMillis = performance.now() - restartStarted;
     log(`restart with ${documents} documents in a ${(journalBytes / 1024 / 1024).toFixed(1)} MiB journal: ${restartMillis.toFixed(0)} ms`);
-    const inWorker = await openInWorker(workerDbPath, opened);
+    const inWorker = await openEngine('worker-thread', workerDbPath, opened);
 
     const placement = await comparePlacements(local.db, inWorker.db, documents, lookups, seconds);
     log(describePlacement('in process', placement.inProcess));
@@ -182,56 +182,16 @@ interface OpenEngine {
   close(): Promise<void>;
 }
 
-async function openLocal(dbPath: string, opened: OpenEngine[]): Promise<OpenEngine> {
-  const engine = await startEmbeddedMongo({ dbPath, port: 0 });
+/** A driver client on an engine started on `dbPath`, in this process or in a worker thread as `npm start` runs it. */
+async function openEngine(placement: 'in-process' | 'worker-thread', dbPath: string, opened: OpenEngine[]): Promise<OpenEngine> {
+  const options = { dbPath, port: 0, log: () => undefined };
+  const engine = placement === 'in-process' ? await startEmbeddedMongo(options) : await startEmbeddedMongoThread(options);
   const client = await MongoClient.connect(engine.uri, { maxPoolSize: CONCURRENT_WRITERS + 4 });
   const open = {
     db: client.db('bench'),
     close: async () => {
       await client.close();
       await engine.stop();
-    },
-  };
-  opened.push(open);
-  return open;
-}
-
-/**
- * Starts the engine on `dbPath` in a worker thread. The worker loads the engine as this file was loaded:
- * compiled JavaScript from dist/, or TypeScript through tsx.
- */
-async function openInWorker(dbPath: string, opened: OpenEngine[]): Promise<OpenEngine> {
-  const workerSource = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    if (workerData.typescriptLoader) require(workerData.typescriptLoader).register();
-    const { startEmbeddedMongo } = require(workerData.engineModule);
-    startEmbeddedMongo({ dbPath: workerData.dbPath, port: 0 }).then((engine) => {
-      parentPort.once('message', () => engine.stop().then(() => parentPort.close()));
-      parentPort.postMessage(engine.uri);
-    });`;
-  const worker = new Worker(workerSource, {
-    eval: true,
-    workerData: {
-      dbPath,
-      typescriptLoader: __filename.endsWith('.ts') ? require.resolve('tsx/cjs/api') : null,
-      engineModule: path.join(__dirname, '..', 'server', 'db', 'embedded', 'index'),
-    },
-  });
-  const exited = new Promise<void>((resolve, reject) => {
-    worker.once('exit', () => resolve());
-    worker.once('error', reject);
-  });
-  const uri = await new Promise<string>((resolve, reject) => {
-    worker.once('message', (message: unknown) => resolve(String(message)));
-    worker.once('error', reject);
-  });
-  const client = await MongoClient.connect(uri, { maxPoolSize: CONCURRENT_WRITERS + 4 });
-  const open = {
-    db: client.db('bench'),
-    close: async () => {
-      await client.close();
-      worker.postMessage('stop');
-      await exited;
     },
   };
   opened.push(open);
@@ -425,20 +385,12 @@ async function compareAppPlacements(inProcess: Db, worker: Db, documents: number
   }
 }
 
-/** Mean requests per second from autocannon (50 connections) run in a child process. */
+/** Mean requests per second from autocannon (50 connections), refusing a run with failed requests. */
 async function runAutocannon(url: string, seconds: number): Promise<number> {
-  const script = `require(process.argv[3])({ url: process.argv[1], connections: 50, duration: Number(process.argv[2]) }, (error, result) => {
-    if (error) throw error;
-    process.stdout.write(JSON.stringify({ average: result.requests.average, errors: result.errors, non2xx: result.non2xx }));
-  });`;
-  const child = spawn(process.execPath, ['-e', script, url, String(seconds), require.resolve('autocannon')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`autocannon exited with ${code}`);
-  const result = JSON.parse(output) as { average: number; errors: number; non2xx: number };
-  if (result.errors > 0 || result.non2xx > 0) throw new Error(`the app-like handler failed ${result.errors + result.non2xx} requests`);
-  return result.average;
+  const result = await autocannon(url, { seconds });
+  const failed = result.errors + result.timeouts + result.non2xx;
+  if (failed > 0) throw new Error(`the app-like handler failed ${failed} requests`);
+  return result.requests.average;
 }
 
 /** Runs each rate measurement twice, in the order A B B A, and averages. */

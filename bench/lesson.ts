@@ -13,13 +13,13 @@
  *
  * Run alone: `npx tsx bench/lesson.ts` (or `node dist/bench/lesson.js` after a build). Stops by itself.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { autocannon, type AutocannonResult } from './autocannon';
 import { Types } from 'mongoose';
 import { buildApp } from '../server/app';
 import { hashPassword } from '../server/auth/passwords';
@@ -74,38 +74,6 @@ export interface LessonBenchFigures {
   connections: number;
   secondsPerServer: number;
   lessonPath: string;
-}
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p99: number };
-  throughput: { average: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
-/** One autocannon run in a child process; resolves with its JSON result. */
-function autocannon(url: string, headers: Record<string, string>, seconds: number): Promise<AutocannonResult> {
-  const args = [require.resolve('autocannon'), '-c', String(CONNECTIONS), '-d', String(seconds), '-j'];
-  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
-  args.push(url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}: ${stderr}`));
-      try {
-        resolve(JSON.parse(stdout) as AutocannonResult);
-      } catch (error) {
-        reject(new Error(`autocannon printed no JSON: ${String(error)}\n${stdout.slice(0, 500)}`));
-      }
-    });
-  });
 }
 
 function listen(app: express.Express): Promise<Server> {
@@ -293,15 +261,15 @@ async function measurePlacement(
     const bareHtml = await (await fetch(bare)).text();
     log(`engine ${placement}: lesson page ${prepared.lessonHtml.length} bytes, baseline ${bareHtml.length} bytes, ${prepared.enrolments} enrolments`);
     // Warm both (JIT, caches), then alternate rounds.
-    await autocannon(urlOf(server, lessonPath), headers, 2);
-    await autocannon(bare, {}, 2);
+    await autocannon(urlOf(server, lessonPath), { headers, seconds: 2, connections: CONNECTIONS });
+    await autocannon(bare, { seconds: 2, connections: CONNECTIONS });
     const lessonRuns: AutocannonResult[] = [];
     const bareRuns: AutocannonResult[] = [];
     const smallRuns: AutocannonResult[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      bareRuns.push(await autocannon(bare, {}, ROUND_SECONDS));
-      lessonRuns.push(await autocannon(urlOf(server, lessonPath), headers, ROUND_SECONDS));
-      smallRuns.push(await autocannon(urlOf(server, '/certificates/verify'), headers, ROUND_SECONDS));
+      bareRuns.push(await autocannon(bare, { seconds: ROUND_SECONDS, connections: CONNECTIONS }));
+      lessonRuns.push(await autocannon(urlOf(server, lessonPath), { headers, seconds: ROUND_SECONDS, connections: CONNECTIONS }));
+      smallRuns.push(await autocannon(urlOf(server, '/certificates/verify'), { headers, seconds: ROUND_SECONDS, connections: CONNECTIONS }));
     }
     const roundRatios = lessonRuns.map((run, index) => ratio(run.requests.average, bareRuns[index]?.requests.average ?? 0));
     return { roundRatios, lessonPage: figures(lessonRuns), baseline: figures(bareRuns), signedInSmallPage: figures(smallRuns), enrolments: prepared.enrolments, lessonPath };
