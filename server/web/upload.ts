@@ -13,7 +13,6 @@
  * is wrapped by `contentCheckedStorage`: the type is read from the first bytes of the stream, and a file of the
  * wrong type never reaches the storage. Nothing is buffered whole.
  */
-import { unlink } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
@@ -39,37 +38,37 @@ export interface UploadFactory {
 }
 
 /** Marks the middleware that reads multipart bodies, so guards know this route checks a deferred CSRF token. */
-export const HANDLES_UPLOADS = Symbol('handles uploads');
+const HANDLES_UPLOADS = Symbol('handles uploads');
 
 export function handlesUploads(handler: unknown): boolean {
   return typeof handler === 'function' && HANDLES_UPLOADS in handler;
 }
 
-function looksLikeText(buffer: Buffer): boolean {
+/** `complete` is false for the first bytes of a longer stream, which may end inside a character. */
+function looksLikeText(buffer: Buffer, complete: boolean): boolean {
   if (buffer.includes(0)) return false;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buffer);
+    new TextDecoder('utf-8', { fatal: true }).decode(buffer, { stream: !complete });
     return true;
   } catch {
     return false;
   }
 }
 
+/** The type of a file held in memory, from its content. */
 async function detectedType(file: Express.Multer.File, accept: readonly string[]): Promise<string | undefined> {
-  const fromContent = file.buffer ? await FileType.fromBuffer(file.buffer) : file.path ? await FileType.fromFile(file.path) : undefined;
+  const fromContent = await FileType.fromBuffer(file.buffer);
   if (fromContent) return fromContent.mime;
   // Unrecognised binary formats stay unknown; text is accepted only as one of the text types the route asked for.
   const textType = accept.find((type) => TEXT_TYPES.has(type));
-  if (!textType) return undefined;
-  if (file.buffer) return looksLikeText(file.buffer) ? textType : undefined;
-  return undefined;
+  return textType && looksLikeText(file.buffer, true) ? textType : undefined;
 }
 
 /** Enough of the start of a file for file-type to recognise it. */
 const SNIFF_BYTES = 4100;
 
 /** Reads the first bytes of a stream, and gives back a stream that still holds all of it. */
-function sniff(stream: Readable): Promise<{ head: Buffer; whole: Readable }> {
+function sniff(stream: Readable): Promise<{ head: Buffer; ended: boolean; whole: Readable }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -87,7 +86,7 @@ function sniff(stream: Readable): Promise<{ head: Buffer; whole: Readable }> {
         stream.pipe(whole);
         stream.once('error', (error: Error) => whole.destroy(error));
       }
-      resolve({ head, whole });
+      resolve({ head, ended, whole });
     };
     const onEnd = (): void => finish(true);
     const onData = (chunk: Buffer): void => {
@@ -105,13 +104,13 @@ function sniff(stream: Readable): Promise<{ head: Buffer; whole: Readable }> {
  * Wraps a storage engine so each file's type is checked from its first bytes before the storage sees it.
  * The detected type replaces the browser's claim in `file.mimetype`.
  */
-export function contentCheckedStorage(inner: multer.StorageEngine, accept: readonly string[], field: string): multer.StorageEngine {
+function contentCheckedStorage(inner: multer.StorageEngine, accept: readonly string[], field: string): multer.StorageEngine {
   return {
     _handleFile(req, file, callback) {
       sniff(file.stream).then(
-        async ({ head, whole }) => {
+        async ({ head, ended, whole }) => {
           const detected = (await FileType.fromBuffer(head))?.mime;
-          const textType = detected ? undefined : accept.find((type) => TEXT_TYPES.has(type) && looksLikeText(head));
+          const textType = detected ? undefined : accept.find((type) => TEXT_TYPES.has(type) && looksLikeText(head, ended));
           const type = detected ?? textType;
           if (!type || !accept.includes(type)) {
             whole.destroy();
@@ -132,10 +131,6 @@ export function contentCheckedStorage(inner: multer.StorageEngine, accept: reado
 
 function describeLimit(bytes: number): string {
   return bytes >= 1_000_000 ? `${Math.round(bytes / 100_000) / 10} MB` : `${Math.round(bytes / 1000)} KB`;
-}
-
-async function removeStored(files: Express.Multer.File[]): Promise<void> {
-  await Promise.all(files.filter((file) => file.path).map((file) => unlink(file.path).catch(() => undefined)));
 }
 
 function uploadedFiles(req: Request): Express.Multer.File[] {
@@ -187,17 +182,11 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
       next();
     };
 
+    // Files held in memory are checked here; a given storage engine's files were checked on the way in.
     const checkContent: RequestHandler = async (req, _res, next) => {
-      const files = uploadedFiles(req);
-      // Files from a given storage engine were checked on the way in (contentCheckedStorage).
-      if (upload.storage) {
-        next();
-        return;
-      }
-      for (const file of files) {
+      for (const file of uploadedFiles(req)) {
         const type = await detectedType(file, upload.accept);
         if (!type || !upload.accept.includes(type)) {
-          await removeStored(files);
           throw new Invalid({ [field]: `"${file.originalname}" is not a file type we can use here.` });
         }
         file.mimetype = type;
@@ -205,7 +194,8 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
       next();
     };
 
-    return [Object.assign(parseWithFriendlyErrors, { [HANDLES_UPLOADS]: true }), checkCsrf, checkContent];
+    const parseMarked = Object.assign(parseWithFriendlyErrors, { [HANDLES_UPLOADS]: true });
+    return upload.storage ? [parseMarked, checkCsrf] : [parseMarked, checkCsrf, checkContent];
   }
 
   return {
