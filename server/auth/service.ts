@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/service';
 import type { Mailer } from '../mail/mailer';
-import { addMembers, addTrainers, assertCanManageTeam, getTeam } from '../teams/service';
+import { addMembers, addTrainers, assertCanManageTeam, getTeam, type TeamDetail } from '../teams/service';
 import {
   ensureInvitedUser,
   findSignInCandidate,
@@ -114,13 +114,33 @@ export interface InvitationOutcome {
 export const ROLES_TRAINERS_GRANT: readonly Role[] = ['learner', 'co-facilitator'];
 
 /** Trainers may invite learners and co-facilitators into their own teams; admins may invite anyone anywhere. */
-async function assertMayInvite(actor: SignedInUser, request: InvitationRequest): Promise<void> {
+function assertMayInvite(actor: SignedInUser, request: InvitationRequest): void {
   if (actor.roles.includes('admin')) return;
   if (!actor.roles.includes('trainer')) throw new Forbidden('Only trainers and admins can invite people.');
   if (request.roles.some((role) => !ROLES_TRAINERS_GRANT.includes(role))) {
     throw new Invalid({ roles: 'Trainers can invite learners and co-facilitators. Ask an admin to invite trainers or admins.' });
   }
-  if (request.teamId) await assertCanManageTeam(actor, request.teamId);
+}
+
+/**
+ * The teams people are invited into, each read (and checked: a trainer invites only into teams they train)
+ * once however many invitations name it, as a CSV file's rows do.
+ */
+type InvitationTeams = (teamId: string) => Promise<TeamDetail>;
+
+function invitationTeams(actor: SignedInUser): InvitationTeams {
+  const teams = new Map<string, Promise<TeamDetail>>();
+  return (teamId) => {
+    let team = teams.get(teamId);
+    if (!team) {
+      team = (async () => {
+        if (!actor.roles.includes('admin')) await assertCanManageTeam(actor, teamId);
+        return getTeam(teamId);
+      })();
+      teams.set(teamId, team);
+    }
+    return team;
+  };
 }
 
 export interface InvitationContext {
@@ -131,9 +151,13 @@ export interface InvitationContext {
 }
 
 /** Invites one person: a new account waiting for them, or more roles on an existing account. Sends the email. */
-export async function invitePerson(context: InvitationContext, request: InvitationRequest): Promise<InvitationOutcome> {
-  await assertMayInvite(context.actor, request);
-  const team = request.teamId ? await getTeam(request.teamId) : undefined;
+export async function invitePerson(
+  context: InvitationContext,
+  request: InvitationRequest,
+  teams: InvitationTeams = invitationTeams(context.actor),
+): Promise<InvitationOutcome> {
+  assertMayInvite(context.actor, request);
+  const team = request.teamId ? await teams(request.teamId) : undefined;
   const { user, status } = await ensureInvitedUser({ email: request.email, roles: request.roles, teamIds: team ? [team.id] : [] });
   if (status === 'disabled') {
     return { email: user.email, result: 'refused', message: 'This account is disabled. Enable it on the person’s page first.' };
@@ -208,9 +232,10 @@ export async function inviteFirstAdmin(email: string, context: { mailer: Mailer;
 /** Invites many people (from a CSV); one refusal does not stop the others. */
 export async function invitePeople(context: InvitationContext, requests: InvitationRequest[]): Promise<InvitationOutcome[]> {
   const outcomes: InvitationOutcome[] = [];
+  const teams = invitationTeams(context.actor);
   for (const request of requests) {
     try {
-      outcomes.push(await invitePerson(context, request));
+      outcomes.push(await invitePerson(context, request, teams));
     } catch (error) {
       if (error instanceof Invalid || error instanceof Forbidden) {
         const message = error instanceof Invalid ? Object.values(error.fields).join(' ') : error.message;
