@@ -150,6 +150,11 @@ export interface InvitationContext {
   ip?: string;
 }
 
+/** A new one-time link that lets the invited person set up their account (valid for INVITATION_DAYS). */
+async function invitationLink(baseUrl: string, userId: string, issuedBy?: string): Promise<string> {
+  return `${baseUrl}/invitations/${await issueToken('invitation', userId, INVITATION_MS, issuedBy)}`;
+}
+
 /** Invites one person: a new account waiting for them, or more roles on an existing account. Sends the email. */
 export async function invitePerson(
   context: InvitationContext,
@@ -185,7 +190,7 @@ export async function invitePerson(
     return { email: user.email, result: 'added', message: 'Already had an account: the new roles were added.' };
   }
 
-  const token = await issueToken('invitation', user.id, INVITATION_MS, context.actor.id);
+  const link = await invitationLink(context.baseUrl, user.id, context.actor.id);
   await context.mailer.send({
     to: user.email,
     subject: 'You are invited to Coproduce',
@@ -195,7 +200,7 @@ export async function invitePerson(
       `${inviter} has invited you to Coproduce${teamLine}. Coproduce is training made together with autistic young people and parent carers.`,
       '',
       'To accept, open this link, then choose your name and a password:',
-      `${context.baseUrl}/invitations/${token}`,
+      link,
       '',
       `The link works once and for ${INVITATION_DAYS} days.`,
       'If you did not expect this email, you can ignore it.',
@@ -218,8 +223,7 @@ export async function invitePerson(
  */
 export async function inviteFirstAdmin(email: string, context: { mailer: Mailer; baseUrl: string }): Promise<string> {
   const { user } = await ensureInvitedUser({ email, roles: ['admin'], teamIds: [] });
-  const token = await issueToken('invitation', user.id, INVITATION_MS);
-  const link = `${context.baseUrl}/invitations/${token}`;
+  const link = await invitationLink(context.baseUrl, user.id);
   await context.mailer.send({
     to: user.email,
     subject: 'Set up Coproduce as its first admin',
