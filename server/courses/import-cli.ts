@@ -4,13 +4,13 @@
  * while the app is running). Otherwise it connects to MONGODB_URI, or opens the embedded database under
  * $DATA_DIR/db as `npm start` does. Exit code 1 when any course has problems.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { startEmbeddedMongo } from '../db/embedded/index';
 import { mediaStorageFor } from '../media/service';
-import { describeImport, importCourses, type ImportReport } from './import';
+import { courseFolders, describeImport, importCourses, type ImportReport } from './import';
 import { formatProblem, parseCourseDirectory } from './parse';
 import { PROJECT_ROOT } from '../project-root';
 
@@ -43,11 +43,11 @@ function readArguments(argv: string[]): Arguments {
 
 /** Reads and checks every course folder without touching a database. */
 async function checkOnly(dir: string): Promise<string[]> {
-  const folders = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+  const folders = await courseFolders(dir);
   const lines: string[] = [];
   let failed = false;
-  for (const folder of folders.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const parsed = await parseCourseDirectory(path.join(dir, folder.name));
+  for (const folder of folders) {
+    const parsed = await parseCourseDirectory(folder);
     if (parsed.problems.length === 0) {
       lines.push(`${parsed.slug}: valid (dry run: nothing written)`);
     } else {

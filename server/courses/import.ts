@@ -3,7 +3,7 @@
  * one hash and one small query; a changed one becomes a draft version (published by the trainer or --publish);
  * a course seen for the first time is published at once. Invalid content imports nothing of that course.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Types } from 'mongoose';
 import { storeContentFile } from '../media/service';
@@ -86,7 +86,7 @@ async function publishFirstVersion(courseId: string, version: number, byUserId?:
   }
 }
 
-/** MongoDB's duplicate key error: another process created the same course or version first. */
+/** Imports one course folder. When another process imports the same course at the same time, looks again. */
 export async function importCourseFromDirectory(courseDir: string, options: ImportOptions = {}): Promise<CourseImportResult> {
   try {
     return await importOnce(courseDir, options);
@@ -179,16 +179,22 @@ async function importOnce(courseDir: string, options: ImportOptions): Promise<Co
   return { slug, outcome, courseId, version, published: false, problems: [] };
 }
 
+/** The course folders under `dir` (each folder is one course), sorted; none when `dir` is not a folder. */
+export async function courseFolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+    throw error;
+  });
+  return entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => path.join(dir, entry.name))
+    .sort();
+}
+
 /** Imports every course folder under `dir` (each folder is one course; its name is the course's address). */
 export async function importCourses(options: ImportOptions & { dir: string }): Promise<ImportReport> {
-  const exists = await stat(options.dir).catch(() => null);
-  if (!exists?.isDirectory()) return { ok: true, courses: [] };
-  const folders = (await readdir(options.dir, { withFileTypes: true }))
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
   const courses: CourseImportResult[] = [];
-  for (const folder of folders) courses.push(await importCourseFromDirectory(path.join(options.dir, folder), options));
+  for (const folder of await courseFolders(options.dir)) courses.push(await importCourseFromDirectory(folder, options));
   return { ok: courses.every((c) => c.outcome !== 'invalid'), courses };
 }
 
