@@ -91,7 +91,8 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(requestLogging(logger));
   app.use(securityHeaders({ production }));
   const publicDir = path.join(PROJECT_ROOT, 'public');
-  app.locals.assetVersion = publicAssetVersion(publicDir);
+  // Every link to a /public file ends with this (`/public/css/base.css<%= locals.assetQuery %>`).
+  app.locals.assetQuery = `?v=${publicAssetVersion(publicDir)}`;
   app.use('/public', express.static(publicDir, { index: false, maxAge: '30d' }));
   app.use('/fonts', fontsRouter());
 

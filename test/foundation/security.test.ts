@@ -47,7 +47,11 @@ describe('safety on every request', () => {
     const page = await t.request().get('/sign-in');
     const scripts = [...page.text.matchAll(/<script[^>]*>/g)].map((match) => match[0]);
     expect(scripts.length).toBeGreaterThan(0);
-    for (const script of scripts) expect(script).toMatch(/ src="\/public\//);
+    for (const script of scripts) expect(script).toMatch(/ src="\/public\/[^"?]+\?v=[0-9a-f]{12}"/);
+    // Stylesheets too carry the release's version, so browsers may keep them long and still get a new release.
+    const stylesheets = [...page.text.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((match) => match[1]);
+    expect(stylesheets.length).toBeGreaterThan(0);
+    for (const href of stylesheets) expect(href).toMatch(/^\/public\/css\/[^?]+\?v=[0-9a-f]{12}$/);
   });
 
   it('gives a new session id at sign-in, so a session planted before sign-in is worth nothing', async () => {
