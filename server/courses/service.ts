@@ -137,6 +137,14 @@ export async function getCourseById(courseId: string): Promise<CourseSummary | n
   return row ? toSummary(row) : null;
 }
 
+/** Course titles by course id, for pages that name a few courses. */
+export async function courseTitlesByIds(courseIds: string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(courseIds)].filter(isObjectId);
+  if (ids.length === 0) return new Map();
+  const rows = await Course.find({ _id: { $in: ids } }, 'title').lean<Array<{ _id: Types.ObjectId; title: string }>>();
+  return new Map(rows.map((row) => [row._id.toString(), row.title]));
+}
+
 export async function getCourseVersion(courseId: string, version: number): Promise<PublishedVersion | null> {
   if (!isObjectId(courseId) || !Number.isInteger(version)) return null;
   const cached = versionCache.get(cacheKey(courseId, version));

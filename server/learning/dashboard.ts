@@ -3,7 +3,7 @@
  * course's overview; and the trainer's read of one learner's reflections. Each returns a view model.
  */
 import { Types } from 'mongoose';
-import { getCourseBySlug, getCourseVersion, listAllCourses, listPublishedCourses, type CourseSummary } from '../courses/service';
+import { courseTitlesByIds, getCourseBySlug, getCourseVersion, listPublishedCourses, type CourseSummary } from '../courses/service';
 import type { CourseVersionContent } from '../courses/types';
 import { LEVEL_LABELS } from '../courses/views';
 import { getPerson } from '../users/service';
@@ -312,17 +312,16 @@ export interface ReflectionsLink {
 /**
  * For a trainer's team page: the courses each learner has started, each linked to the learner's reflections on
  * it (the reflections page itself checks that the viewer trains one of the learner's teams). One read of the
- * enrolments and one of the course titles, however many learners.
+ * enrolments and one of their courses' titles, however many learners.
  */
 export async function reflectionLinksFor(learnerIds: string[]): Promise<Map<string, ReflectionsLink[]>> {
   const ids = learnerIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
   const links = new Map<string, ReflectionsLink[]>();
   if (ids.length === 0) return links;
-  const [enrolments, courses] = await Promise.all([
-    Enrolment.find({ learner: { $in: ids } }, { learner: 1, course: 1, courseSlug: 1 }).lean<Pick<EnrolmentRecord, 'learner' | 'course' | 'courseSlug'>[]>(),
-    listAllCourses(),
-  ]);
-  const titles = new Map(courses.map((course) => [course.id, course.title]));
+  const enrolments = await Enrolment.find({ learner: { $in: ids } }, { learner: 1, course: 1, courseSlug: 1 }).lean<
+    Pick<EnrolmentRecord, 'learner' | 'course' | 'courseSlug'>[]
+  >();
+  const titles = await courseTitlesByIds(enrolments.map((enrolment) => enrolment.course.toString()));
   for (const enrolment of enrolments) {
     const learnerId = enrolment.learner.toString();
     const list = links.get(learnerId) ?? [];
