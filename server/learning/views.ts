@@ -7,7 +7,7 @@ import type { Block, CreditEntry } from '../courses/types';
 import { mediaUrl } from '../media/service';
 import type { AttemptRecord, ReflectionRecord } from './model';
 import { blockKeyOf } from './model';
-import { isCourseComplete, isLessonDone, isReadingBlock, type LessonRef, type LessonState } from './progress';
+import { isCourseComplete, isReadingBlock, lessonState, progressOf, type LessonRef, type LessonState } from './progress';
 import { latestAttempt, type LessonContext, type NewerVersion } from './service';
 
 export function formatDate(date: Date): string {
@@ -276,18 +276,15 @@ export function buildLessonView(context: LessonContext, options: LessonViewOptio
   const previous = lessons[lesson.index - 1];
   const next = lessons[lesson.index + 1];
   const reading = lesson.lesson.blocks.filter(isReadingBlock);
-  // Each lesson's state once, for the outline and the progress bar alike.
-  let lessonsDone = 0;
-  const outlineByModule = new Map<string, OutlineModule['lessons']>();
-  for (const ref of lessons) {
-    const finished = isLessonDone(ref.lesson, done);
-    if (finished) lessonsDone += 1;
-    const state: LessonState = ref.id === lesson.id ? 'current' : finished ? 'done' : 'to-do';
-    const items = outlineByModule.get(ref.moduleKey) ?? [];
-    items.push({ title: ref.lesson.title, href: addressOf(slug, ref), state, stateLabel: STATE_LABELS[state] });
-    outlineByModule.set(ref.moduleKey, items);
-  }
-  const outline: OutlineModule[] = content.modules.map((module) => ({ title: module.title, lessons: outlineByModule.get(module.key) ?? [] }));
+  const outlineItem = (ref: LessonRef): OutlineModule['lessons'][number] => {
+    const state = lessonState(ref, done, lesson.id);
+    return { title: ref.lesson.title, href: addressOf(slug, ref), state, stateLabel: STATE_LABELS[state] };
+  };
+  const outline: OutlineModule[] = content.modules.map((module) => ({
+    title: module.title,
+    lessons: lessons.filter((ref) => ref.moduleKey === module.key).map(outlineItem),
+  }));
+  const progress = progressOf(content, done);
   return {
     courseTitle: content.title,
     courseSlug: slug,
@@ -300,7 +297,8 @@ export function buildLessonView(context: LessonContext, options: LessonViewOptio
       if (block.kind === 'check' || block.kind === 'reflection') return blockView(block, `block-${index + 1}`, context, options);
       const shared = sharedBlockViews.get(block);
       if (shared) return shared;
-      const view = blockView(block, `block-${index + 1}`, context, options);
+      // Shared by every learner's page: frozen, so an accidental change fails loudly instead of leaking.
+      const view = Object.freeze(blockView(block, `block-${index + 1}`, context, options));
       sharedBlockViews.set(block, view);
       return view;
     }),
@@ -308,7 +306,7 @@ export function buildLessonView(context: LessonContext, options: LessonViewOptio
     previous: previous ? { href: addressOf(slug, previous), title: previous.lesson.title } : null,
     next: next ? { href: addressOf(slug, next), title: next.lesson.title } : null,
     outline,
-    progress: { done: lessonsDone, total: lessons.length },
+    progress: { done: progress.lessonsDone, total: progress.lessonCount },
     certificateHref: enrolment.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
     courseComplete: Boolean(enrolment.completedAt) || isCourseComplete(content, done),
     newerVersion: context.newerVersion === null ? null : { version: context.newerVersion, href: courseHref(slug) },
