@@ -3,15 +3,13 @@
  * the rest through mingo's Aggregator over comparison views, with $lookup reading other collections and
  * $out/$merge writing one.
  */
-import type { Collection } from '../catalog/collection';
 import { EngineError, ErrorCodes } from '../errors';
 import { readDocuments, type ReadStats } from '../query/execute';
 import { Aggregator } from '../query/mingo-context';
-import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, restoreNumericTypes, valueKey, type Doc } from '../query/values';
+import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, originalOf, restoreNumericTypes, valueKey, type Doc } from '../query/values';
 import { asNumber, type CommandContext } from './types';
 
 export interface PreparedPipeline {
-  collection: Collection | undefined;
   stats: ReadStats;
   input: Doc[];
   rest: Doc[];
@@ -57,7 +55,7 @@ export function preparePipeline(name: string | undefined, pipeline: Doc[], ctx: 
     }
   }
   const { docs, stats } = readDocuments(collection, { filter, sort, skip, limit });
-  return { collection, stats, input: docs, rest: pipeline.slice(i) };
+  return { stats, input: docs, rest: pipeline.slice(i) };
 }
 
 /** Stages whose output documents are their input documents, reshaped (so each keeps its _id and types). */
@@ -65,13 +63,14 @@ const PER_DOCUMENT_STAGES = new Set(['$match', '$project', '$addFields', '$set',
 
 /** Aggregation runs on numbers; give each output document the numeric types its stored document had. */
 function restoreTypes(result: Doc[], input: Doc[]): Doc[] {
-  const byView = new Map<Doc, Doc>(input.map((d) => [comparisonView(d), d]));
-  const byId = new Map<string, Doc>(input.map((d) => [valueKey(d._id), d]));
+  let byId: Map<string, Doc> | undefined;
   return result.map((out) => {
-    const same = byView.get(out);
-    if (same) return same;
+    // A document that passed through unchanged is still the comparison view of its stored document.
+    const stored = originalOf(out);
+    if (stored !== out) return stored;
+    byId ??= new Map<string, Doc>(input.map((d) => [valueKey(d._id), d]));
     const original = out._id === undefined ? undefined : byId.get(valueKey(out._id));
-    return original ? (restoreNumericTypes(cloneDocument(out), original) as Doc) : out;
+    return original && original !== out ? (restoreNumericTypes(cloneDocument(out), original) as Doc) : out;
   });
 }
 
