@@ -93,7 +93,7 @@ export class Journal {
   /** End of the valid data: where the next frame goes. */
   private end: number;
   private replayed = false;
-  private closed = false;
+  /** Set by close(): from then on nothing more is written. */
   private closing: Promise<void> | undefined;
   /** After a failed write or fdatasync nothing more is written: the state on disk is no longer known. */
   private failure: Error | null = null;
@@ -158,7 +158,7 @@ export class Journal {
   }
 
   appendMany(payloads: Buffer[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`The journal ${this.file} is closed`));
+    if (this.closing) return Promise.reject(new Error(`The journal ${this.file} is closed`));
     if (this.failure) return Promise.reject(this.failedError());
     if (payloads.length === 0) return Promise.resolve();
     if (bodySizeOf(payloads) > MAX_FRAME_BODY) {
@@ -177,7 +177,7 @@ export class Journal {
    * effect of every record appended before it (even those still being flushed). Appends go on meanwhile.
    */
   compact(snapshot: Buffer[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`The journal ${this.file} is closed`));
+    if (this.closing) return Promise.reject(new Error(`The journal ${this.file} is closed`));
     const compaction: Compaction = { startSeq: this.nextSeq, carried: [] };
     this.compactions.add(compaction);
     const run = this.compactionChain.then(() => this.runCompaction(snapshot, compaction));
@@ -187,7 +187,6 @@ export class Journal {
 
   /** Writes what was appended, lets a running compaction finish, closes the file and releases the lock. */
   close(): Promise<void> {
-    this.closed = true;
     this.closing ??= this.shutDown();
     return this.closing;
   }
