@@ -65,9 +65,12 @@ test('an insert batch larger than one BSON document is journaled and replayed wh
   const chunk = 'x'.repeat(1024 * 1024);
   await withEngine(dbPath, async (client) => {
     await client.db('app').collection('files').insertMany(Array.from({ length: 30 }, (_, i) => ({ i, chunk })));
+    // The driver splits its own batches; $out writes all 30 MB as one insert in the engine.
+    await client.db('app').collection('files').aggregate([{ $match: {} }, { $out: 'copies' }]).toArray();
   });
   await withEngine(dbPath, async (client) => {
     expect(await client.db('app').collection('files').countDocuments()).toBe(30);
+    expect(await client.db('app').collection('copies').countDocuments()).toBe(30);
   });
 });
 

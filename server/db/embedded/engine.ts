@@ -30,27 +30,21 @@ class RecordedChanges implements Changes {
   }
 }
 
-const MAX_RECORD_BYTES = 8 * 1024 * 1024;
-
-/** One BSON record must stay under the encoder's ~17 MB buffer: big insert batches become several records. */
-function splitLargeInsert(entry: Doc): Doc[] {
-  const docs = entry.docs;
-  if (entry.op !== 'insert' || !Array.isArray(docs) || docs.length < 2) return [entry];
-  const out: Doc[] = [];
-  let batch: Doc[] = [];
-  let bytes = 0;
-  for (const doc of docs as Doc[]) {
-    const size = BSON.calculateObjectSize(doc);
-    if (batch.length > 0 && bytes + size > MAX_RECORD_BYTES) {
-      out.push({ ...entry, docs: batch });
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(doc);
-    bytes += size;
+/**
+ * One journal record per entry. BSON's encoder works in a ~17 MB buffer, so an insert batch larger than that
+ * (insertMany, $out) is split in halves until each half encodes. Nothing is measured first: nearly every entry
+ * fits, and the documents' sizes were already checked when they were stored.
+ */
+function encodeEntry(entry: Doc): Buffer[] {
+  try {
+    return [Buffer.from(BSON.serialize(entry))];
+  } catch (error) {
+    const docs = entry.docs;
+    // By name: the encoder throws Node's own RangeError (ERR_OUT_OF_RANGE), not always this realm's.
+    if ((error as Error).name !== 'RangeError' || entry.op !== 'insert' || !Array.isArray(docs) || docs.length < 2) throw error;
+    const half = Math.ceil(docs.length / 2);
+    return [...encodeEntry({ ...entry, docs: docs.slice(0, half) }), ...encodeEntry({ ...entry, docs: docs.slice(half) })];
   }
-  if (batch.length) out.push({ ...entry, docs: batch });
-  return out;
 }
 
 export class Engine {
@@ -125,7 +119,7 @@ export class Engine {
   private async persist(entries: Doc[]): Promise<void> {
     const journal = this.journal;
     if (!journal) return;
-    await journal.appendMany(entries.flatMap(splitLargeInsert).map((e) => Buffer.from(BSON.serialize(e))));
+    await journal.appendMany(entries.flatMap(encodeEntry));
     this.maybeCompact(journal);
   }
 
