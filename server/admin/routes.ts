@@ -36,7 +36,7 @@ import { reflectionLinksFor } from '../learning/dashboard';
 import { changeRoles, findUserIdsByEmails, getPeopleByIds, getPerson, listPeople, setAccountDisabled } from '../users/service';
 import { ROLES, type Role, type SignedInUser } from '../users/types';
 import { requireRole } from '../web/access';
-import { Invalid, NotFound } from '../web/errors';
+import { Invalid, NotFound } from '../errors';
 import type { FeatureContext } from '../web/feature-context';
 import { parseForm, type FormValues } from '../web/forms';
 import { setFlash } from '../web/locals';

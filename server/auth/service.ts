@@ -18,7 +18,7 @@ import {
   setPasswordHash,
 } from '../users/service';
 import type { Role, SignedInUser } from '../users/types';
-import { Forbidden, Invalid } from '../web/errors';
+import { Forbidden, Invalid } from '../errors';
 // Sessions are web infrastructure; a password reset must end them, so this one function is shared.
 import { endSessionsOfUser } from '../web/session';
 import { OneTimeToken, type TokenPurpose } from './model';

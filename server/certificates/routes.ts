@@ -8,7 +8,7 @@ import express from 'express';
 import { z } from 'zod';
 import { looksAfter } from '../learning/trainers';
 import { publicAccess, requireSignIn } from '../web/access';
-import { NotFound, Unauthorized } from '../web/errors';
+import { NotFound, Unauthorized } from '../errors';
 import { formatCertificateDate } from './pdf';
 import { certificatePdf, getCertificateForViewer, normaliseVerificationCode, verifyCertificate } from './service';
 

@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { Types } from 'mongoose';
-import { NotFound } from '../web/errors';
+import { NotFound } from '../errors';
 import { Certificate, type CertificateRecord } from './model';
 import { renderCertificatePdf, type CertificateCredit } from './pdf';
 import { isDuplicateKey } from '../db/mongo-errors';

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Types } from 'mongoose';
 import { storeContentFile } from '../media/service';
-import { Conflict } from '../web/errors';
+import { Conflict } from '../errors';
 import { LocalDiskStorage, type MediaStorage } from '../media/storage';
 import { Course, CourseVersion } from './model';
 import { formatProblem, hashCourseDirectory, parseCourseDirectory, type ContentProblem, type ParsedCourse } from './parse';

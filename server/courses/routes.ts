@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/service';
 import { hasAnyRole } from '../users/types';
 import { requireRole } from '../web/access';
-import { Invalid, NotFound } from '../web/errors';
+import { Invalid, NotFound } from '../errors';
 import { setFlash } from '../web/locals';
 import { compareVersions } from './changes';
 import { getCourseBySlug, getCourseVersion, getLatestDraft, listAllCourses, listVersions, publishVersion } from './service';

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { RecentReads } from '../db/recent-reads';
-import { Conflict, NotFound } from '../web/errors';
+import { Conflict, NotFound } from '../errors';
 import { Course, CourseVersion, type CourseVersionDoc, type VersionStatus } from './model';
 import { compareVersions, type VersionChanges } from './changes';
 import type { CourseVersionContent, CreditEntry } from './types';

@@ -3,7 +3,7 @@
  * them comes later; the dashboard reads them now, and the demo seed makes one.
  */
 import { Types } from 'mongoose';
-import { Invalid } from '../web/errors';
+import { Invalid } from '../errors';
 import { Assignment, type AssignmentRecord } from './model';
 
 export interface NewAssignment {

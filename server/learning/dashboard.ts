@@ -7,7 +7,7 @@ import { courseTitlesByIds, getCourseBySlug, getCourseVersion, listPublishedCour
 import type { CourseVersionContent } from '../courses/types';
 import { LEVEL_LABELS } from '../courses/views';
 import { getPerson } from '../users/service';
-import { Forbidden, NotFound } from '../web/errors';
+import { Forbidden, NotFound } from '../errors';
 import { coursesDueFor } from './assignments';
 import { Enrolment, blockKeyOf, type EnrolmentRecord, type ReflectionRecord } from './model';
 import { allBlocks, lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';

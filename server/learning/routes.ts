@@ -18,7 +18,8 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { CheckAnswers } from '../assessment/scoring';
 import { requireSignIn } from '../web/access';
-import { Invalid, Unauthorized, wantsJson } from '../web/errors';
+import { Invalid, Unauthorized } from '../errors';
+import { wantsJson } from '../web/errors';
 import { setFlash } from '../web/locals';
 import { catalogueFor, continueHrefFor, courseOverviewFor, dashboardFor, reflectionsFor } from './dashboard';
 import {

@@ -17,7 +17,7 @@ import {
   type PublishedVersion,
 } from '../courses/service';
 import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../courses/types';
-import { Conflict, Invalid, NotFound } from '../web/errors';
+import { Conflict, Invalid, NotFound } from '../errors';
 import { Enrolment, blockKeyOf, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
 import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, type LessonRef } from './progress';
 import { isDuplicateKey } from '../db/mongo-errors';

@@ -4,7 +4,7 @@
  */
 import { teamIdsTrainedBy } from '../teams/service';
 import { getPerson } from '../users/service';
-import { NotFound } from '../web/errors';
+import { NotFound } from '../errors';
 
 export async function teamIdsOfLearner(learnerId: string): Promise<string[]> {
   try {

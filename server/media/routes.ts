@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
 import type { Config } from '../config';
 import { requireSignIn } from '../web/access';
-import { NotFound } from '../web/errors';
+import { NotFound } from '../errors';
 import { findServableAsset, mediaStorageFor } from './service';
 import type { ByteRange, MediaStorage } from './storage';
 

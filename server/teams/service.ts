@@ -3,7 +3,7 @@
  * Membership is kept on both sides: team.members and user.teams, through the users service.
  */
 import { Types } from 'mongoose';
-import { Conflict, Forbidden, Invalid, NotFound } from '../web/errors';
+import { Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import { addTeamToUsers, removeTeamFromUsers } from '../users/service';
 import type { SignedInUser } from '../users/types';
 import { Team } from './model';

@@ -5,7 +5,7 @@ import { Types, type QueryFilter } from 'mongoose';
 import { isDuplicateKey } from '../db/mongo-errors';
 import { RecentReads } from '../db/recent-reads';
 import { containsText } from '../db/text-search';
-import { Conflict, Forbidden, Invalid, NotFound } from '../web/errors';
+import { Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import { User, type UserDocument, type UserStatus } from './model';
 import { DEFAULT_PREFERENCES, normalisePreferences, type Preferences, type Role, type SignedInUser } from './types';
 

@@ -9,7 +9,8 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { forgedRequestError } from './csrf';
-import { Forbidden, Unauthorized, wantsJson } from './errors';
+import { Forbidden, Unauthorized } from '../errors';
+import { wantsJson } from './errors';
 import { handlesUploads } from './upload';
 import { hasAnyRole, type Role } from '../users/types';
 

@@ -1,75 +1,21 @@
 /**
- * Typed errors that services throw, and the one error handler that turns them into a calm HTML page
+ * The one error handler: it turns the typed errors of ../errors.ts (and libraries' errors) into a calm HTML page
  * (views/errors/error.ejs) or JSON, chosen by the Accept header. A stack trace is never shown in production.
  */
 import ejs from 'ejs';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized } from '../errors';
 import { requestLog } from './logging';
 
-export abstract class AppError extends Error {
-  abstract readonly status: number;
-  /** A short heading for the error page. */
-  abstract readonly title: string;
-}
-
-export class NotFound extends AppError {
-  override name = 'NotFound';
-  readonly status = 404;
-  readonly title = 'Page not found';
-  constructor(message = 'We could not find this page. It may have moved, or the link may be wrong.') {
-    super(message);
-  }
-}
-
-export class Forbidden extends AppError {
-  override name = 'Forbidden';
-  readonly status = 403;
-  readonly title = 'You cannot open this page';
-  constructor(message = 'Your account does not have access to this page. If you think it should, ask your trainer or an admin.') {
-    super(message);
-  }
-}
-
-export class Unauthorized extends AppError {
-  override name = 'Unauthorized';
-  readonly status = 401;
-  readonly title = 'Please sign in';
-  constructor(message = 'You need to sign in to see this.') {
-    super(message);
-  }
-}
-
-/** Input that does not pass the rules. `fields` maps each field name to a plain-language message. */
-export class Invalid extends AppError {
-  override name = 'Invalid';
-  readonly status = 422;
-  readonly title = 'Some answers need checking';
-  constructor(
-    readonly fields: Record<string, string>,
-    message = 'Some answers need checking.',
-  ) {
-    super(message);
-  }
-}
-
-export class Conflict extends AppError {
-  override name = 'Conflict';
-  readonly status = 409;
-  readonly title = 'This has changed';
-  constructor(message = 'This could not be done because something has changed. Please go back and try again.') {
-    super(message);
-  }
-}
-
-/** Too many attempts; raised by the rate limits. */
-export class TooManyRequests extends AppError {
-  override name = 'TooManyRequests';
-  readonly status = 429;
-  readonly title = 'Please wait a little';
-  constructor(message = 'There have been too many attempts in a short time. Please wait 15 minutes and try again.') {
-    super(message);
-  }
-}
+/** Status and heading of each typed error: the only place that knows how a domain error looks on the web. */
+const ERROR_PAGES: Array<[new (...args: never[]) => AppError, number, string]> = [
+  [NotFound, 404, 'Page not found'],
+  [Forbidden, 403, 'You cannot open this page'],
+  [Unauthorized, 401, 'Please sign in'],
+  [Invalid, 422, 'Some answers need checking'],
+  [Conflict, 409, 'This has changed'],
+  [TooManyRequests, 429, 'Please wait a little'],
+];
 
 /** True when the client asked for JSON rather than a page. */
 export function wantsJson(req: Request): boolean {
@@ -107,10 +53,11 @@ function describeLibraryError(error: unknown): ErrorView | undefined {
 }
 
 function describe(error: unknown): ErrorView {
-  if (error instanceof AppError) {
+  const page = error instanceof AppError ? ERROR_PAGES.find(([kind]) => error instanceof kind) : undefined;
+  if (page && error instanceof AppError) {
     return {
-      status: error.status,
-      title: error.title,
+      status: page[1],
+      title: page[2],
       message: error.message,
       ...(error instanceof Invalid ? { fields: error.fields } : {}),
     };

@@ -18,7 +18,7 @@ import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import FileType from 'file-type';
 import { forgedRequestError } from './csrf';
-import { Invalid } from './errors';
+import { Invalid } from '../errors';
 
 /** Types that are text: checked as UTF-8 without NUL bytes (file-type cannot recognise text). */
 const TEXT_TYPES = new Set(['text/csv', 'text/plain', 'text/vtt', 'text/markdown']);
