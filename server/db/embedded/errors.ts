@@ -26,6 +26,7 @@ export const ErrorCodes = {
   BSONObjectTooLarge: 10334,
   UpdateResultTooLarge: 17419,
   NoQueryExecutionPlans: 291,
+  UndefinedVariable: 17276,
 } as const;
 
 const codeNames = new Map<number, string>([
@@ -78,6 +79,8 @@ export class EngineError extends Error {
 /** Any thrown value as an EngineError. */
 export function asEngineError(err: unknown): EngineError {
   if (err instanceof EngineError) return err;
-  // mingo reports bad operators and arguments by throwing; MongoDB answers those with BadValue.
-  return new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
+  // mingo reports bad operators and arguments by throwing; MongoDB answers most of those with BadValue.
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith('Use of undefined variable')) return new EngineError(ErrorCodes.UndefinedVariable, message);
+  return new EngineError(ErrorCodes.BadValue, message);
 }

@@ -1,6 +1,7 @@
 /** The command table: finds the handler for a command document and turns failures into MongoDB error replies. */
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import type { Doc } from '../query/values';
+import { evaluateLet } from '../query/variables';
 import { aggregateCommands } from './aggregate';
 import { catalogCommands } from './catalog';
 import { explainCommands } from './explain';
@@ -40,7 +41,8 @@ export function runCommand(cmd: Doc, ctx: CommandContext): Doc {
     refuseCollation(cmd);
     const handler = handlers.get(name) ?? lowerCase.get(name.toLowerCase());
     if (!handler) throw new EngineError(ErrorCodes.CommandNotFound, `no such command: '${name}'`);
-    return handler(cmd, ctx);
+    const variables = evaluateLet(cmd.let, name);
+    return handler(cmd, variables ? { ...ctx, variables } : ctx);
   } catch (err) {
     if (err instanceof TypeError && !(err instanceof EngineError)) {
       return new EngineError(ErrorCodes.TypeMismatch, err.message).toReply();

@@ -3,7 +3,7 @@
  * the rest through mingo's Aggregator over comparison views, with $lookup reading other collections and
  * $out/$merge writing one.
  */
-import { EngineError, ErrorCodes } from '../errors';
+import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import { readDocuments, type ReadStats } from '../query/execute';
 import { Aggregator } from '../query/mingo-context';
 import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, originalOf, restoreNumericTypes, valueKey, type Doc } from '../query/values';
@@ -54,7 +54,7 @@ export function preparePipeline(name: string | undefined, pipeline: Doc[], ctx: 
       i++;
     }
   }
-  const { docs, stats } = readDocuments(collection, { filter, sort, skip, limit });
+  const { docs, stats } = readDocuments(collection, { filter, sort, skip, limit, variables: ctx.variables });
   return { stats, input: docs, rest: pipeline.slice(i) };
 }
 
@@ -80,13 +80,14 @@ export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc
   const out = last.$out ?? last.$merge;
   const stages = out === undefined ? rest : rest.slice(0, -1);
   const aggregator = new Aggregator(normaliseNumbers(stages), {
+    ...(ctx.variables ? { variables: ctx.variables } : {}),
     collectionResolver: (other: string) => [...(ctx.catalog.get(ctx.db, other)?.docs.values() ?? [])].map(comparisonView),
   });
   let result: Doc[];
   try {
     result = aggregator.run(input.map(comparisonView)) as Doc[];
   } catch (err) {
-    throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
+    throw asEngineError(err);
   }
   if (stages.every((stage) => PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ''))) result = restoreTypes(result, input);
   if (out !== undefined) {

@@ -18,9 +18,9 @@ function findCommand(cmd: Doc, ctx: CommandContext): Doc {
     singleBatch = true;
   }
   const filter = (cmd.filter as Doc | undefined) ?? {};
-  const { docs } = readDocuments(collection, { filter, sort: cmd.sort, skip: asNumber(cmd.skip, 0), limit, hint: cmd.hint });
+  const { docs } = readDocuments(collection, { filter, sort: cmd.sort, skip: asNumber(cmd.skip, 0), limit, hint: cmd.hint, variables: ctx.variables });
   ctx.server.opcounters.query++;
-  const project = compileProjection(cmd.projection, filter);
+  const project = compileProjection(cmd.projection, filter, ctx.variables);
   const projected = cmd.projection ? docs.map(project) : docs;
   const batchSize = cmd.batchSize === undefined ? undefined : asNumber(cmd.batchSize, 101);
   return ctx.cursors.firstBatch(namespaceOf(ctx.db, name), projected, batchSize, singleBatch);

@@ -2,6 +2,7 @@
 import type { Catalog, Changes } from '../catalog/catalog';
 import type { Cursors } from '../cursors';
 import type { Doc } from '../query/values';
+import type { Variables } from '../query/variables';
 
 export interface ServerInfo {
   startedAt: number;
@@ -26,6 +27,8 @@ export interface CommandContext {
   connection: ConnectionInfo;
   db: string;
   changes: Changes;
+  /** The command's `let` variables, evaluated once (see query/variables.ts). */
+  variables?: Variables;
 }
 
 export type CommandHandler = (cmd: Doc, ctx: CommandContext) => Doc;

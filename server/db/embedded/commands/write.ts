@@ -61,10 +61,10 @@ function updateStatement(
   if (options.multi && replacement && Object.keys(spec).length > 0) {
     throw new EngineError(ErrorCodes.FailedToParse, 'multi update is not supported for replacement-style update');
   }
-  const { docs } = readDocuments(collection, { filter, sort: options.sort, limit: options.multi ? 0 : 1, hint: options.hint });
+  const { docs } = readDocuments(collection, { filter, sort: options.sort, limit: options.multi ? 0 : 1, hint: options.hint, variables: ctx.variables });
   const outcome: UpdateOutcome = { matched: 0, modified: 0 };
   for (const doc of docs) {
-    const updated = applyUpdate(doc, spec, { filter, arrayFilters: options.arrayFilters, inserting: false });
+    const updated = applyUpdate(doc, spec, { filter, arrayFilters: options.arrayFilters, inserting: false, variables: ctx.variables });
     outcome.matched++;
     outcome.before ??= doc;
     outcome.after ??= updated;
@@ -76,7 +76,7 @@ function updateStatement(
   }
   if (outcome.matched === 0 && options.upsert) {
     const seed = replacement ? {} : seedFromFilter(filter);
-    const created = applyUpdate(seed, spec, { filter, arrayFilters: options.arrayFilters, inserting: true });
+    const created = applyUpdate(seed, spec, { filter, arrayFilters: options.arrayFilters, inserting: true, variables: ctx.variables });
     if (created._id === undefined && replacement) {
       const seededId = seedFromFilter(filter)._id;
       if (seededId !== undefined) created._id = seededId;
@@ -143,7 +143,7 @@ function deleteCommand(cmd: Doc, ctx: CommandContext): Doc {
       const s = statements[i] as Doc;
       if (!collection) continue;
       const limit = Number(s.limit ?? 0);
-      const { docs } = readDocuments(collection, { filter: (s.q as Doc) ?? {}, limit: limit === 1 ? 1 : 0, hint: s.hint });
+      const { docs } = readDocuments(collection, { filter: (s.q as Doc) ?? {}, limit: limit === 1 ? 1 : 0, hint: s.hint, variables: ctx.variables });
       for (const doc of docs) collection.remove(doc);
       if (docs.length) ctx.changes.record({ op: 'delete', db: ctx.db, coll: name, ids: docs.map((d) => d._id) });
       n += docs.length;
@@ -160,12 +160,12 @@ function deleteCommand(cmd: Doc, ctx: CommandContext): Doc {
 function findAndModifyCommand(cmd: Doc, ctx: CommandContext): Doc {
   const name = typeof cmd.findAndModify === 'string' ? cmd.findAndModify : collectionName(cmd, 'findandmodify');
   const filter = (cmd.query as Doc | undefined) ?? {};
-  const project = compileProjection(cmd.fields, filter);
+  const project = compileProjection(cmd.fields, filter, ctx.variables);
   const upsert = cmd.upsert === true;
   if (cmd.remove === true) {
     if (cmd.update !== undefined) throw new EngineError(ErrorCodes.FailedToParse, 'Cannot specify both an update and remove=true');
     const collection = ctx.catalog.get(ctx.db, name);
-    const { docs } = readDocuments(collection, { filter, sort: cmd.sort, limit: 1, hint: cmd.hint });
+    const { docs } = readDocuments(collection, { filter, sort: cmd.sort, limit: 1, hint: cmd.hint, variables: ctx.variables });
     const doc = docs[0];
     if (doc && collection) {
       collection.remove(doc);
