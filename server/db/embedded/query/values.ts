@@ -41,7 +41,8 @@ export function typeRank(v: unknown): number {
 }
 
 export function isNumericWrapper(v: unknown): v is Long | Double | Int32 | Decimal128 {
-  return v instanceof Long || v instanceof Double || v instanceof Int32 || v instanceof Decimal128;
+  // bson's Timestamp extends Long, but it is a type of its own.
+  return (v instanceof Long && !(v instanceof Timestamp)) || v instanceof Double || v instanceof Int32 || v instanceof Decimal128;
 }
 
 /** The numeric value of a number or numeric wrapper, as a JS number (Decimal128 and huge Longs approximated). */
