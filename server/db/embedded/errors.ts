@@ -27,6 +27,10 @@ export const ErrorCodes = {
   UpdateResultTooLarge: 17419,
   NoQueryExecutionPlans: 291,
   UndefinedVariable: 17276,
+  ViewDepthLimitExceeded: 165,
+  CommandNotSupportedOnView: 166,
+  OptionNotSupportedOnView: 167,
+  IDLUnknownField: 40415,
 } as const;
 
 const codeNames = new Map<number, string>([
@@ -50,6 +54,11 @@ const codeNames = new Map<number, string>([
   [238, 'NotImplemented'],
   [263, 'OperationNotSupportedInTransaction'],
   [291, 'NoQueryExecutionPlans'],
+  [165, 'ViewDepthLimitExceeded'],
+  [166, 'CommandNotSupportedOnView'],
+  [167, 'OptionNotSupportedOnView'],
+  [17276, 'Location17276'],
+  [40415, 'Location40415'],
   [10334, 'BSONObjectTooLarge'],
   [11000, 'DuplicateKey'],
 ]);

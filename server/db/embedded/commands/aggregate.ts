@@ -4,6 +4,7 @@ import { isPlainObject, type Doc } from '../query/values';
 import { explainRead } from './explain';
 import { preparePipeline, runPipeline } from './pipeline';
 import { asNumber, namespaceOf, type CommandContext, type CommandHandler } from './types';
+import { resolveView } from './views';
 
 function aggregateCommand(cmd: Doc, ctx: CommandContext): Doc {
   const target = cmd.aggregate;
@@ -18,7 +19,8 @@ function aggregateCommand(cmd: Doc, ctx: CommandContext): Doc {
     docs = runPipeline(pipeline as Doc[], [{}], ctx);
     if (!(pipeline[0] as Doc | undefined)?.$documents) docs = [];
   } else {
-    const prepared = preparePipeline(name, pipeline as Doc[], ctx);
+    const view = resolveView(ctx, name);
+    const prepared = view ? preparePipeline(view.source, [...view.pipeline, ...(pipeline as Doc[])], ctx) : preparePipeline(name, pipeline as Doc[], ctx);
     docs = runPipeline(prepared.rest, prepared.input, ctx);
   }
   ctx.server.opcounters.command++;

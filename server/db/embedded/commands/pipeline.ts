@@ -8,6 +8,7 @@ import { readDocuments, type ReadStats } from '../query/execute';
 import { Aggregator } from '../query/mingo-context';
 import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, originalOf, restoreNumericTypes, valueKey, type Doc } from '../query/values';
 import { asNumber, type CommandContext } from './types';
+import { isView, notOnView, resolveView, type ResolvedView } from './views';
 
 export interface PreparedPipeline {
   stats: ReadStats;
@@ -81,7 +82,11 @@ export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc
   const stages = out === undefined ? rest : rest.slice(0, -1);
   const aggregator = new Aggregator(normaliseNumbers(stages), {
     ...(ctx.variables ? { variables: ctx.variables } : {}),
-    collectionResolver: (other: string) => [...(ctx.catalog.get(ctx.db, other)?.docs.values() ?? [])].map(comparisonView),
+    collectionResolver: (other: string) => {
+      const view = resolveView(ctx, other);
+      const docs = view ? viewDocuments(view, ctx) : [...(ctx.catalog.get(ctx.db, other)?.docs.values() ?? [])];
+      return docs.map(comparisonView);
+    },
   });
   let result: Doc[];
   try {
@@ -95,6 +100,7 @@ export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc
     const spec = isPlainObject(out) && out.into !== undefined ? out.into : out;
     const target = typeof spec === 'string' ? spec : isPlainObject(spec) && typeof spec.coll === 'string' ? spec.coll : '';
     if (!target) throw new EngineError(ErrorCodes.FailedToParse, '$out requires a target collection name');
+    if (isView(ctx.catalog.get(ctx.db, target))) throw notOnView(ctx, target);
     if (last.$out !== undefined) ctx.catalog.drop(ctx.db, target, ctx.changes);
     const collection = ctx.catalog.obtain(ctx.db, target, ctx.changes);
     const written: Doc[] = [];
@@ -109,4 +115,10 @@ export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc
     return [];
   }
   return result;
+}
+
+/** The documents a view presents: its pipeline run over its source collection. */
+export function viewDocuments(view: ResolvedView, ctx: CommandContext): Doc[] {
+  const prepared = preparePipeline(view.source, view.pipeline, ctx);
+  return runPipeline(prepared.rest, prepared.input, ctx);
 }

@@ -6,6 +6,7 @@ import { compileProjection } from '../query/projection';
 import { isPlainObject, valueKey, type Doc } from '../query/values';
 import { applyUpdate, isOperatorUpdate, seedFromFilter, validateUpdate, type UpdateSpec } from '../update/apply';
 import { collectionName, type CommandContext, type CommandHandler } from './types';
+import { refuseView } from './views';
 
 function writeReply(n: number, errors: EngineError[], indexes: number[], extra: Doc = {}): Doc {
   const reply: Doc = { n, ...extra };
@@ -19,6 +20,7 @@ function insertCommand(cmd: Doc, ctx: CommandContext): Doc {
   const documents = cmd.documents;
   if (!Array.isArray(documents)) throw new EngineError(ErrorCodes.FailedToParse, "BSON field 'insert.documents' is missing but a required field");
   const ordered = cmd.ordered !== false;
+  refuseView(ctx, name);
   const collection = ctx.catalog.obtain(ctx.db, name, ctx.changes);
   const errors: EngineError[] = [];
   const errorIndexes: number[] = [];
@@ -94,6 +96,7 @@ function updateCommand(cmd: Doc, ctx: CommandContext): Doc {
   const name = collectionName(cmd, 'update');
   const statements = cmd.updates;
   if (!Array.isArray(statements)) throw new EngineError(ErrorCodes.FailedToParse, "BSON field 'update.updates' is missing but a required field");
+  refuseView(ctx, name);
   const ordered = cmd.ordered !== false;
   const errors: EngineError[] = [];
   const errorIndexes: number[] = [];
@@ -133,6 +136,7 @@ function deleteCommand(cmd: Doc, ctx: CommandContext): Doc {
   const name = collectionName(cmd, 'delete');
   const statements = cmd.deletes;
   if (!Array.isArray(statements)) throw new EngineError(ErrorCodes.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
+  refuseView(ctx, name);
   const ordered = cmd.ordered !== false;
   const collection = ctx.catalog.get(ctx.db, name);
   const errors: EngineError[] = [];
@@ -159,6 +163,7 @@ function deleteCommand(cmd: Doc, ctx: CommandContext): Doc {
 
 function findAndModifyCommand(cmd: Doc, ctx: CommandContext): Doc {
   const name = typeof cmd.findAndModify === 'string' ? cmd.findAndModify : collectionName(cmd, 'findandmodify');
+  refuseView(ctx, name);
   const filter = (cmd.query as Doc | undefined) ?? {};
   const project = compileProjection(cmd.fields, filter, ctx.variables);
   const upsert = cmd.upsert === true;
