@@ -8,7 +8,8 @@ import { readDocuments, type ReadStats } from '../query/execute';
 import { Aggregator } from '../query/mingo-context';
 import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, originalOf, restoreNumericTypes, valueKey, type Doc } from '../query/values';
 import { asNumber, type CommandContext } from './types';
-import { isView, notOnView, resolveView, type ResolvedView } from './views';
+import { writeMerge, writeOut } from './out';
+import { resolveView, type ResolvedView } from './views';
 
 export interface PreparedPipeline {
   stats: ReadStats;
@@ -95,23 +96,12 @@ export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc
     throw asEngineError(err);
   }
   if (stages.every((stage) => PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ''))) result = restoreTypes(result, input);
-  if (out !== undefined) {
-    // $out: 'name' | { db, coll }; $merge: { into: 'name' | { db, coll } } (the target must be in this database).
-    const spec = isPlainObject(out) && out.into !== undefined ? out.into : out;
-    const target = typeof spec === 'string' ? spec : isPlainObject(spec) && typeof spec.coll === 'string' ? spec.coll : '';
-    if (!target) throw new EngineError(ErrorCodes.FailedToParse, '$out requires a target collection name');
-    if (isView(ctx.catalog.get(ctx.db, target))) throw notOnView(ctx, target);
-    if (last.$out !== undefined) ctx.catalog.drop(ctx.db, target, ctx.changes);
-    const collection = ctx.catalog.obtain(ctx.db, target, ctx.changes);
-    const written: Doc[] = [];
-    for (const doc of result) {
-      const existing = doc._id !== undefined ? collection.getById(doc._id) : undefined;
-      if (existing) {
-        collection.replace(existing, doc);
-        ctx.changes.record({ op: 'replace', db: ctx.db, coll: target, doc });
-      } else written.push(collection.insert(doc));
-    }
-    if (written.length) ctx.changes.record({ op: 'insert', db: ctx.db, coll: target, docs: written });
+  if (last.$out !== undefined) {
+    writeOut(last.$out, result, ctx);
+    return [];
+  }
+  if (last.$merge !== undefined) {
+    writeMerge(last.$merge, result, ctx);
     return [];
   }
   return result;
