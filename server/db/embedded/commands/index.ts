@@ -7,6 +7,7 @@ import { catalogCommands } from './catalog';
 import { explainCommands } from './explain';
 import { handshakeCommands, noTransactions } from './handshake';
 import { readCommands } from './read';
+import { LocalSessions } from './sessions';
 import type { CommandContext, CommandHandler } from './types';
 import { writeCommands } from './write';
 
@@ -39,6 +40,8 @@ export function runCommand(cmd: Doc, ctx: CommandContext): Doc {
   try {
     if (cmd.startTransaction !== undefined || cmd.autocommit !== undefined) throw noTransactions();
     refuseCollation(cmd);
+    ctx.server.sessions ??= new LocalSessions();
+    if (cmd.lsid !== undefined) ctx.server.sessions.touch(cmd.lsid);
     const handler = handlers.get(name) ?? lowerCase.get(name.toLowerCase());
     if (!handler) throw new EngineError(ErrorCodes.CommandNotFound, `no such command: '${name}'`);
     const variables = evaluateLet(cmd.let, name);

@@ -7,6 +7,7 @@ import { isPlainObject, valueKey, type Doc } from '../query/values';
 import { applyUpdate, isOperatorUpdate, seedFromFilter, validateUpdate, type UpdateSpec } from '../update/apply';
 import { collectionName, type CommandContext, type CommandHandler } from './types';
 import { refuseView } from './views';
+import { evaluateLet } from '../query/variables';
 
 function writeReply(n: number, errors: EngineError[], indexes: number[], extra: Doc = {}): Doc {
   const reply: Doc = { n, ...extra };
@@ -92,10 +93,31 @@ function updateStatement(
   return outcome;
 }
 
+/** The fields of an update statement MongoDB 7.0 knows; any other (8.0's `sort`, say) is refused as 7.0 does. */
+const UPDATE_STATEMENT_FIELDS = new Set(['q', 'u', 'c', 'upsert', 'multi', 'arrayFilters', 'hint', 'collation', 'upsertSupplied']);
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'hint', 'collation']);
+
+function checkStatementFields(statements: unknown[], allowed: Set<string>, path: string): void {
+  for (const s of statements) {
+    if (!isPlainObject(s)) throw new EngineError(ErrorCodes.TypeMismatch, `BSON field '${path}' is the wrong type, expected type 'object'`);
+    for (const key of Object.keys(s)) {
+      if (!allowed.has(key)) throw new EngineError(ErrorCodes.IDLUnknownField, `BSON field '${path}.${key}' is an unknown field.`);
+    }
+  }
+}
+
+/** A statement's constants (`c`, MongoDB 5.0+) beside the command's `let` variables. */
+function statementContext(ctx: CommandContext, constants: unknown): CommandContext {
+  if (constants === undefined) return ctx;
+  const values = evaluateLet(constants, 'update.updates.c');
+  return { ...ctx, variables: { ...ctx.variables, ...values } };
+}
+
 function updateCommand(cmd: Doc, ctx: CommandContext): Doc {
   const name = collectionName(cmd, 'update');
   const statements = cmd.updates;
   if (!Array.isArray(statements)) throw new EngineError(ErrorCodes.FailedToParse, "BSON field 'update.updates' is missing but a required field");
+  checkStatementFields(statements, UPDATE_STATEMENT_FIELDS, 'update.updates');
   refuseView(ctx, name);
   const ordered = cmd.ordered !== false;
   const errors: EngineError[] = [];
@@ -111,7 +133,7 @@ function updateCommand(cmd: Doc, ctx: CommandContext): Doc {
       const existing = ctx.catalog.get(ctx.db, name);
       if (!existing && !upsert) continue;
       const collection = existing ?? ctx.catalog.obtain(ctx.db, name, ctx.changes);
-      const outcome = updateStatement(collection, ctx, (s.q as Doc) ?? {}, spec, {
+      const outcome = updateStatement(collection, statementContext(ctx, s.c), (s.q as Doc) ?? {}, spec, {
         multi: s.multi === true,
         upsert,
         arrayFilters: s.arrayFilters as Doc[] | undefined,
@@ -136,6 +158,7 @@ function deleteCommand(cmd: Doc, ctx: CommandContext): Doc {
   const name = collectionName(cmd, 'delete');
   const statements = cmd.deletes;
   if (!Array.isArray(statements)) throw new EngineError(ErrorCodes.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
+  checkStatementFields(statements, DELETE_STATEMENT_FIELDS, 'delete.deletes');
   refuseView(ctx, name);
   const ordered = cmd.ordered !== false;
   const collection = ctx.catalog.get(ctx.db, name);

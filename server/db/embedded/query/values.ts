@@ -365,3 +365,21 @@ export function restoreNumericTypes(updated: unknown, original: unknown): unknow
   }
   return updated;
 }
+
+/** The first `$`-prefixed field name inside a value (documents and arrays searched depth first), if any. */
+export function firstDollarField(v: unknown): string | undefined {
+  if (Array.isArray(v)) {
+    for (const el of v) {
+      const found = firstDollarField(el);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(v)) return undefined;
+  for (const [k, el] of Object.entries(v)) {
+    if (k.startsWith('$')) return k;
+    const found = firstDollarField(el);
+    if (found) return found;
+  }
+  return undefined;
+}
