@@ -48,6 +48,9 @@ function encodeRecord(record: Doc): Buffer {
   return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }
 
+/** Loads of at least this many documents log their progress. */
+const LARGE_LOAD_DOCUMENTS = 10_000;
+
 export class Engine {
   readonly catalog = new Catalog();
   readonly cursors = new Cursors();
@@ -76,12 +79,18 @@ export class Engine {
     if (options.dbPath) {
       const journal = await Journal.open(options.dbPath, { fsync: options.fsync ?? true });
       try {
+        const started = Date.now();
         engine.catalog.beginLoad();
         const result = await journal.replay((payload) => {
           const entry = fromWire(BSON.deserialize(payload, { promoteValues: false, promoteBuffers: false })) as Doc;
           engine.catalog.applyRecord(entry);
         });
+        const documents = engine.catalog.documentCount;
+        // A large load says what it is doing: a start of several seconds should not look like a hang.
+        const large = documents >= LARGE_LOAD_DOCUMENTS;
+        if (large) engine.log(`embedded db: ${documents} documents read from ${options.dbPath} in ${Date.now() - started} ms; building their indexes`);
         engine.catalog.endLoad();
+        if (large) engine.log(`embedded db: ready after ${Date.now() - started} ms`);
         if (result.droppedTailBytes > 0) {
           engine.log(`embedded db: dropped an incomplete last journal record (${result.droppedTailBytes} bytes) from an interrupted write`);
         }

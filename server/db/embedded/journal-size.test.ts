@@ -29,6 +29,15 @@ async function withEngine<T>(work: (client: MongoClient) => Promise<T>): Promise
   }
 }
 
+interface StoredEnrolment {
+  _id: ObjectId;
+  blocks: Record<string, Date>;
+  lastLesson: string;
+  attempts: object[];
+  points: Long;
+  weight?: Double;
+}
+
 const journalBytes = async (): Promise<number> => (await stat(path.join(dir, 'journal'))).size;
 
 function heavyEnrolment(): Record<string, unknown> {
@@ -53,22 +62,23 @@ function heavyEnrolment(): Record<string, unknown> {
 
 test('a progress click and a new attempt on a 500-attempt enrolment each journal under 1 KB, and replay exactly', async () => {
   const enrolment = heavyEnrolment();
+  const id = enrolment._id as ObjectId;
   const clicked = new Date(1_760_000_100_000);
   const attempt = { block: 'module-3/lesson-1/check', answers: { q1: ['c'] }, score: 1, total: 1, passed: true, at: clicked };
   const written = await withEngine(async (client) => {
-    const enrolments = client.db('app').collection('enrolments');
+    const enrolments = client.db('app').collection<StoredEnrolment>('enrolments');
     await enrolments.createIndex({ learner: 1, course: 1 }, { unique: true });
-    await enrolments.insertOne(enrolment);
+    await enrolments.insertOne(enrolment as unknown as StoredEnrolment);
     const atStart = await journalBytes();
     await enrolments.updateOne(
-      { _id: enrolment._id },
+      { _id: id },
       { $set: { 'blocks.module-2/lesson-1/block-4': clicked, lastLesson: 'module-2/lesson-1' }, $inc: { points: 1 } },
     );
     const afterClick = await journalBytes();
-    await enrolments.updateOne({ _id: enrolment._id }, { $push: { attempts: attempt }, $unset: { weight: '' } });
+    await enrolments.updateOne({ _id: id }, { $push: { attempts: attempt }, $unset: { weight: '' } });
     const afterAttempt = await journalBytes();
     // A replacement keeps working (and may journal the whole document).
-    await enrolments.updateOne({ _id: enrolment._id }, { $set: { 'attempts.0.score': 2 } });
+    await enrolments.updateOne({ _id: id }, { $set: { 'attempts.0.score': 2 } });
     return { click: afterClick - atStart, attempt: afterAttempt - afterClick };
   });
   expect(written.click).toBeGreaterThan(0);
@@ -76,7 +86,7 @@ test('a progress click and a new attempt on a 500-attempt enrolment each journal
   expect(written.attempt).toBeLessThan(1024);
 
   await withEngine(async (client) => {
-    const stored = await client.db('app').collection('enrolments').findOne({ _id: enrolment._id }, { promoteLongs: false, promoteValues: false });
+    const stored = await client.db('app').collection('enrolments').findOne({ _id: id }, { promoteLongs: false, promoteValues: false });
     const attempts = enrolment.attempts as Array<Record<string, unknown>>;
     (attempts[0] as Record<string, unknown>).score = 2;
     expect(stored).toBeTruthy();

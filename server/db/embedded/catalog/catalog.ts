@@ -213,6 +213,12 @@ export class Catalog {
     })();
   }
 
+  get documentCount(): number {
+    let n = 0;
+    for (const colls of this.databases.values()) for (const c of colls.values()) n += c.docs.size;
+    return n;
+  }
+
   get dataBytes(): number {
     let n = 0;
     for (const colls of this.databases.values()) for (const c of colls.values()) n += c.dataBytes;
