@@ -6,7 +6,7 @@
 import { BSON, ObjectId } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
 import { MAX_BSON_BYTES } from '../wire/protocol';
-import { valueKey, type Doc } from '../query/values';
+import { firstDollarField, valueKey, type Doc } from '../query/values';
 import { applyDiff, diffDocuments, type DiffStep } from './document-diff';
 import { duplicateKeyError, IndexStore, type IndexSpec } from './index-store';
 import { decodeFields, encodeDocument, StoredDocuments } from './stored-documents';
@@ -82,6 +82,8 @@ export class Collection {
     const id = doc._id;
     if (Array.isArray(id)) throw new EngineError(ErrorCodes.BadValue, `can't use an array for _id`);
     if (id instanceof RegExp) throw new EngineError(ErrorCodes.BadValue, `can't use a regex for _id`);
+    const dollar = firstDollarField(id);
+    if (dollar) throw new EngineError(ErrorCodes.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`);
   }
 
   insert(input: Doc): Doc {

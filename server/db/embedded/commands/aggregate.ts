@@ -4,6 +4,7 @@ import { isPlainObject, type Doc } from '../query/values';
 import { explainRead } from './explain';
 import { preparePipeline, runPipeline } from './pipeline';
 import { asNumber, namespaceOf, type CommandContext, type CommandHandler } from './types';
+import { resolveView } from './views';
 
 function aggregateCommand(cmd: Doc, ctx: CommandContext): Doc {
   const target = cmd.aggregate;
@@ -13,12 +14,25 @@ function aggregateCommand(cmd: Doc, ctx: CommandContext): Doc {
   if (cmd.cursor === undefined) throw new EngineError(ErrorCodes.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
   const name = typeof target === 'string' ? target : undefined;
   let docs: Doc[];
-  if (name === undefined) {
+  const stages = pipeline as Doc[];
+  stages.forEach((stage, i) => {
+    if (i > 0 && isPlainObject(stage) && stage.$listLocalSessions !== undefined) {
+      throw new EngineError(40602, '$listLocalSessions is only valid as the first stage in a pipeline');
+    }
+  });
+  const listSessions = (stages[0] as Doc | undefined)?.$listLocalSessions;
+  if (listSessions !== undefined) {
+    if (name !== undefined) {
+      throw new EngineError(ErrorCodes.InvalidNamespace, '$listLocalSessions must be run against the database with {aggregate: 1}, not a collection');
+    }
+    docs = runPipeline(stages.slice(1), ctx.server.sessions?.list(listSessions) ?? [], ctx);
+  } else if (name === undefined) {
     // db.aggregate([{ $documents: [...] }, ...]) and other collectionless pipelines.
-    docs = runPipeline(pipeline as Doc[], [{}], ctx);
-    if (!(pipeline[0] as Doc | undefined)?.$documents) docs = [];
+    docs = runPipeline(stages, [{}], ctx);
+    if (!(stages[0] as Doc | undefined)?.$documents) docs = [];
   } else {
-    const prepared = preparePipeline(name, pipeline as Doc[], ctx);
+    const view = resolveView(ctx, name);
+    const prepared = view ? preparePipeline(view.source, [...view.pipeline, ...(pipeline as Doc[])], ctx) : preparePipeline(name, pipeline as Doc[], ctx);
     docs = runPipeline(prepared.rest, prepared.input, ctx);
   }
   ctx.server.opcounters.command++;

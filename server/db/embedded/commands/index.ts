@@ -1,11 +1,13 @@
 /** The command table: finds the handler for a command document and turns failures into MongoDB error replies. */
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import type { Doc } from '../query/values';
+import { evaluateLet } from '../query/variables';
 import { aggregateCommands } from './aggregate';
 import { catalogCommands } from './catalog';
 import { explainCommands } from './explain';
 import { handshakeCommands, noTransactions } from './handshake';
 import { readCommands } from './read';
+import { LocalSessions } from './sessions';
 import type { CommandContext, CommandHandler } from './types';
 import { writeCommands } from './write';
 
@@ -38,9 +40,12 @@ export function runCommand(cmd: Doc, ctx: CommandContext): Doc {
   try {
     if (cmd.startTransaction !== undefined || cmd.autocommit !== undefined) throw noTransactions();
     refuseCollation(cmd);
+    ctx.server.sessions ??= new LocalSessions();
+    if (cmd.lsid !== undefined) ctx.server.sessions.touch(cmd.lsid);
     const handler = handlers.get(name) ?? lowerCase.get(name.toLowerCase());
     if (!handler) throw new EngineError(ErrorCodes.CommandNotFound, `no such command: '${name}'`);
-    return handler(cmd, ctx);
+    const variables = evaluateLet(cmd.let, name);
+    return handler(cmd, variables ? { ...ctx, variables } : ctx);
   } catch (err) {
     if (err instanceof TypeError && !(err instanceof EngineError)) {
       return new EngineError(ErrorCodes.TypeMismatch, err.message).toReply();

@@ -1,7 +1,9 @@
 /** What every command handler receives, and the shape of a handler. */
 import type { Catalog, Changes } from '../catalog/catalog';
 import type { Cursors } from '../cursors';
+import type { LocalSessions } from './sessions';
 import type { Doc } from '../query/values';
+import type { Variables } from '../query/variables';
 
 export interface ServerInfo {
   startedAt: number;
@@ -10,6 +12,8 @@ export interface ServerInfo {
   inMemory: boolean;
   connections: { current: number; totalCreated: number };
   opcounters: Record<'insert' | 'query' | 'update' | 'delete' | 'getmore' | 'command', number>;
+  /** The logical session cache (made on the first command that uses it). */
+  sessions?: LocalSessions;
   /** The journal's counters (flushes, records, compactions, bytes), when there is a journal. */
   journal?: () => Record<string, number>;
 }
@@ -26,6 +30,8 @@ export interface CommandContext {
   connection: ConnectionInfo;
   db: string;
   changes: Changes;
+  /** The command's `let` variables, evaluated once (see query/variables.ts). */
+  variables?: Variables;
 }
 
 export type CommandHandler = (cmd: Doc, ctx: CommandContext) => Doc;
