@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FaultyFiles } from '../../server/db/embedded/storage/faulty-files';
+import { FaultyFiles } from '../support/faulty-files';
 import { startTestApp, type TestApp } from '../support/app';
 
 let dbPath: string;

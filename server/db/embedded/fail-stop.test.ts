@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient, type MongoServerError } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from './index';
-import { FaultyFiles } from './storage/faulty-files';
+import { FaultyFiles } from '../../../test/support/faulty-files';
 import { Journal } from './storage/journal';
 
 let dir: string;

@@ -75,6 +75,16 @@ async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
+async function writeDurably(file: string, text: string): Promise<void> {
+  const handle = await fsp.open(file, 'wx');
+  try {
+    await handle.writeFile(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
 async function isEmptyOrMissing(dir: string): Promise<boolean> {
   try {
     return (await fsp.readdir(dir)).length === 0;
@@ -107,7 +117,7 @@ export async function dumpDatabase(client: MongoClient, outDir: string, options:
           dbDirs.add(dbDir);
         }
         const base = path.join(dbDir, fileNameOf(info.name));
-        await fsp.writeFile(`${base}.metadata.json`, metadataJson(info));
+        await writeDurably(`${base}.metadata.json`, metadataJson(info));
         current = { db: info.db, name: info.name, type: info.type, documents: 0, bytes: 0, indexes: info.indexes.length };
         collections.push(current);
         if (info.type !== 'view') writer = await BsonFileWriter.create(`${base}.bson`);

@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { FileLayer } from './file-io';
+import type { FileLayer } from '../../server/db/embedded/storage/file-io';
 
 export type FaultKind = 'write' | 'datasync' | 'truncate';
 
