@@ -4,7 +4,8 @@
  * could run in a worker thread as well as in the app's process.
  */
 import { BSON } from 'bson';
-import { Catalog, type Changes } from './catalog/catalog';
+import { bsonRecords, Catalog, type Changes } from './catalog/catalog';
+import { encodeDocument, storedBytesOf } from './catalog/stored-documents';
 import { runCommand } from './commands';
 import type { CommandContext, ConnectionInfo, ServerInfo } from './commands/types';
 import { Cursors } from './cursors';
@@ -39,21 +40,24 @@ class RecordedChanges implements Changes {
 }
 
 /**
- * One journal record per entry. BSON's encoder works in a ~17 MB buffer, so an insert batch larger than that
- * (insertMany, $out) is split in halves until each half encodes. Nothing is measured first: nearly every entry
- * fits, and the documents' sizes were already checked when they were stored.
+ * The journal records of one change. An insert is written as its documents' BSON (the bytes the collection
+ * already keeps, see stored-documents.ts), in records of about 1 MiB, so replay stores them without decoding.
  */
 function encodeEntry(entry: Doc): Buffer[] {
-  try {
-    return [Buffer.from(BSON.serialize(entry))];
-  } catch (error) {
-    const docs = entry.docs;
-    // By name: the encoder throws Node's own RangeError (ERR_OUT_OF_RANGE), not always this realm's.
-    if ((error as Error).name !== 'RangeError' || entry.op !== 'insert' || !Array.isArray(docs) || docs.length < 2) throw error;
-    const half = Math.ceil(docs.length / 2);
-    return [...encodeEntry({ ...entry, docs: docs.slice(0, half) }), ...encodeEntry({ ...entry, docs: docs.slice(half) })];
+  if (entry.op === 'insert' && Array.isArray(entry.docs)) {
+    const documents = (entry.docs as Doc[]).map((doc) => storedBytesOf(doc) ?? encodeDocument(doc));
+    return [...bsonRecords(String(entry.db), String(entry.coll), documents)].map(encodeRecord);
   }
+  return [encodeRecord(entry)];
 }
+
+function encodeRecord(record: Doc): Buffer {
+  const encoded = BSON.serialize(record);
+  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+}
+
+/** Loads of at least this many documents log their progress. */
+const LARGE_LOAD_DOCUMENTS = 10_000;
 
 export class Engine {
   readonly catalog = new Catalog();
@@ -86,12 +90,18 @@ export class Engine {
     if (options.dbPath) {
       const journal = await Journal.open(options.dbPath, { fsync: options.fsync ?? true, files: options.files });
       try {
+        const started = Date.now();
         engine.catalog.beginLoad();
         const result = await journal.replay((payload) => {
           const entry = fromWire(BSON.deserialize(payload, { promoteValues: false, promoteBuffers: false })) as Doc;
           engine.catalog.applyRecord(entry);
         });
+        const documents = engine.catalog.documentCount;
+        // A large load says what it is doing: a start of several seconds should not look like a hang.
+        const large = documents >= LARGE_LOAD_DOCUMENTS;
+        if (large) engine.log(`embedded db: ${documents} documents read from ${options.dbPath} in ${Date.now() - started} ms; building their indexes`);
         engine.catalog.endLoad();
+        if (large) engine.log(`embedded db: ready after ${Date.now() - started} ms`);
         if (result.droppedTailBytes > 0) {
           engine.log(`embedded db: dropped an incomplete last journal record (${result.droppedTailBytes} bytes) from an interrupted write`);
         }
@@ -158,7 +168,11 @@ export class Engine {
     if (this.compacting) return;
     const threshold = this.options.compactMinBytes ?? 8 * 1024 * 1024;
     if (journal.sizeBytes <= threshold || journal.sizeBytes <= 2 * this.catalog.dataBytes) return;
-    const snapshot = [...this.catalog.snapshot()].map((e) => Buffer.from(BSON.serialize(e)));
+    // The catalog as it is now; its records are encoded as the journal writes them, between other work.
+    const records = this.catalog.snapshot();
+    const snapshot = (function* encoded(): Generator<Buffer> {
+      for (const record of records) yield encodeRecord(record);
+    })();
     this.compacting = journal
       .compact(snapshot)
       .catch((err: unknown) => this.log(`embedded db: compaction failed: ${err instanceof Error ? err.message : String(err)}`))

@@ -70,9 +70,10 @@ function updateStatement(
     outcome.after ??= updated;
     ctx.server.opcounters.update++;
     if (valueKey(updated) === valueKey(doc)) continue;
-    collection.replace(doc, updated);
+    const stored = collection.replace(doc, updated);
     outcome.modified++;
-    ctx.changes.record({ op: 'replace', db: collection.db, coll: collection.name, doc: updated });
+    // What changed, not the whole document (a progress click on a large enrolment journals a few hundred bytes).
+    ctx.changes.record(collection.updateRecord(doc, stored));
   }
   if (outcome.matched === 0 && options.upsert) {
     const seed = replacement ? {} : seedFromFilter(filter);

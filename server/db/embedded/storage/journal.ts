@@ -188,9 +188,11 @@ export class Journal {
 
   /**
    * Replaces the journal by `snapshot` plus every record appended after this call. The snapshot must hold the
-   * effect of every record appended before it (even those still being flushed). Appends go on meanwhile.
+   * effect of every record appended before it (even those still being flushed). Appends go on meanwhile; the
+   * snapshot's records are taken from the iterable a frame at a time, between writes, so a lazily encoded one
+   * never holds the event loop for longer than one frame's worth of encoding.
    */
-  compact(snapshot: Buffer[]): Promise<void> {
+  compact(snapshot: Iterable<Buffer>): Promise<void> {
     if (this.closing) return Promise.reject(new Error(`The journal ${this.file} is closed`));
     const compaction: Compaction = { startSeq: this.nextSeq, carried: [] };
     this.compactions.add(compaction);
@@ -337,7 +339,7 @@ export class Journal {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async runCompaction(snapshot: Buffer[], compaction: Compaction): Promise<void> {
+  private async runCompaction(snapshot: Iterable<Buffer>, compaction: Compaction): Promise<void> {
     // Appends made before compact() are in the snapshot: they must be in the old file, never the new one.
     await this.settledBefore(compaction.startSeq);
     if (this.failure) throw this.failedError();
