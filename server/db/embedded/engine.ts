@@ -12,6 +12,7 @@ import { Cursors } from './cursors';
 import { EngineError, ErrorCodes } from './errors';
 import { Edge } from './catalog/bounds';
 import { fromWire, toNumber, type Doc } from './query/values';
+import type { FileLayer } from './storage/file-io';
 import { Journal } from './storage/journal';
 
 export interface EngineOptions {
@@ -22,6 +23,13 @@ export interface EngineOptions {
   compactMinBytes?: number;
   fsync?: boolean;
   log?: (line: string) => void;
+  /**
+   * Called once when the journal can no longer be written (a failed write or fdatasync). The engine has
+   * already stopped answering; the process should exit non-zero so that a supervisor restarts it.
+   */
+  onFatal?: (error: Error) => void;
+  /** Where the journal opens its files (tests inject faults). */
+  files?: FileLayer;
 }
 
 class RecordedChanges implements Changes {
@@ -60,6 +68,8 @@ export class Engine {
   private reaper: NodeJS.Timeout | undefined;
   private compacting: Promise<void> | undefined;
   private readonly log: (line: string) => void;
+  /** Set by a journal failure: the engine answers nothing from then on (fail-stop). */
+  private fatal: Error | null = null;
 
   private constructor(options: EngineOptions) {
     this.options = options;
@@ -69,6 +79,7 @@ export class Engine {
       host: '127.0.0.1',
       port: 0,
       inMemory: !options.dbPath,
+      dbPath: options.dbPath,
       connections: { current: 0, totalCreated: 0 },
       opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
     };
@@ -77,7 +88,7 @@ export class Engine {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(options);
     if (options.dbPath) {
-      const journal = await Journal.open(options.dbPath, { fsync: options.fsync ?? true });
+      const journal = await Journal.open(options.dbPath, { fsync: options.fsync ?? true, files: options.files });
       try {
         const started = Date.now();
         engine.catalog.beginLoad();
@@ -107,8 +118,30 @@ export class Engine {
     return engine;
   }
 
+  /** The journal failure that stopped the engine, or null while it runs normally. */
+  get failure(): Error | null {
+    return this.fatal ?? this.journal?.failed ?? null;
+  }
+
+  /**
+   * Fail-stop, as mongod does on a failed journal write: a write applied in memory whose journal entry did not
+   * reach the disk must never be seen, and the disk's state after a failed fdatasync is unknown. So from the
+   * moment the journal fails (it sets its error before rejecting the appends) every command is refused, reads
+   * included, and the owner is told to end the process; a restart replays what really is on disk.
+   */
+  private stop(error: Error): Doc {
+    if (!this.fatal) {
+      this.fatal = error;
+      this.log(`embedded db: FATAL: the journal could not be written (${error.message}). No more writes are acknowledged and nothing more is read; restart the database to recover every acknowledged write from the journal.`);
+      this.options.onFatal?.(error);
+    }
+    return new EngineError(ErrorCodes.InternalError, `the database stopped after a journal failure and must be restarted: ${error.message}`).toReply();
+  }
+
   /** Run one command; resolves with the reply once its changes are durable. */
   async execute(cmd: Doc, db: string, connection: ConnectionInfo): Promise<Doc> {
+    const stopped = this.failure;
+    if (stopped) return this.stop(stopped);
     const changes = new RecordedChanges();
     const ctx: CommandContext = { catalog: this.catalog, cursors: this.cursors, server: this.server, connection, db, changes };
     this.server.opcounters.command++;
@@ -117,10 +150,8 @@ export class Engine {
       try {
         await this.persist(changes.entries);
       } catch (err) {
-        // Not durable, so not acknowledged. (The journal refuses every later write too: mongod would stop here.)
-        const detail = err instanceof Error ? err.message : String(err);
-        this.log(`embedded db: a write could not be journaled: ${detail}`);
-        return new EngineError(ErrorCodes.InternalError, `the write could not be made durable: ${detail}`).toReply();
+        // Not durable, so not acknowledged; and the engine stops (see stop()).
+        return this.stop(this.journal?.failed ?? (err instanceof Error ? err : new Error(String(err))));
       }
     }
     return reply;
@@ -157,6 +188,7 @@ export class Engine {
 
   /** Delete documents whose TTL index date is older than expireAfterSeconds. */
   async reapExpired(now = Date.now()): Promise<number> {
+    if (this.failure) return 0;
     const changes = new RecordedChanges();
     let removed = 0;
     for (const db of this.catalog.databases.keys()) {
@@ -183,7 +215,7 @@ export class Engine {
       try {
         await this.persist(changes.entries);
       } catch (err) {
-        this.log(`embedded db: could not journal TTL deletions: ${err instanceof Error ? err.message : String(err)}`);
+        this.stop(this.journal?.failed ?? (err instanceof Error ? err : new Error(String(err))));
       }
     }
     return removed;
