@@ -9,11 +9,12 @@ import { handshakeCommands, noTransactions } from './handshake';
 import { readCommands } from './read';
 import { ChangeLog } from './change-streams';
 import { LocalSessions } from './sessions';
+import { snapshotCommands } from './snapshot';
 import type { CommandContext, CommandHandler } from './types';
 import { writeCommands } from './write';
 
 const handlers = new Map<string, CommandHandler>(
-  Object.entries({ ...handshakeCommands, ...readCommands, ...aggregateCommands, ...explainCommands, ...writeCommands, ...catalogCommands }),
+  Object.entries({ ...handshakeCommands, ...readCommands, ...aggregateCommands, ...explainCommands, ...writeCommands, ...catalogCommands, ...snapshotCommands }),
 );
 const lowerCase = new Map<string, CommandHandler>([...handlers].map(([k, v]) => [k.toLowerCase(), v]));
 

@@ -149,7 +149,7 @@ export function writeMerge(spec: unknown, docs: Doc[], ctx: CommandContext): voi
     if (valueKey(updated) === valueKey(existing)) continue;
     collection.replace(existing, updated);
     const stored = collection.getById(existing._id) as Doc;
-    ctx.changes.record({ op: 'replace', db: target.db, coll: target.coll, doc: stored });
+    ctx.changes.record(collection.updateRecord(existing, stored));
     changeEvents(ctx)?.update(target.db, target.coll, existing, stored, whenMatched === 'replace');
   }
 }

@@ -11,6 +11,8 @@ export interface ServerInfo {
   host: string;
   port: number;
   inMemory: boolean;
+  /** The data directory, when there is one (as given when the engine was opened). */
+  dbPath?: string;
   connections: { current: number; totalCreated: number };
   opcounters: Record<'insert' | 'query' | 'update' | 'delete' | 'getmore' | 'command', number>;
   /** The logical session cache (made on the first command that uses it). */

@@ -75,10 +75,11 @@ function updateStatement(
     outcome.after ??= updated;
     ctx.server.opcounters.update++;
     if (valueKey(updated) === valueKey(doc)) continue;
-    collection.replace(doc, updated);
+    const stored = collection.replace(doc, updated);
     outcome.modified++;
-    ctx.changes.record({ op: 'replace', db: collection.db, coll: collection.name, doc: updated });
-    changeEvents(ctx)?.update(collection.db, collection.name, doc, updated, replacement);
+    // What changed, not the whole document (a progress click on a large enrolment journals a few hundred bytes).
+    ctx.changes.record(collection.updateRecord(doc, stored));
+    changeEvents(ctx)?.update(collection.db, collection.name, doc, stored, replacement);
   }
   if (outcome.matched === 0 && options.upsert) {
     const seed = replacement ? {} : seedFromFilter(filter);
