@@ -6,6 +6,7 @@
  * The log starts when the first change stream opens (so a server nobody watches pays nothing) and keeps the last
  * MAX_EVENTS events, MongoDB's oplog window in small: resuming from before it is ChangeStreamHistoryLost (286).
  */
+import { randomBytes } from 'node:crypto';
 import { Long, Timestamp } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
 import { cloneDocument, isPlainObject, valueKey, type Doc } from '../query/values';
@@ -42,18 +43,21 @@ export interface StreamReader {
   runPipeline(stages: Doc[], events: Doc[]): Doc[];
 }
 
-function tokenFor(seq: number): Doc {
-  return { _data: `8200${seq.toString(16).padStart(16, '0')}` };
+/** A token names the log (each engine start has its own) and the event: `820<kind><epoch><seq>` in hex. */
+function tokenFor(epoch: string, seq: number, invalidate = false): Doc {
+  return { _data: `820${invalidate ? '1' : '0'}${epoch}${seq.toString(16).padStart(16, '0')}` };
 }
 
 /** The position a resume token stands for, and whether it is an invalidate event's token. */
-function parseToken(token: unknown, option: string): { seq: number; invalidate: boolean } {
+function parseToken(token: unknown, option: string): { epoch: string; seq: number; invalidate: boolean } {
   const data = isPlainObject(token) ? token._data : undefined;
-  if (typeof data !== 'string' || !/^820[01][0-9a-f]{16}$/.test(data)) {
+  if (typeof data !== 'string' || !/^820[01][0-9a-f]{24}$/.test(data)) {
     throw new EngineError(ErrorCodes.BadValue, `${option} must be a resume token produced by this server`);
   }
-  return { seq: parseInt(data.slice(4), 16), invalidate: data[3] === '1' };
+  return { epoch: data.slice(4, 12), seq: parseInt(data.slice(12), 16), invalidate: data[3] === '1' };
 }
+
+const HISTORY_LOST = 'Resume of change stream was not possible, as the resume point may no longer be in the oplog.';
 
 /** MongoDB's updateDescription: changed paths (dotted into subdocuments), removed paths, truncated arrays. */
 export function describeUpdate(before: Doc, after: Doc): Doc {
@@ -82,6 +86,8 @@ export function describeUpdate(before: Doc, after: Doc): Doc {
 }
 
 export class ChangeLog {
+  /** Tokens from an earlier start of the engine name events this log never had. */
+  private readonly epoch = randomBytes(4).toString('hex');
   private events: ChangeEvent[] = [];
   private seq = 0;
   /** The sequence number before which history is lost. */
@@ -101,7 +107,7 @@ export class ChangeLog {
     const seq = ++this.seq;
     const now = Date.now();
     const full: Doc = {
-      _id: tokenFor(seq),
+      _id: tokenFor(this.epoch, seq),
       ...event,
       clusterTime: new Timestamp({ t: Math.floor(now / 1000), i: seq % 0xffffffff }),
       wallTime: new Date(now),
@@ -165,6 +171,7 @@ export class ChangeLog {
     let position = this.seq;
     if (spec.resumeAfter !== undefined || spec.startAfter !== undefined) {
       const token = parseToken(spec.resumeAfter ?? spec.startAfter, spec.resumeAfter !== undefined ? 'resumeAfter' : 'startAfter');
+      if (token.epoch !== this.epoch) throw new EngineError(286, HISTORY_LOST);
       if (token.seq > this.seq) throw new EngineError(ErrorCodes.BadValue, 'the resume token is from the future');
       if (spec.resumeAfter !== undefined && token.invalidate) {
         throw new EngineError(260, 'Attempting to resume a change stream using \'resumeAfter\' is not allowed from an invalidate notification.');
@@ -176,13 +183,13 @@ export class ChangeLog {
       position = first ? first.seq - 1 : this.seq;
     }
     if (position < this.horizon) {
-      throw new EngineError(286, 'Resume of change stream was not possible, as the resume point may no longer be in the oplog.');
+      throw new EngineError(286, HISTORY_LOST);
     }
     const id = Long.fromBigInt(this.nextId++);
     const cursor: StreamCursor = { id, namespace, db, coll, position, fullDocument, pipeline, closed: false };
     this.streams.set(id.toString(), cursor);
     const firstBatch = this.take(cursor, reader, batchSize);
-    return { cursor: { firstBatch, postBatchResumeToken: tokenFor(cursor.position), id: cursor.closed ? Long.ZERO : id, ns: namespace }, ok: 1 };
+    return { cursor: { firstBatch, postBatchResumeToken: tokenFor(this.epoch, cursor.position), id: cursor.closed ? Long.ZERO : id, ns: namespace }, ok: 1 };
   }
 
   has(rawId: unknown): boolean {
@@ -205,7 +212,7 @@ export class ChangeLog {
     }
     const id = cursor.closed ? Long.ZERO : cursor.id;
     if (cursor.closed) this.streams.delete(key);
-    return { cursor: { nextBatch: batch, postBatchResumeToken: tokenFor(cursor.position), id, ns: namespace }, ok: 1 };
+    return { cursor: { nextBatch: batch, postBatchResumeToken: tokenFor(this.epoch, cursor.position), id, ns: namespace }, ok: 1 };
   }
 
   kill(rawId: unknown): boolean {
@@ -257,7 +264,7 @@ export class ChangeLog {
   /** The invalidate event that ends a stream: its token (startAfter it to open a new stream). */
   private invalidate(cursor: StreamCursor, after: ChangeEvent): Doc[] {
     cursor.closed = true;
-    const event = { _id: { _data: `8201${after.seq.toString(16).padStart(16, '0')}` }, operationType: 'invalidate', clusterTime: after.event.clusterTime, wallTime: after.event.wallTime };
+    const event = { _id: tokenFor(this.epoch, after.seq, true), operationType: 'invalidate', clusterTime: after.event.clusterTime, wallTime: after.event.wallTime };
     return [event];
   }
 }
