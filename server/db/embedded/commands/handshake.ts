@@ -44,14 +44,6 @@ export const handshakeCommands: Record<string, CommandHandler> = {
     modules: [],
     ok: 1,
   }),
-  getParameter: (cmd) => {
-    const out: Record<string, unknown> = { ok: 1 };
-    if (cmd.featureCompatibilityVersion !== undefined || cmd.getParameter === '*') {
-      out.featureCompatibilityVersion = { version: '7.0' };
-    }
-    if (cmd.authenticationMechanisms !== undefined || cmd.getParameter === '*') out.authenticationMechanisms = [];
-    return out;
-  },
   whatsmyuri: (_cmd, ctx) => ({ you: ctx.connection.remote, ok: 1 }),
   connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
   endSessions: (cmd, ctx) => {

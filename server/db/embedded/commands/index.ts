@@ -2,6 +2,7 @@
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import type { Doc } from '../query/values';
 import { evaluateLet } from '../query/variables';
+import { adminCommands } from './admin';
 import { aggregateCommands } from './aggregate';
 import { catalogCommands } from './catalog';
 import { explainCommands } from './explain';
@@ -14,7 +15,7 @@ import type { CommandContext, CommandHandler } from './types';
 import { writeCommands } from './write';
 
 const handlers = new Map<string, CommandHandler>(
-  Object.entries({ ...handshakeCommands, ...readCommands, ...aggregateCommands, ...explainCommands, ...writeCommands, ...catalogCommands, ...snapshotCommands }),
+  Object.entries({ ...handshakeCommands, ...adminCommands, ...readCommands, ...aggregateCommands, ...explainCommands, ...writeCommands, ...catalogCommands, ...snapshotCommands }),
 );
 const lowerCase = new Map<string, CommandHandler>([...handlers].map(([k, v]) => [k.toLowerCase(), v]));
 

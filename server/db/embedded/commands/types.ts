@@ -17,6 +17,8 @@ export interface ServerInfo {
   opcounters: Record<'insert' | 'query' | 'update' | 'delete' | 'getmore' | 'command', number>;
   /** The logical session cache (made on the first command that uses it). */
   sessions?: LocalSessions;
+  /** Server parameters (setParameter/getParameter), made on first use. */
+  parameters?: Map<string, unknown>;
   /** Change events for change streams (made on the first command; records once a stream opens). */
   changeLog?: ChangeLog;
   /** The journal's counters (flushes, records, compactions, bytes), when there is a journal. */
