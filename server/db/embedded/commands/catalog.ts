@@ -4,7 +4,7 @@ import type { IndexSpec } from '../catalog/index-store';
 import { EngineError, ErrorCodes } from '../errors';
 import { compileFilter } from '../query/filter';
 import { isPlainObject, type Doc } from '../query/values';
-import { asNumber, collectionName, type CommandContext, type CommandHandler } from './types';
+import { asNumber, changeEvents, collectionName, type CommandContext, type CommandHandler } from './types';
 import { isView, notOnView, refuseView, validateViewOptions } from './views';
 
 function namespaceNotFound(): EngineError {
@@ -226,7 +226,13 @@ function renameCollection(cmd: Doc, ctx: CommandContext): Doc {
   };
   const [fromDb, fromColl] = split(from);
   const [toDb, toColl] = split(to);
+  const replaced = ctx.catalog.get(toDb, toColl) !== undefined;
   ctx.catalog.rename(fromDb, fromColl, toDb, toColl, cmd.dropTarget === true, ctx.changes);
+  const events = changeEvents(ctx);
+  if (events) {
+    if (replaced) events.drop(toDb, toColl);
+    events.rename(fromDb, fromColl, toDb, toColl);
+  }
   return { ok: 1 };
 }
 
@@ -246,10 +252,13 @@ export const catalogCommands: Record<string, CommandHandler> = {
     if (!collection) return { ok: 1 };
     const nIndexesWas = collection.indexes.length;
     ctx.catalog.drop(ctx.db, name, ctx.changes);
+    if (!isView(collection)) changeEvents(ctx)?.drop(ctx.db, name);
     return { nIndexesWas, ns: `${ctx.db}.${name}`, ok: 1 };
   },
   dropDatabase: (_cmd, ctx) => {
+    const colls = ctx.catalog.collections(ctx.db).filter((c) => !isView(c)).map((c) => c.name);
     ctx.catalog.dropDatabase(ctx.db, ctx.changes);
+    changeEvents(ctx)?.dropDatabase(ctx.db, colls);
     return { dropped: ctx.db, ok: 1 };
   },
   listCollections,

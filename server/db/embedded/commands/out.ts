@@ -11,7 +11,7 @@ import { readDocuments } from '../query/execute';
 import { Aggregator } from '../query/mingo-context';
 import { cloneDocument, isPlainObject, normaliseNumbers, valueKey, valuesAtPath, type Doc } from '../query/values';
 import { applyUpdate } from '../update/apply';
-import type { CommandContext } from './types';
+import { changeEvents, type CommandContext } from './types';
 import { isView } from './views';
 
 interface Target {
@@ -44,7 +44,7 @@ export function writeOut(spec: unknown, docs: Doc[], ctx: CommandContext): void 
   const staged = new Collection(target.db, target.coll, options);
   for (const ixSpec of specs) staged.createIndex(ixSpec);
   for (const doc of docs) staged.insert(doc);
-  ctx.catalog.drop(target.db, target.coll, ctx.changes);
+  if (ctx.catalog.drop(target.db, target.coll, ctx.changes)) changeEvents(ctx)?.drop(target.db, target.coll);
   const fresh = ctx.catalog.create(target.db, target.coll, options, ctx.changes);
   for (const ixSpec of specs) {
     fresh.createIndex(ixSpec);
@@ -53,6 +53,8 @@ export function writeOut(spec: unknown, docs: Doc[], ctx: CommandContext): void 
   const stored = [...staged.docs.values()];
   for (const doc of stored) fresh.insert(doc);
   if (stored.length) ctx.changes.record({ op: 'insert', db: target.db, coll: target.coll, docs: stored });
+  const events = changeEvents(ctx);
+  if (events) for (const doc of stored) events.insert(target.db, target.coll, doc);
 }
 
 const WHEN_MATCHED = new Set(['replace', 'keepExisting', 'merge', 'fail']);
@@ -122,6 +124,7 @@ export function writeMerge(spec: unknown, docs: Doc[], ctx: CommandContext): voi
       }
       const stored = collection.insert(doc);
       ctx.changes.record({ op: 'insert', db: target.db, coll: target.coll, docs: [stored] });
+      changeEvents(ctx)?.insert(target.db, target.coll, stored);
       continue;
     }
     let updated: Doc;
@@ -145,6 +148,8 @@ export function writeMerge(spec: unknown, docs: Doc[], ctx: CommandContext): voi
     }
     if (valueKey(updated) === valueKey(existing)) continue;
     collection.replace(existing, updated);
-    ctx.changes.record({ op: 'replace', db: target.db, coll: target.coll, doc: collection.getById(existing._id) });
+    const stored = collection.getById(existing._id) as Doc;
+    ctx.changes.record({ op: 'replace', db: target.db, coll: target.coll, doc: stored });
+    changeEvents(ctx)?.update(target.db, target.coll, existing, stored, whenMatched === 'replace');
   }
 }

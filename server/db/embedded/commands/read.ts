@@ -4,6 +4,7 @@ import { readDocuments, sortDocuments, type ReadOptions } from '../query/execute
 import { compileFilter } from '../query/filter';
 import { compileProjection } from '../query/projection';
 import { isPlainObject, valueKey, valuesAtPath, type Doc } from '../query/values';
+import { streamReader } from './aggregate';
 import { viewDocuments } from './pipeline';
 import { asNumber, collectionName, namespaceOf, type CommandContext, type CommandHandler } from './types';
 import { isView, resolveView } from './views';
@@ -86,9 +87,20 @@ export const readCommands: Record<string, CommandHandler> = {
     ctx.server.opcounters.getmore++;
     const name = typeof cmd.collection === 'string' ? cmd.collection : '';
     const batchSize = cmd.batchSize === undefined ? undefined : asNumber(cmd.batchSize, 0);
+    const log = ctx.server.changeLog;
+    if (log?.has(cmd.getMore)) {
+      const maxTimeMS = cmd.maxTimeMS === undefined ? undefined : asNumber(cmd.maxTimeMS, 1000);
+      return log.getMore(cmd.getMore, namespaceOf(ctx.db, name), maxTimeMS, batchSize, streamReader(ctx));
+    }
     return ctx.cursors.getMore(namespaceOf(ctx.db, name), cmd.getMore, batchSize);
   },
-  killCursors: (cmd, ctx) => ctx.cursors.kill(Array.isArray(cmd.cursors) ? cmd.cursors : []),
+  killCursors: (cmd, ctx) => {
+    const ids = Array.isArray(cmd.cursors) ? cmd.cursors : [];
+    const streams = ids.filter((id) => ctx.server.changeLog?.kill(id));
+    const reply = ctx.cursors.kill(ids.filter((id) => !streams.includes(id)));
+    (reply.cursorsKilled as unknown[]).push(...streams);
+    return reply;
+  },
   count: countCommand,
   distinct: distinctCommand,
 };

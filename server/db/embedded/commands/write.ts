@@ -5,7 +5,7 @@ import { readDocuments } from '../query/execute';
 import { compileProjection } from '../query/projection';
 import { isPlainObject, valueKey, type Doc } from '../query/values';
 import { applyUpdate, isOperatorUpdate, seedFromFilter, validateUpdate, type UpdateSpec } from '../update/apply';
-import { collectionName, type CommandContext, type CommandHandler } from './types';
+import { changeEvents, collectionName, type CommandContext, type CommandHandler } from './types';
 import { refuseView } from './views';
 import { evaluateLet } from '../query/variables';
 
@@ -41,6 +41,8 @@ function insertCommand(cmd: Doc, ctx: CommandContext): Doc {
     }
   }
   if (inserted.length) ctx.changes.record({ op: 'insert', db: ctx.db, coll: name, docs: inserted });
+  const events = changeEvents(ctx);
+  if (events) for (const doc of inserted) events.insert(ctx.db, name, doc);
   return writeReply(n, errors, errorIndexes);
 }
 
@@ -77,6 +79,7 @@ function updateStatement(
     outcome.modified++;
     // What changed, not the whole document (a progress click on a large enrolment journals a few hundred bytes).
     ctx.changes.record(collection.updateRecord(doc, stored));
+    changeEvents(ctx)?.update(collection.db, collection.name, doc, updated, replacement);
   }
   if (outcome.matched === 0 && options.upsert) {
     const seed = replacement ? {} : seedFromFilter(filter);
@@ -88,6 +91,7 @@ function updateStatement(
     const stored = collection.insert(created);
     ctx.server.opcounters.insert++;
     ctx.changes.record({ op: 'insert', db: collection.db, coll: collection.name, docs: [stored] });
+    changeEvents(ctx)?.insert(collection.db, collection.name, stored);
     outcome.upsertedId = stored._id;
     outcome.after = stored;
   }
@@ -174,6 +178,8 @@ function deleteCommand(cmd: Doc, ctx: CommandContext): Doc {
       const { docs } = readDocuments(collection, { filter: (s.q as Doc) ?? {}, limit: limit === 1 ? 1 : 0, hint: s.hint, variables: ctx.variables });
       for (const doc of docs) collection.remove(doc);
       if (docs.length) ctx.changes.record({ op: 'delete', db: ctx.db, coll: name, ids: docs.map((d) => d._id) });
+      const events = changeEvents(ctx);
+      if (events) for (const doc of docs) events.delete(ctx.db, name, doc._id);
       n += docs.length;
       ctx.server.opcounters.delete += docs.length;
     } catch (err) {
@@ -200,6 +206,7 @@ function findAndModifyCommand(cmd: Doc, ctx: CommandContext): Doc {
       collection.remove(doc);
       ctx.server.opcounters.delete++;
       ctx.changes.record({ op: 'delete', db: ctx.db, coll: name, ids: [doc._id] });
+      changeEvents(ctx)?.delete(ctx.db, name, doc._id);
     }
     return { lastErrorObject: { n: doc ? 1 : 0 }, value: doc ? project(doc) : null, ok: 1 };
   }
