@@ -3,15 +3,16 @@
  * `npm run db:copy`. An engine-specific command (a real MongoDB answers 59 CommandNotFound, and the tools fall
  * back to reading collection by collection, which is not point-in-time across collections).
  *
- * Commands run one at a time on the engine's thread and stored documents are never changed in place (an update
- * installs a new object), so copying the references of every collection's documents in this one synchronous call
- * is a consistent snapshot: it holds every write applied before it and none after, whatever is written while the
+ * Commands run one at a time on the engine's thread and a stored document's BSON bytes are never changed, only
+ * replaced, so taking the references to every collection's document bytes in this one synchronous call is a
+ * consistent snapshot (nothing is decoded or copied): it holds every write applied before it and none after, whatever is written while the
  * cursor is read. Like every read here it has "local" read concern: it may hold a write whose fdatasync is still
  * under way (if that fails, the engine stops, and so does the dump).
  *
  * The cursor yields, for each collection, `{ collection: { db, name, type, options, indexes, count } }` and then
- * `{ doc }` for each of its `count` documents. The reply also carries `snapshotTime` and the engine's `dbPath`.
+ * `{ bson: <Binary> }` for each of its `count` documents, holding the document's BSON bytes as stored. The reply also carries `snapshotTime` and the engine's `dbPath`.
  */
+import { Binary } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
 import { isPlainObject, type Doc } from '../query/values';
 import { asNumber, type CommandContext, type CommandHandler } from './types';
@@ -24,7 +25,7 @@ function coproduceSnapshot(cmd: Doc, ctx: CommandContext): Doc {
   for (const db of ctx.catalog.listDatabases()) {
     for (const collection of ctx.catalog.collections(db)) {
       if (collection.name.startsWith('system.')) continue;
-      const docs = [...collection.docs.values()];
+      const docs = [...collection.docs.rawEntries()].map(([, bytes]) => bytes);
       entries.push({
         collection: {
           db,
@@ -35,7 +36,7 @@ function coproduceSnapshot(cmd: Doc, ctx: CommandContext): Doc {
           count: docs.length,
         },
       });
-      for (const doc of docs) entries.push({ doc });
+      for (const bytes of docs) entries.push({ bson: new Binary(bytes) });
     }
   }
   const cursor = isPlainObject(cmd.cursor) ? cmd.cursor : {};
