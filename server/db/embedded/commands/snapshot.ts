@@ -63,13 +63,14 @@ function coproduceSnapshot(cmd: Doc, ctx: CommandContext): Doc {
   for (const db of ctx.catalog.listDatabases()) {
     for (const collection of ctx.catalog.collections(db)) {
       if (collection.name.startsWith('system.')) continue;
-      const docs = Array.from(collection.docs.rawValues());
+      const view = collection.options.viewOn !== undefined;
+      const docs = view ? [] : Array.from(collection.docs.rawValues());
       const header = {
         db,
         name: collection.name,
-        type: 'collection',
+        type: view ? 'view' : 'collection',
         options: { ...collection.options },
-        indexes: collection.indexes.map((ix) => ({ v: 2, ...ix.spec })),
+        indexes: view ? [] : collection.indexes.map((ix) => ({ v: 2, ...ix.spec })),
         count: docs.length,
       };
       parts.push({ header, docs, start });
