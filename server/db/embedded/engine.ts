@@ -181,6 +181,11 @@ export class Engine {
       });
   }
 
+  /** Resolves once no compaction is running (at once when none is). */
+  async compacted(): Promise<void> {
+    while (this.compacting) await this.compacting;
+  }
+
   /** Delete documents whose TTL index date is older than expireAfterSeconds. */
   async reapExpired(now = Date.now()): Promise<number> {
     if (this.failure) return 0;

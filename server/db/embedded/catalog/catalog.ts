@@ -8,7 +8,7 @@ import type { Doc } from '../query/values';
 import { Collection, type CollectionOptions } from './collection';
 import type { DiffStep } from './document-diff';
 import type { IndexSpec } from './index-store';
-import { decodeDocument as decodeDocumentOf, ownCopy } from './stored-documents';
+import { decodeDocument as decodeDocumentOf } from './stored-documents';
 
 /** Where a command's changes go before its reply (the journal, when there is one). */
 export interface Changes {
@@ -152,12 +152,16 @@ export class Catalog {
       case 'insertBson': {
         // Documents as their BSON, one after another (see bsonRecords): stored without decoding them.
         const c = this.obtain(db, coll, noChanges);
+        // Each document is kept as a view of the bytes read from the journal (Journal.replay hands out views of
+        // read buffers it never reuses): a copy, or an allocation per document, cost more than the rest of the
+        // load. A read buffer stays in memory while one of its documents does; the journal it came from is at
+        // most about twice the live data (compaction), so is what it can hold.
         const data = (entry.data as Binary).buffer;
         const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
         for (let at = 0; at < view.length; ) {
           const size = view.readInt32LE(at);
           if (size < 5 || at + size > view.length) throw new Error(`an insertBson record of ${db}.${coll} is malformed at ${at}`);
-          const bytes = ownCopy(view.subarray(at, at + size));
+          const bytes = view.subarray(at, at + size);
           if (this.loading) c.loadBytes(bytes);
           else c.put(decodeDocumentOf(bytes));
           at += size;

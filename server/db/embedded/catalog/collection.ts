@@ -6,7 +6,7 @@
 import { BSON, ObjectId } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
 import { MAX_BSON_BYTES } from '../wire/protocol';
-import { valueKey, type Doc } from '../query/values';
+import { firstDollarField, valueKey, type Doc } from '../query/values';
 import { applyDiff, diffDocuments, type DiffStep } from './document-diff';
 import { duplicateKeyError, IndexStore, type IndexSpec } from './index-store';
 import { decodeFields, encodeDocument, StoredDocuments } from './stored-documents';
@@ -16,6 +16,21 @@ export interface CollectionOptions {
 }
 
 const ID_ONLY: ReadonlySet<string> = new Set(['_id']);
+
+/**
+ * valueKey of the _id of a stored document read straight from its bytes when _id is its first field and an
+ * ObjectId or a string (nearly always): a load needs only this of most documents. Null otherwise.
+ */
+function idKeyOf(bytes: Buffer): string | null {
+  // type byte, then the name "_id" and its terminating zero
+  if (bytes.length < 9 || bytes[5] !== 0x5f || bytes[6] !== 0x69 || bytes[7] !== 0x64 || bytes[8] !== 0) return null;
+  if (bytes[4] === 0x07 && bytes.length >= 21) return `o${bytes.toString('hex', 9, 21)}`;
+  if (bytes[4] === 0x02) {
+    const length = bytes.readInt32LE(9);
+    return `s${bytes.toString('utf8', 13, 13 + length - 1)}`;
+  }
+  return null;
+}
 
 export class Collection {
   readonly db: string;
@@ -82,6 +97,8 @@ export class Collection {
     const id = doc._id;
     if (Array.isArray(id)) throw new EngineError(ErrorCodes.BadValue, `can't use an array for _id`);
     if (id instanceof RegExp) throw new EngineError(ErrorCodes.BadValue, `can't use a regex for _id`);
+    const dollar = firstDollarField(id);
+    if (dollar) throw new EngineError(ErrorCodes.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`);
   }
 
   insert(input: Doc): Doc {
@@ -109,7 +126,7 @@ export class Collection {
   /** Loading only: store a document's BSON bytes as they are (replacing a document with its _id). */
   loadBytes(bytes: Buffer): void {
     if (!this.loading) throw new Error('Collection.loadBytes is for loading only');
-    this.docs.set(valueKey(decodeFields(bytes, ID_ONLY)._id), bytes);
+    this.docs.set(idKeyOf(bytes) ?? valueKey(decodeFields(bytes, ID_ONLY)._id), bytes);
   }
 
   /** Journal replay of a recorded document: it replaces the stored one with its _id, or is inserted. */

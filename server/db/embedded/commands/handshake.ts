@@ -54,7 +54,10 @@ export const handshakeCommands: Record<string, CommandHandler> = {
   },
   whatsmyuri: (_cmd, ctx) => ({ you: ctx.connection.remote, ok: 1 }),
   connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
-  endSessions: () => ({ ok: 1 }),
+  endSessions: (cmd, ctx) => {
+    ctx.server.sessions?.end(cmd.endSessions);
+    return { ok: 1 };
+  },
   killSessions: () => ({ ok: 1 }),
   refreshSessions: () => ({ ok: 1 }),
   startSession: () => ({ id: { id: new ObjectId().toHexString() }, timeoutMinutes: 30, ok: 1 }),
