@@ -88,6 +88,15 @@ async function seedTypes(database: Db): Promise<void> {
     { _id: 7, email: 'c@example.org', age: 51, team: 'north' },
   ] as Document[]);
   await database.collection('empty').createIndex({ x: 1 });
+  await database.createCollection('adults', { viewOn: 'people', pipeline: [{ $match: { age: { $gte: 18 } } }] });
+}
+
+/** The view made by seedTypes answers the same in both databases. */
+async function expectSameView(copy: Db, source: Db): Promise<void> {
+  expect(await collectionOptions(copy, 'adults')).toEqual(await collectionOptions(source, 'adults'));
+  const emails = async (database: Db) => (await database.collection('adults').find().sort({ email: 1 }).toArray()).map((d) => d.email as string);
+  expect(await emails(copy)).toEqual(['a@example.org', 'c@example.org']);
+  expect(await emails(source)).toEqual(['a@example.org', 'c@example.org']);
 }
 
 describe('dump and restore', () => {
@@ -150,7 +159,8 @@ describe('dump and restore', () => {
     const restoredName = otherDatabase('restored');
     const loaded = await restoreDump(client, out, { db: source.databaseName, toDb: restoredName });
     const restored = client.db(restoredName);
-    expect(loaded.map((c) => c.name).sort()).toEqual(['counters', 'empty', 'events', 'people']);
+    expect(loaded.map((c) => c.name).sort()).toEqual(['adults', 'counters', 'empty', 'events', 'people']);
+    await expectSameView(restored, source);
     for (const name of ['counters', 'empty', 'events', 'people']) {
       expect(byId(await contents(restored, name))).toEqual(byId(await dumped(name)));
       expect(await indexesOf(restored, name)).toEqual(await indexesOf(source, name));
@@ -236,6 +246,7 @@ describe('copy to another server', () => {
       expect(await indexesOf(copied, name)).toEqual(await indexesOf(source, name));
     }
     expect(await collectionOptions(copied, 'people')).toEqual(await collectionOptions(source, 'people'));
+    await expectSameView(copied, source);
 
     // A second copy does not mix into the data now there; with drop it replaces it.
     await expect(copyDatabase(client, secondClient, { db: source.databaseName })).rejects.toThrow(/already exists/);

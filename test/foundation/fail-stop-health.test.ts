@@ -24,6 +24,8 @@ test('/healthz answers 503 once a journal write has failed, and the failure is r
   const files = new FaultyFiles();
   const fatal: Error[] = [];
   t = await startTestApp({ engine: { dbPath, files, onFatal: (error) => fatal.push(error) } });
+  // Signing in stores a session, which waits for the session store's own setup (its TTL index) to finish.
+  await t.signedInAgent();
   const healthy = await t.request().get('/healthz');
   expect(healthy.status).toBe(200);
 

@@ -49,7 +49,7 @@ function describeLoaded(collections: LoadedCollection[]): void {
 }
 
 async function run(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = argv[0]?.startsWith('-') ? ['', ...argv] : argv;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -5,7 +5,8 @@
  */
 import type { MongoClient } from 'mongodb';
 import { CollectionLoader, verifyCollection, type LoadedCollection } from './load';
-import { openSnapshot, type SnapshotOptions } from './snapshot';
+import { BSON } from 'bson';
+import { EXACT_BSON, openSnapshot, type SnapshotOptions } from './snapshot';
 import { ToolError } from './source';
 
 export interface CopyResult {
@@ -27,7 +28,7 @@ export async function copyDatabase(source: MongoClient, target: MongoClient, opt
         loader = await CollectionLoader.start(target.db(options.toDb ?? info.db), info, options.drop ?? false);
       } else {
         if (!loader) throw new Error('The snapshot gave a document before its collection');
-        await loader.add(item.doc);
+        await loader.add(BSON.deserialize(item.bson, EXACT_BSON));
       }
     }
     if (loader) collections.push(await loader.finish());

@@ -6,7 +6,6 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { BSON } from 'bson';
 import type { MongoClient } from 'mongodb';
 import { fileNameOf, metadataJson } from './layout';
 import { openSnapshot, type SnapshotOptions } from './snapshot';
@@ -124,7 +123,7 @@ export async function dumpDatabase(client: MongoClient, outDir: string, options:
         continue;
       }
       if (!writer || !current) throw new Error('The snapshot gave a document before its collection');
-      const bytes = BSON.serialize(item.doc);
+      const bytes = item.bson;
       await writer.add(bytes);
       current.documents += 1;
       current.bytes += bytes.length;

@@ -4,7 +4,7 @@
  * collection read on its own, which is not point-in-time across collections, and the caller is told so.
  */
 import { promises as fsp } from 'node:fs';
-import type { BSONSerializeOptions, Document, MongoClient } from 'mongodb';
+import type { Binary, BSONSerializeOptions, Document, MongoClient } from 'mongodb';
 import { ToolError } from './source';
 
 /** Documents keep their exact BSON types (int32, int64, double, Decimal128, binary subtypes, regexes). */
@@ -23,7 +23,8 @@ export interface CollectionInfo {
   indexes: Document[];
 }
 
-export type SnapshotItem = { collection: CollectionInfo } | { doc: Document };
+/** A collection's info, or one of its documents as BSON bytes (written to a dump as they are). */
+export type SnapshotItem = { collection: CollectionInfo } | { bson: Uint8Array };
 
 export interface Snapshot {
   /** True when every collection was read at the same instant (the embedded engine). */
@@ -82,7 +83,7 @@ async function* fromEngine(client: MongoClient, reply: Document, options: Snapsh
           if (!skipping) {
             yield { collection: { db: String(info.db), name: String(info.name), type: String(info.type), options: info.options as Document, indexes: info.indexes as Document[] } };
           }
-        } else if (!skipping) yield { doc: entry.doc as Document };
+        } else if (!skipping) yield { bson: (entry.bson as Binary).value() };
       }
       if (numberOf(cursor.id) === 0) return;
       // The engine's getMore: the cursor belongs to admin.$cmd.coproduceSnapshot.
@@ -111,7 +112,7 @@ async function perCollection(client: MongoClient, options: SnapshotOptions): Pro
         const indexes = type === 'view' ? [] : await client.db(dbName).collection(name).listIndexes().toArray();
         yield { collection: { db: dbName, name, type, options: (info.options as Document | undefined) ?? {}, indexes } };
         if (type === 'view') continue;
-        for await (const doc of db.collection(name).find({}, { sort: { _id: 1 } })) yield { doc };
+        for await (const bson of db.collection(name).find({}, { sort: { _id: 1 }, raw: true })) yield { bson: bson as unknown as Uint8Array };
       }
     }
   }
