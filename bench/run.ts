@@ -4,12 +4,17 @@
  * `npm run bench -- embedded` or `-- lesson` runs one of them.
  */
 import { runEmbeddedBench } from './embedded';
+import { runFootprintBench } from './footprint';
 import { runLessonBench } from './lesson';
 
 const benches: Record<string, () => Promise<unknown>> = {
   embedded: () => runEmbeddedBench(),
   lesson: () => runLessonBench(),
+  footprint: () => runFootprintBench({ documents: 200_000 }),
+  'footprint-1m': () => runFootprintBench({ documents: 1_000_000 }),
 };
+/** Run only when named: `npm run bench -- footprint-1m`. */
+const onRequest = new Set(['footprint-1m']);
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
@@ -17,7 +22,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) {
     throw new Error(`Unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(benches).join(', ')}`);
   }
-  for (const name of wanted.length > 0 ? wanted : Object.keys(benches)) {
+  for (const name of wanted.length > 0 ? wanted : Object.keys(benches).filter((name) => !onRequest.has(name))) {
     console.log(`\n=== ${name} ===`);
     await benches[name]?.();
   }

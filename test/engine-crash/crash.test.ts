@@ -29,6 +29,8 @@ interface Crash {
   /** The journal had a compaction under way when the process died. */
   duringCompaction: boolean;
   lines: number;
+  /** The plan's log line was seen before the kill. */
+  killedOnLogLine: boolean;
 }
 
 let dbPath: string;
@@ -53,6 +55,8 @@ interface KillPlan {
   afterLines: number;
   /** ...or, when set, as soon as a compaction starts writing its new file (once afterLines were printed). */
   onCompactionStart?: boolean;
+  /** ...or, when set, as soon as the engine logs a line matching this (at any point, before `ready` too). */
+  onLogLine?: RegExp;
   engineOptions?: object;
 }
 
@@ -81,6 +85,12 @@ async function writeUntilKilled(round: number, plan: KillPlan, acknowledged: Ack
           resolve();
         }, reject);
       };
+      if (plan.onLogLine) {
+        const pattern = plan.onLogLine;
+        child.stderr.on('data', () => {
+          if (pattern.test(errors)) kill();
+        });
+      }
       watcher?.on('change', (_event, name) => {
         if (name === COMPACTION_FILE && lines >= plan.afterLines) kill();
       });
@@ -93,7 +103,7 @@ async function writeUntilKilled(round: number, plan: KillPlan, acknowledged: Ack
           lines += 1;
         }
         // Without a compaction to wait for, kill at the planned count; with one, give up waiting at 20x.
-        if (lines >= plan.afterLines * (plan.onCompactionStart ? 20 : 1)) kill();
+        if (lines >= (plan.onCompactionStart ? Math.max(plan.afterLines, 20) * 20 : plan.afterLines)) kill();
       });
       child.once('exit', (code, signal) => {
         if (signal !== 'SIGKILL') reject(new Error(`the writer stopped by itself (code ${code}): ${errors}`));
@@ -103,7 +113,7 @@ async function writeUntilKilled(round: number, plan: KillPlan, acknowledged: Ack
     watcher?.close();
   }
   await exited;
-  return { duringCompaction, lines };
+  return { duringCompaction, lines, killedOnLogLine: plan.onLogLine?.test(errors) ?? false };
 }
 
 function record(line: string, acknowledged: Acknowledged): void {
@@ -113,6 +123,10 @@ function record(line: string, acknowledged: Acknowledged): void {
   else if (kind === 'deleted' && a) acknowledged.deleted.add(a);
   else if (kind === 'count' && a && b) acknowledged.counters.set(a, Math.max(Number(b), acknowledged.counters.get(a) ?? 0));
 }
+
+/** Documents loaded before the rounds that restart on them (so that a start and a snapshot take a while). */
+const BULK_DOCUMENTS = 12_000;
+let bulkLoaded = false;
 
 /** Reopens the dbPath in this process and compares it with what was acknowledged. */
 async function reopenAndCheck(acknowledged: Acknowledged): Promise<void> {
@@ -134,6 +148,13 @@ async function reopenAndCheck(acknowledged: Acknowledged): Promise<void> {
       .filter(([writer, n]) => (counterValues.get(writer) ?? -1) < n)
       .map(([writer, n]) => `${writer}: acknowledged ${n}, found ${counterValues.get(writer) ?? 'none'}`);
     expect(behind).toEqual([]);
+    if (bulkLoaded) {
+      // Every bulk document is there, and found through each of its indexes.
+      const bulk = db.collection('bulk');
+      expect(await bulk.countDocuments()).toBe(BULK_DOCUMENTS);
+      expect(await bulk.countDocuments({ group: 7 }, { hint: 'group_1_n_1' })).toBe(BULK_DOCUMENTS / 100);
+      expect(await bulk.countDocuments({ tag: 't3' }, { hint: 'tag_1' })).toBe(BULK_DOCUMENTS / 10);
+    }
     // A dropped torn tail is expected after a crash; anything that failed is not.
     expect(logLines.filter((line) => /fail|error|damaged|corrupt/i.test(line))).toEqual([]);
   } finally {
@@ -170,4 +191,36 @@ describe('the embedded engine killed with SIGKILL', () => {
     // The kill follows the compaction file's creation, but a small compaction can finish first.
     console.log(`killed during a compaction in ${crashes.filter((crash) => crash.duringCompaction).length} of ${crashes.length} rounds`);
   });
+
+  it('keeps every acknowledged write when killed while building its indexes at start, or writing a large snapshot', async () => {
+    // No compaction while loading: the journal keeps twice the live data, so the next writes compact it.
+    const engine = await startEmbeddedMongo({ dbPath, port: 0, log: () => undefined, compactMinBytes: 1 << 30 });
+    const client = await MongoClient.connect(engine.uri);
+    try {
+      const bulk = client.db('crash').collection('bulk');
+      await bulk.createIndex({ group: 1, n: 1 });
+      await bulk.createIndex({ tag: 1 });
+      for (let start = 0; start < BULK_DOCUMENTS; start += 2_000) {
+        const batch = Array.from({ length: 2_000 }, (_, i) => ({ n: start + i, group: (start + i) % 100, tag: `t${(start + i) % 10}`, padding: 'z'.repeat(150) }));
+        await bulk.insertMany(batch);
+      }
+      for (const letter of ['y', 'x', 'w']) await bulk.updateMany({}, { $set: { padding: letter.repeat(150) } });
+    } finally {
+      await client.close();
+      await engine.stop();
+    }
+    bulkLoaded = true;
+    await reopenAndCheck(acknowledged);
+
+    // The engine logs when it starts building the indexes of a large load: killed then, before it ever listens.
+    const duringBuild = await writeUntilKilled(7, { afterLines: 400, onLogLine: /building their indexes/ }, acknowledged);
+    await reopenAndCheck(acknowledged);
+    console.log(`killed while building indexes at start: ${duringBuild.killedOnLogLine && duringBuild.lines === 0 ? 'yes' : 'no'}`);
+
+    // The first write compacts the journal: a snapshot of several megabytes, killed as it starts to be written.
+    const crash = await writeUntilKilled(8, { afterLines: 0, onCompactionStart: true, engineOptions: { compactMinBytes: 64 * 1024 } }, acknowledged);
+    await reopenAndCheck(acknowledged);
+    expect(await fsp.readdir(dbPath)).not.toContain(COMPACTION_FILE);
+    console.log(`killed while writing a large snapshot: ${crash.duringCompaction ? 'yes' : 'no'}`);
+  }, 240_000);
 });

@@ -32,7 +32,7 @@ import { buildApp } from '../../server/app';
 import { hashPassword, useFastPasswordHashing } from '../../server/auth/passwords';
 import { loadConfig, type Config } from '../../server/config';
 import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
-import { startEmbeddedMongo } from '../../server/db/embedded/index';
+import { startEmbeddedMongo, type EmbeddedMongoOptions } from '../../server/db/embedded/index';
 import { createLogger } from '../../server/web/logging';
 import { createSessionStore, sessionStoreReady } from '../../server/web/session';
 import { createMailer } from '../../server/mail/mailer';
@@ -132,12 +132,14 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Receives the app's log lines (at level info) instead of silence. */
   logDestination?: { write(line: string): void };
+  /** Options for the app's engine (default: in memory), e.g. a dbPath and a fault-injecting file layer. */
+  engine?: Pick<EmbeddedMongoOptions, 'dbPath' | 'files' | 'onFatal' | 'log'>;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   useFastPasswordHashing();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coproduce-test-'));
-  const engine = await startEmbeddedMongo({ log: () => undefined });
+  const engine = await startEmbeddedMongo({ log: () => undefined, ...options.engine });
   try {
     await connectDatabase(engine.uri);
   } catch (error) {

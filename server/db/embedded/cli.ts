@@ -20,7 +20,14 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not ${values.port}`);
-  const engine = await startEmbeddedMongo({ port, host: values.host, dbPath: values.dbpath });
+  const engine = await startEmbeddedMongo({
+    port,
+    host: values.host,
+    dbPath: values.dbpath,
+    // Fail-stop: the engine logged the cause and answers nothing more; a supervisor restarts the process.
+    // (After the refusal being written has left: the client is told why rather than seeing a reset.)
+    onFatal: () => setImmediate(() => process.exit(1)),
+  });
   process.stdout.write(`Embedded MongoDB-compatible engine listening: ${engine.uri}\n`);
   process.stdout.write(values.dbpath ? `Data directory: ${values.dbpath}\n` : 'In memory: the data goes when it stops.\n');
   let stopping = false;

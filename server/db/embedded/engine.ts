@@ -4,13 +4,15 @@
  * could run in a worker thread as well as in the app's process.
  */
 import { BSON } from 'bson';
-import { Catalog, type Changes } from './catalog/catalog';
+import { bsonRecords, Catalog, type Changes } from './catalog/catalog';
+import { encodeDocument, storedBytesOf } from './catalog/stored-documents';
 import { runCommand } from './commands';
 import type { CommandContext, ConnectionInfo, ServerInfo } from './commands/types';
 import { Cursors } from './cursors';
 import { EngineError, ErrorCodes } from './errors';
 import { Edge } from './catalog/bounds';
 import { fromWire, toNumber, type Doc } from './query/values';
+import type { FileLayer } from './storage/file-io';
 import { Journal } from './storage/journal';
 
 export interface EngineOptions {
@@ -21,6 +23,13 @@ export interface EngineOptions {
   compactMinBytes?: number;
   fsync?: boolean;
   log?: (line: string) => void;
+  /**
+   * Called once when the journal can no longer be written (a failed write or fdatasync). The engine has
+   * already stopped answering; the process should exit non-zero so that a supervisor restarts it.
+   */
+  onFatal?: (error: Error) => void;
+  /** Where the journal opens its files (tests inject faults). */
+  files?: FileLayer;
 }
 
 class RecordedChanges implements Changes {
@@ -31,21 +40,24 @@ class RecordedChanges implements Changes {
 }
 
 /**
- * One journal record per entry. BSON's encoder works in a ~17 MB buffer, so an insert batch larger than that
- * (insertMany, $out) is split in halves until each half encodes. Nothing is measured first: nearly every entry
- * fits, and the documents' sizes were already checked when they were stored.
+ * The journal records of one change. An insert is written as its documents' BSON (the bytes the collection
+ * already keeps, see stored-documents.ts), in records of about 1 MiB, so replay stores them without decoding.
  */
 function encodeEntry(entry: Doc): Buffer[] {
-  try {
-    return [Buffer.from(BSON.serialize(entry))];
-  } catch (error) {
-    const docs = entry.docs;
-    // By name: the encoder throws Node's own RangeError (ERR_OUT_OF_RANGE), not always this realm's.
-    if ((error as Error).name !== 'RangeError' || entry.op !== 'insert' || !Array.isArray(docs) || docs.length < 2) throw error;
-    const half = Math.ceil(docs.length / 2);
-    return [...encodeEntry({ ...entry, docs: docs.slice(0, half) }), ...encodeEntry({ ...entry, docs: docs.slice(half) })];
+  if (entry.op === 'insert' && Array.isArray(entry.docs)) {
+    const documents = (entry.docs as Doc[]).map((doc) => storedBytesOf(doc) ?? encodeDocument(doc));
+    return [...bsonRecords(String(entry.db), String(entry.coll), documents)].map(encodeRecord);
   }
+  return [encodeRecord(entry)];
 }
+
+function encodeRecord(record: Doc): Buffer {
+  const encoded = BSON.serialize(record);
+  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+}
+
+/** Loads of at least this many documents log their progress. */
+const LARGE_LOAD_DOCUMENTS = 10_000;
 
 export class Engine {
   readonly catalog = new Catalog();
@@ -56,6 +68,8 @@ export class Engine {
   private reaper: NodeJS.Timeout | undefined;
   private compacting: Promise<void> | undefined;
   private readonly log: (line: string) => void;
+  /** Set by a journal failure: the engine answers nothing from then on (fail-stop). */
+  private fatal: Error | null = null;
 
   private constructor(options: EngineOptions) {
     this.options = options;
@@ -65,6 +79,7 @@ export class Engine {
       host: '127.0.0.1',
       port: 0,
       inMemory: !options.dbPath,
+      dbPath: options.dbPath,
       connections: { current: 0, totalCreated: 0 },
       opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
     };
@@ -73,14 +88,20 @@ export class Engine {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(options);
     if (options.dbPath) {
-      const journal = await Journal.open(options.dbPath, { fsync: options.fsync ?? true });
+      const journal = await Journal.open(options.dbPath, { fsync: options.fsync ?? true, files: options.files });
       try {
+        const started = Date.now();
         engine.catalog.beginLoad();
         const result = await journal.replay((payload) => {
           const entry = fromWire(BSON.deserialize(payload, { promoteValues: false, promoteBuffers: false })) as Doc;
           engine.catalog.applyRecord(entry);
         });
+        const documents = engine.catalog.documentCount;
+        // A large load says what it is doing: a start of several seconds should not look like a hang.
+        const large = documents >= LARGE_LOAD_DOCUMENTS;
+        if (large) engine.log(`embedded db: ${documents} documents read from ${options.dbPath} in ${Date.now() - started} ms; building their indexes`);
         engine.catalog.endLoad();
+        if (large) engine.log(`embedded db: ready after ${Date.now() - started} ms`);
         if (result.droppedTailBytes > 0) {
           engine.log(`embedded db: dropped an incomplete last journal record (${result.droppedTailBytes} bytes) from an interrupted write`);
         }
@@ -97,8 +118,30 @@ export class Engine {
     return engine;
   }
 
+  /** The journal failure that stopped the engine, or null while it runs normally. */
+  get failure(): Error | null {
+    return this.fatal ?? this.journal?.failed ?? null;
+  }
+
+  /**
+   * Fail-stop, as mongod does on a failed journal write: a write applied in memory whose journal entry did not
+   * reach the disk must never be seen, and the disk's state after a failed fdatasync is unknown. So from the
+   * moment the journal fails (it sets its error before rejecting the appends) every command is refused, reads
+   * included, and the owner is told to end the process; a restart replays what really is on disk.
+   */
+  private stop(error: Error): Doc {
+    if (!this.fatal) {
+      this.fatal = error;
+      this.log(`embedded db: FATAL: the journal could not be written (${error.message}). No more writes are acknowledged and nothing more is read; restart the database to recover every acknowledged write from the journal.`);
+      this.options.onFatal?.(error);
+    }
+    return new EngineError(ErrorCodes.InternalError, `the database stopped after a journal failure and must be restarted: ${error.message}`).toReply();
+  }
+
   /** Run one command; resolves with the reply once its changes are durable. */
   async execute(cmd: Doc, db: string, connection: ConnectionInfo): Promise<Doc> {
+    const stopped = this.failure;
+    if (stopped) return this.stop(stopped);
     const changes = new RecordedChanges();
     const ctx: CommandContext = { catalog: this.catalog, cursors: this.cursors, server: this.server, connection, db, changes };
     this.server.opcounters.command++;
@@ -107,10 +150,8 @@ export class Engine {
       try {
         await this.persist(changes.entries);
       } catch (err) {
-        // Not durable, so not acknowledged. (The journal refuses every later write too: mongod would stop here.)
-        const detail = err instanceof Error ? err.message : String(err);
-        this.log(`embedded db: a write could not be journaled: ${detail}`);
-        return new EngineError(ErrorCodes.InternalError, `the write could not be made durable: ${detail}`).toReply();
+        // Not durable, so not acknowledged; and the engine stops (see stop()).
+        return this.stop(this.journal?.failed ?? (err instanceof Error ? err : new Error(String(err))));
       }
     }
     return reply;
@@ -127,7 +168,11 @@ export class Engine {
     if (this.compacting) return;
     const threshold = this.options.compactMinBytes ?? 8 * 1024 * 1024;
     if (journal.sizeBytes <= threshold || journal.sizeBytes <= 2 * this.catalog.dataBytes) return;
-    const snapshot = [...this.catalog.snapshot()].map((e) => Buffer.from(BSON.serialize(e)));
+    // The catalog as it is now; its records are encoded as the journal writes them, between other work.
+    const records = this.catalog.snapshot();
+    const snapshot = (function* encoded(): Generator<Buffer> {
+      for (const record of records) yield encodeRecord(record);
+    })();
     this.compacting = journal
       .compact(snapshot)
       .catch((err: unknown) => this.log(`embedded db: compaction failed: ${err instanceof Error ? err.message : String(err)}`))
@@ -136,8 +181,14 @@ export class Engine {
       });
   }
 
+  /** Resolves once no compaction is running (at once when none is). */
+  async compacted(): Promise<void> {
+    while (this.compacting) await this.compacting;
+  }
+
   /** Delete documents whose TTL index date is older than expireAfterSeconds. */
   async reapExpired(now = Date.now()): Promise<number> {
+    if (this.failure) return 0;
     const changes = new RecordedChanges();
     let removed = 0;
     for (const db of this.catalog.databases.keys()) {
@@ -164,7 +215,7 @@ export class Engine {
       try {
         await this.persist(changes.entries);
       } catch (err) {
-        this.log(`embedded db: could not journal TTL deletions: ${err instanceof Error ? err.message : String(err)}`);
+        this.stop(this.journal?.failed ?? (err instanceof Error ? err : new Error(String(err))));
       }
     }
     return removed;

@@ -26,6 +26,13 @@ export const ErrorCodes = {
   BSONObjectTooLarge: 10334,
   UpdateResultTooLarge: 17419,
   NoQueryExecutionPlans: 291,
+  UndefinedVariable: 17276,
+  ViewDepthLimitExceeded: 165,
+  DollarPrefixedFieldName: 52,
+  NoReplicationEnabled: 76,
+  CommandNotSupportedOnView: 166,
+  OptionNotSupportedOnView: 167,
+  IDLUnknownField: 40415,
 } as const;
 
 const codeNames = new Map<number, string>([
@@ -49,6 +56,13 @@ const codeNames = new Map<number, string>([
   [238, 'NotImplemented'],
   [263, 'OperationNotSupportedInTransaction'],
   [291, 'NoQueryExecutionPlans'],
+  [165, 'ViewDepthLimitExceeded'],
+  [52, 'DollarPrefixedFieldName'],
+  [76, 'NoReplicationEnabled'],
+  [166, 'CommandNotSupportedOnView'],
+  [167, 'OptionNotSupportedOnView'],
+  [17276, 'Location17276'],
+  [40415, 'Location40415'],
   [10334, 'BSONObjectTooLarge'],
   [11000, 'DuplicateKey'],
 ]);
@@ -78,6 +92,8 @@ export class EngineError extends Error {
 /** Any thrown value as an EngineError. */
 export function asEngineError(err: unknown): EngineError {
   if (err instanceof EngineError) return err;
-  // mingo reports bad operators and arguments by throwing; MongoDB answers those with BadValue.
-  return new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
+  // mingo reports bad operators and arguments by throwing; MongoDB answers most of those with BadValue.
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith('Use of undefined variable')) return new EngineError(ErrorCodes.UndefinedVariable, message);
+  return new EngineError(ErrorCodes.BadValue, message);
 }

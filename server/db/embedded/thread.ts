@@ -12,10 +12,13 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EmbeddedMongo, EmbeddedMongoOptions } from './index';
 
-type ThreadOptions = Omit<EmbeddedMongoOptions, 'log'>;
+type ThreadOptions = Omit<EmbeddedMongoOptions, 'log' | 'onFatal' | 'files'>;
 
-/** Messages from the worker: its URI once listening, a log line, or why it could not start. */
-type FromWorker = { uri: string } | { log: string } | { failed: string };
+/**
+ * Messages from the worker: its URI once listening, a log line, why it could not start, or the journal failure
+ * that stopped it (fail-stop: it answers nothing more).
+ */
+type FromWorker = { uri: string } | { log: string } | { failed: string } | { fatal: string };
 
 // The worker loads the engine as this file was loaded: compiled JavaScript from dist/, or TypeScript through
 // tsx (tests and `npm run dev`). An eval'd script, because a worker cannot be started from a .ts file directly;
@@ -24,7 +27,11 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 if (workerData.typescriptLoader) require(workerData.typescriptLoader).register();
 const { startEmbeddedMongo } = require(workerData.engineModule);
-startEmbeddedMongo({ ...workerData.options, log: (line) => parentPort.postMessage({ log: line }) }).then(
+startEmbeddedMongo({
+  ...workerData.options,
+  log: (line) => parentPort.postMessage({ log: line }),
+  onFatal: (error) => parentPort.postMessage({ fatal: error && error.message ? error.message : String(error) }),
+}).then(
   (engine) => {
     parentPort.once('message', () => engine.stop().then(() => parentPort.close()));
     parentPort.postMessage({ uri: engine.uri });
@@ -51,7 +58,8 @@ export async function startEmbeddedMongoThread(
     const onMessage = (message: FromWorker): void => {
       if ('log' in message) log(message.log);
       else if ('uri' in message) resolve(message.uri);
-      else reject(new Error(message.failed));
+      else if ('failed' in message) reject(new Error(message.failed));
+      else onFailure?.(new Error(`The database could not write its journal and stopped: ${message.fatal}`));
     };
     worker.on('message', onMessage);
     worker.once('error', reject);

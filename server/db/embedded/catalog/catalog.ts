@@ -2,11 +2,13 @@
  * The catalog: databases and their collections. Every change is described by a journal record (a plain BSON
  * document) handed to the `Changes` sink, and `applyRecord` replays those records on start.
  */
-import { BSON } from 'bson';
+import { Binary } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
 import type { Doc } from '../query/values';
 import { Collection, type CollectionOptions } from './collection';
+import type { DiffStep } from './document-diff';
 import type { IndexSpec } from './index-store';
+import { decodeDocument as decodeDocumentOf } from './stored-documents';
 
 /** Where a command's changes go before its reply (the journal, when there is one). */
 export interface Changes {
@@ -92,7 +94,7 @@ export class Catalog {
     const moved = new Collection(toDb, to, source.options);
     moved.beginLoad();
     for (const ix of source.indexes.slice(1)) moved.createIndex(ix.spec);
-    for (const doc of source.docs.values()) moved.insert(doc);
+    for (const [, bytes] of source.docs.rawEntries()) moved.loadBytes(bytes);
     if (!this.loading) moved.endLoad();
     this.collectionsOf(toDb).set(to, moved);
     changes.record({ op: 'rename', db: fromDb, coll: from, toDb, to, dropTarget });
@@ -147,13 +149,36 @@ export class Catalog {
         if (c) c.options = { ...c.options, ...(entry.options as Doc) };
         return;
       }
-      case 'insert': {
+      case 'insertBson': {
+        // Documents as their BSON, one after another (see bsonRecords): stored without decoding them.
         const c = this.obtain(db, coll, noChanges);
-        for (const doc of entry.docs as Doc[]) Catalog.putRecorded(c, doc);
+        // Each document is kept as a view of the bytes read from the journal (Journal.replay hands out views of
+        // read buffers it never reuses): a copy, or an allocation per document, cost more than the rest of the
+        // load. A read buffer stays in memory while one of its documents does; the journal it came from is at
+        // most about twice the live data (compaction), so is what it can hold.
+        const data = (entry.data as Binary).buffer;
+        const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        for (let at = 0; at < view.length; ) {
+          const size = view.readInt32LE(at);
+          if (size < 5 || at + size > view.length) throw new Error(`an insertBson record of ${db}.${coll} is malformed at ${at}`);
+          const bytes = view.subarray(at, at + size);
+          if (this.loading) c.loadBytes(bytes);
+          else c.put(decodeDocumentOf(bytes));
+          at += size;
+        }
+        return;
+      }
+      case 'insert': {
+        // Written by earlier versions: whole decoded documents.
+        const c = this.obtain(db, coll, noChanges);
+        for (const doc of entry.docs as Doc[]) c.put(doc);
         return;
       }
       case 'replace':
-        Catalog.putRecorded(this.obtain(db, coll, noChanges), entry.doc as Doc);
+        this.obtain(db, coll, noChanges).put(entry.doc as Doc);
+        return;
+      case 'update':
+        this.get(db, coll)?.applyUpdateRecord(entry.id, entry.steps as DiffStep[]);
         return;
       case 'delete': {
         const c = this.get(db, coll);
@@ -168,34 +193,34 @@ export class Catalog {
     }
   }
 
-  /** A recorded document replaces the stored one with its _id, or is inserted (a snapshot may already hold it). */
-  private static putRecorded(collection: Collection, doc: Doc): void {
-    const old = collection.getById(doc._id);
-    if (old) collection.replace(old, doc);
-    else collection.insert(doc);
+  /**
+   * Records that rebuild the whole catalog as it is at this call (a compaction snapshot, a copy). The state is
+   * taken at once (a document's bytes are never changed, only replaced), and the records are made as they are
+   * consumed: the caller may write them out over many turns of the event loop while writes go on.
+   */
+  snapshot(maxBatchBytes = 1 << 20): Generator<Doc> {
+    const image = [...this.databases].flatMap(([db, colls]) =>
+      [...colls.values()].map((c) => ({
+        db,
+        coll: c.name,
+        options: c.options,
+        specs: c.indexes.slice(1).map((ix) => ix.spec),
+        documents: [...c.docs.rawEntries()].map(([, bytes]) => bytes),
+      })),
+    );
+    return (function* records(): Generator<Doc> {
+      for (const { db, coll, options, specs, documents } of image) {
+        yield { op: 'createCollection', db, coll, options };
+        for (const spec of specs) yield { op: 'createIndex', db, coll, spec };
+        yield* bsonRecords(db, coll, documents, maxBatchBytes);
+      }
+    })();
   }
 
-  /** Records that rebuild the whole catalog (a compaction snapshot). */
-  *snapshot(maxBatchBytes = 4 << 20): Generator<Doc> {
-    for (const [db, colls] of this.databases) {
-      for (const c of colls.values()) {
-        yield { op: 'createCollection', db, coll: c.name, options: c.options };
-        for (const ix of c.indexes.slice(1)) yield { op: 'createIndex', db, coll: c.name, spec: ix.spec };
-        let batch: Doc[] = [];
-        let bytes = 0;
-        for (const doc of c.docs.values()) {
-          const size = BSON.calculateObjectSize(doc);
-          if (batch.length > 0 && (batch.length >= 1000 || bytes + size > maxBatchBytes)) {
-            yield { op: 'insert', db, coll: c.name, docs: batch };
-            batch = [];
-            bytes = 0;
-          }
-          batch.push(doc);
-          bytes += size;
-        }
-        if (batch.length) yield { op: 'insert', db, coll: c.name, docs: batch };
-      }
-    }
+  get documentCount(): number {
+    let n = 0;
+    for (const colls of this.databases.values()) for (const c of colls.values()) n += c.docs.size;
+    return n;
   }
 
   get dataBytes(): number {
@@ -203,4 +228,20 @@ export class Catalog {
     for (const colls of this.databases.values()) for (const c of colls.values()) n += c.dataBytes;
     return n;
   }
+}
+
+/** insertBson records holding these documents' BSON, about maxBatchBytes each (a larger document alone). */
+export function* bsonRecords(db: string, coll: string, documents: readonly Buffer[], maxBatchBytes = 1 << 20): Generator<Doc> {
+  let batch: Buffer[] = [];
+  let bytes = 0;
+  for (const doc of documents) {
+    if (batch.length > 0 && bytes + doc.length > maxBatchBytes) {
+      yield { op: 'insertBson', db, coll, data: new Binary(Buffer.concat(batch, bytes)) };
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(doc);
+    bytes += doc.length;
+  }
+  if (batch.length > 0) yield { op: 'insertBson', db, coll, data: new Binary(Buffer.concat(batch, bytes)) };
 }

@@ -1,26 +1,43 @@
 /**
- * A collection: documents in insertion order keyed by their _id, and the indexes over them. Stored documents are
- * never mutated in place: an update installs a new object, so cursors and cached comparison views stay valid.
+ * A collection: documents keyed by their _id (kept as BSON bytes, decoded on read: see stored-documents.ts), and
+ * the indexes over them. Stored documents are never mutated in place: an update installs a new version, so
+ * cursors and cached comparison views stay valid.
  */
 import { BSON, ObjectId } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
 import { MAX_BSON_BYTES } from '../wire/protocol';
-import { valueKey, type Doc } from '../query/values';
+import { firstDollarField, valueKey, type Doc } from '../query/values';
+import { applyDiff, diffDocuments, type DiffStep } from './document-diff';
 import { duplicateKeyError, IndexStore, type IndexSpec } from './index-store';
+import { decodeFields, encodeDocument, StoredDocuments } from './stored-documents';
 
 export interface CollectionOptions {
   [option: string]: unknown;
+}
+
+const ID_ONLY: ReadonlySet<string> = new Set(['_id']);
+
+/**
+ * valueKey of the _id of a stored document read straight from its bytes when _id is its first field and an
+ * ObjectId or a string (nearly always): a load needs only this of most documents. Null otherwise.
+ */
+function idKeyOf(bytes: Buffer): string | null {
+  // type byte, then the name "_id" and its terminating zero
+  if (bytes.length < 9 || bytes[5] !== 0x5f || bytes[6] !== 0x69 || bytes[7] !== 0x64 || bytes[8] !== 0) return null;
+  if (bytes[4] === 0x07 && bytes.length >= 21) return `o${bytes.toString('hex', 9, 21)}`;
+  if (bytes[4] === 0x02) {
+    const length = bytes.readInt32LE(9);
+    return `s${bytes.toString('utf8', 13, 13 + length - 1)}`;
+  }
+  return null;
 }
 
 export class Collection {
   readonly db: string;
   name: string;
   options: CollectionOptions;
-  readonly docs = new Map<string, Doc>();
+  readonly docs = new StoredDocuments();
   readonly indexes: IndexStore[] = [];
-  /** Sum of the BSON sizes of the live documents (for stats and compaction decisions). */
-  dataBytes = 0;
-  private readonly sizes = new Map<string, number>();
   /** While loading (journal replay) indexes are left alone and rebuilt once at the end. */
   private loading = false;
 
@@ -39,6 +56,11 @@ export class Collection {
     return this.indexes[0] as IndexStore;
   }
 
+  /** Sum of the BSON sizes of the live documents (for stats and compaction decisions). */
+  get dataBytes(): number {
+    return this.docs.byteLength;
+  }
+
   getById(id: unknown): Doc | undefined {
     return this.docs.get(valueKey(id));
   }
@@ -52,70 +74,130 @@ export class Collection {
     return { _id, ...rest };
   }
 
-  /** MongoDB's two answers: BadValue for an insert, 17419 for a document an update made too large. */
-  private static checkSize(doc: Doc, kind: 'insert' | 'update'): number {
-    const size = BSON.calculateObjectSize(doc);
-    if (size > MAX_BSON_BYTES) {
+  /** The document's BSON, refused as MongoDB refuses it: BadValue for an insert, 17419 for an update that grew it. */
+  private static encode(doc: Doc, kind: 'insert' | 'update'): Buffer {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = encodeDocument(doc);
+    } catch (error) {
+      // By name: the encoder throws Node's own RangeError when a document overflows its buffer.
+      if ((error as Error).name !== 'RangeError') throw error;
+    }
+    const size = bytes?.length ?? BSON.calculateObjectSize(doc);
+    if (!bytes || size > MAX_BSON_BYTES) {
       if (kind === 'insert') {
         throw new EngineError(ErrorCodes.BadValue, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_BYTES}`);
       }
       throw new EngineError(ErrorCodes.UpdateResultTooLarge, `Resulting document after update is larger than ${MAX_BSON_BYTES}`);
     }
-    return size;
+    return bytes;
   }
 
   private static checkId(doc: Doc): void {
     const id = doc._id;
     if (Array.isArray(id)) throw new EngineError(ErrorCodes.BadValue, `can't use an array for _id`);
     if (id instanceof RegExp) throw new EngineError(ErrorCodes.BadValue, `can't use a regex for _id`);
+    const dollar = firstDollarField(id);
+    if (dollar) throw new EngineError(ErrorCodes.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`);
   }
 
   insert(input: Doc): Doc {
     const doc = Collection.withId(input);
     Collection.checkId(doc);
-    const size = Collection.checkSize(doc, 'insert');
+    const bytes = Collection.encode(doc, 'insert');
     const id = valueKey(doc._id);
     // The _id index keys documents by their _id, so a second document with it is caught here.
     if (this.docs.has(id)) throw duplicateKeyError(this.namespace, this.idIndex, [doc._id]);
     if (this.loading) {
-      this.store(id, doc, size);
+      this.docs.set(id, bytes);
       return doc;
     }
     const keys = this.indexes.map((ix) => ix.keysFor(doc));
     this.indexes.forEach((ix, i) => ix.checkUnique(keys[i] as unknown[][], id, this.namespace));
     this.indexes.forEach((ix, i) => ix.add(keys[i] as unknown[][], id));
-    this.store(id, doc, size);
+    this.docs.set(id, bytes, doc);
     return doc;
-  }
-
-  private store(id: string, doc: Doc, size: number): void {
-    this.docs.set(id, doc);
-    this.dataBytes += size - (this.sizes.get(id) ?? 0);
-    this.sizes.set(id, size);
   }
 
   beginLoad(): void {
     this.loading = true;
   }
 
-  /** Leave loading mode: every index is rebuilt with one sort. */
+  /** Loading only: store a document's BSON bytes as they are (replacing a document with its _id). */
+  loadBytes(bytes: Buffer): void {
+    if (!this.loading) throw new Error('Collection.loadBytes is for loading only');
+    this.docs.set(idKeyOf(bytes) ?? valueKey(decodeFields(bytes, ID_ONLY)._id), bytes);
+  }
+
+  /** Journal replay of a recorded document: it replaces the stored one with its _id, or is inserted. */
+  put(doc: Doc): void {
+    const stored = Collection.withId(doc);
+    if (this.loading) {
+      this.docs.set(valueKey(stored._id), Collection.encode(stored, 'insert'));
+      return;
+    }
+    const old = this.getById(stored._id);
+    if (old) this.replace(old, stored);
+    else this.insert(stored);
+  }
+
+  /** Journal replay of an update record (see updateRecord); a document that is gone is left gone. */
+  applyUpdateRecord(idValue: unknown, steps: readonly DiffStep[]): void {
+    const id = valueKey(idValue);
+    const copy = this.docs.decodeCopy(id);
+    if (!copy) return;
+    const updated = applyDiff(copy, steps);
+    if (this.loading) {
+      this.docs.set(id, Collection.encode(updated, 'update'));
+      return;
+    }
+    this.replace(this.docs.get(id) as Doc, updated);
+  }
+
+  /**
+   * The journal record of an update from `before` to `after` (the stored versions): the changed paths only, or
+   * the whole new document when its top-level fields were reordered (a replacement).
+   */
+  updateRecord(before: Doc, after: Doc): Doc {
+    const steps = diffDocuments(before, after);
+    if (!steps) return { op: 'replace', db: this.db, coll: this.name, doc: after };
+    return { op: 'update', db: this.db, coll: this.name, id: after._id, steps };
+  }
+
+  /** Leave loading mode: every index is built in bulk, with one sort. */
   endLoad(): void {
     if (!this.loading) return;
     this.loading = false;
-    for (const ix of this.indexes) ix.rebuild(this.docs, this.namespace);
+    const source = this.indexSource(this.indexes);
+    for (const ix of this.indexes) ix.rebuild(source, this.namespace);
   }
 
-  /** Install a new version of a stored document (same _id). */
-  replace(oldDoc: Doc, updated: Doc): void {
+  /**
+   * What building these indexes needs of every document: only the top-level fields their keys read (the
+   * whole document for a partial index, whose filter may read anything).
+   */
+  private indexSource(indexes: readonly IndexStore[]): Array<[string, Doc]> {
+    let names: Set<string> | null = new Set(['_id']);
+    for (const ix of indexes) {
+      if (ix.spec.partialFilterExpression) names = null;
+      for (const field of ix.fields) names?.add(field.split('.')[0] as string);
+    }
+    const source: Array<[string, Doc]> = [];
+    for (const [id, bytes] of this.docs.rawEntries()) source.push([id, decodeFields(bytes, names)]);
+    return source;
+  }
+
+  /** Install a new version of a stored document (same _id); returns the version stored. */
+  replace(oldDoc: Doc, updated: Doc): Doc {
     const newDoc = Collection.withId(updated);
     const id = valueKey(oldDoc._id);
     if (valueKey(newDoc._id) !== id) {
       throw new EngineError(ErrorCodes.ImmutableField, "After applying the update, the (immutable) field '_id' was found to have been altered");
     }
-    const size = Collection.checkSize(newDoc, 'update');
+    const bytes = Collection.encode(newDoc, 'update');
     if (this.loading) {
-      this.store(id, newDoc, size);
-      return;
+      this.docs.set(id, bytes);
+      return newDoc;
     }
     const oldKeys = this.indexes.map((ix) => ix.keysFor(oldDoc));
     const newKeys = this.indexes.map((ix) => ix.keysFor(newDoc));
@@ -124,7 +206,8 @@ export class Collection {
       ix.remove(oldKeys[i] as unknown[][], id);
       ix.add(newKeys[i] as unknown[][], id);
     });
-    this.store(id, newDoc, size);
+    this.docs.set(id, bytes, newDoc);
+    return newDoc;
   }
 
   remove(doc: Doc): void {
@@ -132,14 +215,10 @@ export class Collection {
     if (!this.docs.has(id)) return;
     if (!this.loading) for (const ix of this.indexes) ix.remove(ix.keysFor(doc), id);
     this.docs.delete(id);
-    this.dataBytes -= this.sizes.get(id) ?? 0;
-    this.sizes.delete(id);
   }
 
   clear(): void {
     this.docs.clear();
-    this.sizes.clear();
-    this.dataBytes = 0;
     for (const ix of this.indexes) ix.clear();
   }
 
@@ -179,7 +258,7 @@ export class Collection {
       );
     }
     const index = new IndexStore({ v: 2, ...spec });
-    if (!this.loading) index.rebuild(this.docs, this.namespace);
+    if (!this.loading) index.rebuild(this.indexSource([index]), this.namespace);
     this.indexes.push(index);
     return true;
   }

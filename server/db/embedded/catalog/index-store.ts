@@ -73,6 +73,17 @@ export class IndexStore {
   /** The key tuples a document contributes (empty when sparse/partial leave it out). */
   keysFor(doc: Doc): unknown[][] {
     if (this.partial && !this.partial.test(comparisonView(doc))) return [];
+    // Nearly every document has one value per field and no array there: one key, built directly.
+    const single: unknown[] = [];
+    let missing = 0;
+    for (const field of this.fields) {
+      const raw = valuesAtPath(doc, field);
+      const value = raw[0];
+      if (raw.length !== 1 || Array.isArray(value)) break;
+      if (value === undefined) missing++;
+      single.push(value === undefined ? null : value);
+    }
+    if (single.length === this.fields.length) return this.spec.sparse && missing === single.length ? [] : [single];
     const perField: unknown[][] = [];
     let allMissing = true;
     for (const field of this.fields) {

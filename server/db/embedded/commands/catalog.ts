@@ -1,10 +1,11 @@
 /** Collections, databases and indexes: create, drop, list, rename, collMod and stats. */
-import { defaultIndexName } from '../catalog/collection';
+import { defaultIndexName, type Collection } from '../catalog/collection';
 import type { IndexSpec } from '../catalog/index-store';
 import { EngineError, ErrorCodes } from '../errors';
 import { compileFilter } from '../query/filter';
 import { isPlainObject, type Doc } from '../query/values';
-import { asNumber, collectionName, type CommandContext, type CommandHandler } from './types';
+import { asNumber, changeEvents, collectionName, type CommandContext, type CommandHandler } from './types';
+import { isView, notOnView, refuseView, validateViewOptions } from './views';
 
 function namespaceNotFound(): EngineError {
   return new EngineError(ErrorCodes.NamespaceNotFound, 'ns does not exist');
@@ -37,6 +38,7 @@ function validateIndexSpec(raw: unknown): IndexSpec {
 function createIndexes(cmd: Doc, ctx: CommandContext): Doc {
   const name = collectionName(cmd, 'createIndexes');
   if (!Array.isArray(cmd.indexes)) throw new EngineError(ErrorCodes.FailedToParse, "BSON field 'createIndexes.indexes' is missing but a required field");
+  refuseView(ctx, name);
   const specs = cmd.indexes.map(validateIndexSpec);
   const existed = Boolean(ctx.catalog.get(ctx.db, name));
   const collection = ctx.catalog.obtain(ctx.db, name, ctx.changes);
@@ -60,6 +62,7 @@ function listIndexes(cmd: Doc, ctx: CommandContext): Doc {
   const name = collectionName(cmd, 'listIndexes');
   const collection = ctx.catalog.get(ctx.db, name);
   if (!collection) throw new EngineError(ErrorCodes.NamespaceNotFound, `ns does not exist: ${ctx.db}.${name}`);
+  if (isView(collection)) throw notOnView(ctx, name);
   const specs = collection.indexes.map((ix) => ({ v: 2, ...ix.spec }));
   const cursor = isPlainObject(cmd.cursor) ? cmd.cursor : {};
   return ctx.cursors.firstBatch(`${ctx.db}.$cmd.listIndexes.${name}`, specs, cursor.batchSize === undefined ? undefined : asNumber(cursor.batchSize, 101));
@@ -69,6 +72,7 @@ function dropIndexes(cmd: Doc, ctx: CommandContext): Doc {
   const name = collectionName(cmd, 'dropIndexes');
   const collection = ctx.catalog.get(ctx.db, name);
   if (!collection) throw new EngineError(ErrorCodes.NamespaceNotFound, `ns not found ${ctx.db}.${name}`);
+  if (isView(collection)) throw notOnView(ctx, name);
   const before = collection.indexes.length;
   const target = cmd.index;
   let names: string[];
@@ -92,7 +96,7 @@ function listCollections(cmd: Doc, ctx: CommandContext): Doc {
   const nameOnly = cmd.nameOnly === true;
   const infos = ctx.catalog
     .collections(ctx.db)
-    .map((c) => (nameOnly ? { name: c.name, type: 'collection' } : {
+    .map((c) => isView(c) ? viewInfo(c, nameOnly) : (nameOnly ? { name: c.name, type: 'collection' } : {
       name: c.name,
       type: 'collection',
       options: c.options,
@@ -102,6 +106,11 @@ function listCollections(cmd: Doc, ctx: CommandContext): Doc {
     .filter((info) => filter.test(info));
   const cursor = isPlainObject(cmd.cursor) ? cmd.cursor : {};
   return ctx.cursors.firstBatch(`${ctx.db}.$cmd.listCollections`, infos, cursor.batchSize === undefined ? undefined : asNumber(cursor.batchSize, 101));
+}
+
+function viewInfo(view: Collection, nameOnly: boolean): Doc {
+  if (nameOnly) return { name: view.name, type: 'view' };
+  return { name: view.name, type: 'view', options: view.options, info: { readOnly: true } };
 }
 
 function listDatabases(cmd: Doc, ctx: CommandContext): Doc {
@@ -121,6 +130,7 @@ function collStats(cmd: Doc, ctx: CommandContext): Doc {
   const name = collectionName(cmd, 'collStats');
   const collection = ctx.catalog.get(ctx.db, name);
   if (!collection) throw namespaceNotFound();
+  if (isView(collection)) throw notOnView(ctx, name);
   const indexSizes: Doc = {};
   for (const ix of collection.indexes) indexSizes[ix.name] = ix.approximateBytes;
   const count = collection.docs.size;
@@ -139,14 +149,15 @@ function collStats(cmd: Doc, ctx: CommandContext): Doc {
 }
 
 function dbStats(_cmd: Doc, ctx: CommandContext): Doc {
-  const colls = ctx.catalog.collections(ctx.db);
+  const all = ctx.catalog.collections(ctx.db);
+  const colls = all.filter((c) => !isView(c));
   const dataSize = colls.reduce((n, c) => n + c.dataBytes, 0);
   const objects = colls.reduce((n, c) => n + c.docs.size, 0);
   const indexSize = colls.reduce((n, c) => n + c.indexes.reduce((m, ix) => m + ix.approximateBytes, 0), 0);
   return {
     db: ctx.db,
     collections: colls.length,
-    views: 0,
+    views: all.length - colls.length,
     objects,
     avgObjSize: objects ? dataSize / objects : 0,
     dataSize,
@@ -164,6 +175,7 @@ function collMod(cmd: Doc, ctx: CommandContext): Doc {
   const collection = ctx.catalog.get(ctx.db, name);
   if (!collection) throw namespaceNotFound();
   const reply: Doc = { ok: 1 };
+  if (isView(collection)) return modifyView(cmd, collection, ctx);
   if (isPlainObject(cmd.index)) {
     const want = cmd.index;
     const ix =
@@ -190,6 +202,20 @@ function collMod(cmd: Doc, ctx: CommandContext): Doc {
   return reply;
 }
 
+/** collMod on a view changes its source and pipeline, and nothing else. */
+function modifyView(cmd: Doc, view: Collection, ctx: CommandContext): Doc {
+  for (const key of Object.keys(cmd)) {
+    if (!['collMod', 'viewOn', 'pipeline', 'lsid', '$db', '$readPreference', 'writeConcern', '$clusterTime', 'comment'].includes(key)) {
+      throw new EngineError(ErrorCodes.InvalidOptions, `option not supported on a view: ${key}`);
+    }
+  }
+  const options: Doc = { viewOn: cmd.viewOn ?? view.options.viewOn, pipeline: cmd.pipeline ?? view.options.pipeline };
+  validateViewOptions(options);
+  view.options = { ...view.options, ...options };
+  ctx.changes.record({ op: 'setOptions', db: ctx.db, coll: view.name, options });
+  return { ok: 1 };
+}
+
 function renameCollection(cmd: Doc, ctx: CommandContext): Doc {
   const from = String(cmd.renameCollection ?? '');
   const to = String(cmd.to ?? '');
@@ -200,7 +226,13 @@ function renameCollection(cmd: Doc, ctx: CommandContext): Doc {
   };
   const [fromDb, fromColl] = split(from);
   const [toDb, toColl] = split(to);
+  const replaced = ctx.catalog.get(toDb, toColl) !== undefined;
   ctx.catalog.rename(fromDb, fromColl, toDb, toColl, cmd.dropTarget === true, ctx.changes);
+  const events = changeEvents(ctx);
+  if (events) {
+    if (replaced) events.drop(toDb, toColl);
+    events.rename(fromDb, fromColl, toDb, toColl);
+  }
   return { ok: 1 };
 }
 
@@ -209,6 +241,7 @@ export const catalogCommands: Record<string, CommandHandler> = {
     const name = collectionName(cmd, 'create');
     const { create: _name, ...options } = cmd;
     for (const k of ['lsid', '$db', '$readPreference', 'writeConcern', '$clusterTime', 'txnNumber', 'apiVersion', 'comment']) delete options[k];
+    validateViewOptions(options);
     ctx.catalog.create(ctx.db, name, options, ctx.changes);
     return { ok: 1 };
   },
@@ -219,10 +252,13 @@ export const catalogCommands: Record<string, CommandHandler> = {
     if (!collection) return { ok: 1 };
     const nIndexesWas = collection.indexes.length;
     ctx.catalog.drop(ctx.db, name, ctx.changes);
+    if (!isView(collection)) changeEvents(ctx)?.drop(ctx.db, name);
     return { nIndexesWas, ns: `${ctx.db}.${name}`, ok: 1 };
   },
   dropDatabase: (_cmd, ctx) => {
+    const colls = ctx.catalog.collections(ctx.db).filter((c) => !isView(c)).map((c) => c.name);
     ctx.catalog.dropDatabase(ctx.db, ctx.changes);
+    changeEvents(ctx)?.dropDatabase(ctx.db, colls);
     return { dropped: ctx.db, ok: 1 };
   },
   listCollections,

@@ -44,17 +44,12 @@ export const handshakeCommands: Record<string, CommandHandler> = {
     modules: [],
     ok: 1,
   }),
-  getParameter: (cmd) => {
-    const out: Record<string, unknown> = { ok: 1 };
-    if (cmd.featureCompatibilityVersion !== undefined || cmd.getParameter === '*') {
-      out.featureCompatibilityVersion = { version: '7.0' };
-    }
-    if (cmd.authenticationMechanisms !== undefined || cmd.getParameter === '*') out.authenticationMechanisms = [];
-    return out;
-  },
   whatsmyuri: (_cmd, ctx) => ({ you: ctx.connection.remote, ok: 1 }),
   connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
-  endSessions: () => ({ ok: 1 }),
+  endSessions: (cmd, ctx) => {
+    ctx.server.sessions?.end(cmd.endSessions);
+    return { ok: 1 };
+  },
   killSessions: () => ({ ok: 1 }),
   refreshSessions: () => ({ ok: 1 }),
   startSession: () => ({ id: { id: new ObjectId().toHexString() }, timeoutMinutes: 30, ok: 1 }),

@@ -3,11 +3,13 @@
  * the rest through mingo's Aggregator over comparison views, with $lookup reading other collections and
  * $out/$merge writing one.
  */
-import { EngineError, ErrorCodes } from '../errors';
+import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import { readDocuments, type ReadStats } from '../query/execute';
 import { Aggregator } from '../query/mingo-context';
 import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, originalOf, restoreNumericTypes, valueKey, type Doc } from '../query/values';
 import { asNumber, type CommandContext } from './types';
+import { writeMerge, writeOut } from './out';
+import { resolveView, type ResolvedView } from './views';
 
 export interface PreparedPipeline {
   stats: ReadStats;
@@ -54,7 +56,7 @@ export function preparePipeline(name: string | undefined, pipeline: Doc[], ctx: 
       i++;
     }
   }
-  const { docs, stats } = readDocuments(collection, { filter, sort, skip, limit });
+  const { docs, stats } = readDocuments(collection, { filter, sort, skip, limit, variables: ctx.variables });
   return { stats, input: docs, rest: pipeline.slice(i) };
 }
 
@@ -80,32 +82,33 @@ export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc
   const out = last.$out ?? last.$merge;
   const stages = out === undefined ? rest : rest.slice(0, -1);
   const aggregator = new Aggregator(normaliseNumbers(stages), {
-    collectionResolver: (other: string) => [...(ctx.catalog.get(ctx.db, other)?.docs.values() ?? [])].map(comparisonView),
+    ...(ctx.variables ? { variables: ctx.variables } : {}),
+    collectionResolver: (other: string) => {
+      const view = resolveView(ctx, other);
+      const docs = view ? viewDocuments(view, ctx) : [...(ctx.catalog.get(ctx.db, other)?.docs.values() ?? [])];
+      return docs.map(comparisonView);
+    },
   });
   let result: Doc[];
   try {
     result = aggregator.run(input.map(comparisonView)) as Doc[];
   } catch (err) {
-    throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
+    throw asEngineError(err);
   }
   if (stages.every((stage) => PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ''))) result = restoreTypes(result, input);
-  if (out !== undefined) {
-    // $out: 'name' | { db, coll }; $merge: { into: 'name' | { db, coll } } (the target must be in this database).
-    const spec = isPlainObject(out) && out.into !== undefined ? out.into : out;
-    const target = typeof spec === 'string' ? spec : isPlainObject(spec) && typeof spec.coll === 'string' ? spec.coll : '';
-    if (!target) throw new EngineError(ErrorCodes.FailedToParse, '$out requires a target collection name');
-    if (last.$out !== undefined) ctx.catalog.drop(ctx.db, target, ctx.changes);
-    const collection = ctx.catalog.obtain(ctx.db, target, ctx.changes);
-    const written: Doc[] = [];
-    for (const doc of result) {
-      const existing = doc._id !== undefined ? collection.getById(doc._id) : undefined;
-      if (existing) {
-        collection.replace(existing, doc);
-        ctx.changes.record({ op: 'replace', db: ctx.db, coll: target, doc });
-      } else written.push(collection.insert(doc));
-    }
-    if (written.length) ctx.changes.record({ op: 'insert', db: ctx.db, coll: target, docs: written });
+  if (last.$out !== undefined) {
+    writeOut(last.$out, result, ctx);
+    return [];
+  }
+  if (last.$merge !== undefined) {
+    writeMerge(last.$merge, result, ctx);
     return [];
   }
   return result;
+}
+
+/** The documents a view presents: its pipeline run over its source collection. */
+export function viewDocuments(view: ResolvedView, ctx: CommandContext): Doc[] {
+  const prepared = preparePipeline(view.source, view.pipeline, ctx);
+  return runPipeline(prepared.rest, prepared.input, ctx);
 }

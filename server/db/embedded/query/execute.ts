@@ -6,6 +6,7 @@ import type { Interval } from '../catalog/bounds';
 import type { Collection } from '../catalog/collection';
 import { compileFilter } from './filter';
 import { planQuery, sortPairs, type Plan } from './planner';
+import type { Variables } from './variables';
 import { compareValues, valuesAtPath, type Doc } from './values';
 
 export interface ReadOptions {
@@ -14,6 +15,8 @@ export interface ReadOptions {
   skip?: number;
   limit?: number;
   hint?: unknown;
+  /** The command's `let` variables. */
+  variables?: Variables;
 }
 
 export interface ReadStats {
@@ -113,7 +116,7 @@ export function readDocuments(collection: Collection | undefined, options: ReadO
   if (!collection) {
     return { docs: [], stats: { plan: emptyPlan, keysExamined: 0, docsExamined: 0, nReturned: 0 } };
   }
-  const filter = compileFilter(filterDoc);
+  const filter = compileFilter(filterDoc, options.variables);
   const plan = planQuery(collection, filterDoc, options.sort, options.hint);
   const skip = Math.max(0, options.skip ?? 0);
   const limit = options.limit && options.limit > 0 ? options.limit : Infinity;

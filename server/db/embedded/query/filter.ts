@@ -4,7 +4,8 @@
  */
 import { Code } from 'bson';
 import { Query } from './mingo-context';
-import { EngineError, ErrorCodes } from '../errors';
+import { asEngineError, EngineError, ErrorCodes } from '../errors';
+import type { Variables } from './variables';
 import { comparisonView, isPlainObject, normaliseNumbers, type Doc } from './values';
 
 const GEO_OPERATORS = new Set(['$near', '$nearSphere', '$geoWithin', '$geoIntersects', '$within', '$box', '$center']);
@@ -53,7 +54,7 @@ export interface Filter {
   test(doc: Doc): boolean;
 }
 
-export function compileFilter(raw: unknown): Filter {
+export function compileFilter(raw: unknown, variables?: Variables): Filter {
   if (raw === undefined || raw === null) return { empty: true, test: () => true };
   if (!isPlainObject(raw)) throw new EngineError(ErrorCodes.TypeMismatch, 'filter must be an object');
   if (Object.keys(raw).length === 0) return { empty: true, test: () => true };
@@ -61,9 +62,9 @@ export function compileFilter(raw: unknown): Filter {
   inspect(filter);
   let query: Query;
   try {
-    query = new Query(filter);
+    query = new Query(filter, variables ? { variables } : {});
   } catch (err) {
-    throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
+    throw asEngineError(err);
   }
   return { empty: false, test: (doc) => query.test(comparisonView(doc)) };
 }

@@ -2,7 +2,7 @@
  * The mingo operator context the engine uses: every stock operator, except `$type`, which must see the stored
  * BSON types (mingo's own one sees only JS numbers and cannot tell int from long or double from decimal).
  */
-import { Binary, BSONRegExp, Code, Decimal128, Double, Long, MaxKey, MinKey, ObjectId, Timestamp } from 'bson';
+import { Binary, BSONRegExp, BSONSymbol, Code, Decimal128, Double, Long, MaxKey, MinKey, ObjectId, Timestamp } from 'bson';
 import { Aggregator as BaseAggregator } from 'mingo/aggregator';
 import { Context } from 'mingo/core';
 import * as accumulatorOps from 'mingo/operators/accumulator';
@@ -13,9 +13,10 @@ import * as queryOps from 'mingo/operators/query';
 import * as windowOps from 'mingo/operators/window';
 import { Query as BaseQuery } from 'mingo/query';
 import type { Options } from 'mingo/types';
+import { EngineError, ErrorCodes } from '../errors';
 import { originalOf, valuesAtPath } from './values';
 
-const TYPE_ALIASES = new Map<string | number, string>([
+const TYPE_ALIASES = new Map<number, string>([
   [1, 'double'],
   [2, 'string'],
   [3, 'object'],
@@ -27,7 +28,10 @@ const TYPE_ALIASES = new Map<string | number, string>([
   [9, 'date'],
   [10, 'null'],
   [11, 'regex'],
+  [12, 'dbPointer'],
   [13, 'javascript'],
+  [14, 'symbol'],
+  [15, 'javascriptWithScope'],
   [16, 'int'],
   [17, 'timestamp'],
   [18, 'long'],
@@ -51,6 +55,7 @@ export function bsonTypeName(v: unknown): string {
       break;
   }
   if (Array.isArray(v)) return 'array';
+  if (v instanceof Timestamp) return 'timestamp'; // before Long: bson's Timestamp extends Long
   if (v instanceof Long) return 'long';
   if (v instanceof Double) return 'double';
   if (v instanceof Decimal128) return 'decimal';
@@ -58,30 +63,50 @@ export function bsonTypeName(v: unknown): string {
   if (v instanceof Date) return 'date';
   if (v instanceof RegExp || v instanceof BSONRegExp) return 'regex';
   if (v instanceof Binary || v instanceof Uint8Array) return 'binData';
-  if (v instanceof Timestamp) return 'timestamp';
-  if (v instanceof Code) return 'javascript';
+  if (v instanceof Code) return v.scope ? 'javascriptWithScope' : 'javascript';
+  if (v instanceof BSONSymbol) return 'symbol';
   if (v instanceof MinKey) return 'minKey';
   if (v instanceof MaxKey) return 'maxKey';
   return 'object';
 }
 
-function typeMatches(v: unknown, wanted: unknown): boolean {
-  const name = typeof wanted === 'number' ? TYPE_ALIASES.get(wanted) : String(wanted);
+const TYPE_NAMES = new Set([...TYPE_ALIASES.values(), 'number']);
+
+/** A $type operand as a type name, refused as MongoDB refuses it. */
+function typeName(wanted: unknown): string {
+  if (typeof wanted === 'string') {
+    if (!TYPE_NAMES.has(wanted)) throw new EngineError(ErrorCodes.BadValue, `Unknown type name alias: ${wanted}`);
+    return wanted;
+  }
+  if (typeof wanted === 'number') {
+    const name = TYPE_ALIASES.get(wanted);
+    if (!name) throw new EngineError(ErrorCodes.BadValue, `Invalid numerical type code: ${wanted}`);
+    return name;
+  }
+  throw new EngineError(ErrorCodes.TypeMismatch, 'type must be represented as a number or a string');
+}
+
+function typeMatches(v: unknown, name: string): boolean {
   const actual = bsonTypeName(v);
   if (name === 'number') return actual === 'int' || actual === 'long' || actual === 'double' || actual === 'decimal';
   return actual === name;
 }
 
-const $type = (selector: string, value: unknown) => (obj: Record<string, unknown>) => {
-  const wanted = Array.isArray(value) ? value : [value];
-  const doc = originalOf(obj);
+const $type = (selector: string, value: unknown) => {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw new EngineError(ErrorCodes.FailedToParse, `${selector} must match at least one type`);
+  const wanted = list.map(typeName);
+  return (obj: Record<string, unknown>) => matchesType(originalOf(obj), selector, wanted);
+};
+
+function matchesType(doc: Record<string, unknown>, selector: string, wanted: string[]): boolean {
   for (const v of valuesAtPath(doc, selector)) {
     if (v === undefined) continue;
     const candidates = Array.isArray(v) ? [v, ...v] : [v];
     if (candidates.some((c) => wanted.some((w) => typeMatches(c, w)))) return true;
   }
   return false;
-};
+}
 
 // The operator modules' export types are wider than Context.init's parameter (they also export helpers).
 export const context = Context.init({

@@ -4,6 +4,7 @@
  */
 import { Query } from './mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
+import type { Variables } from './variables';
 import { comparisonView, isPlainObject, normaliseNumbers, type Doc } from './values';
 
 export type Projector = (doc: Doc) => Doc;
@@ -13,7 +14,7 @@ function firstMatchingIndex(array: unknown[], test: (element: unknown) => boolea
   return -1;
 }
 
-export function compileProjection(projection: unknown, filter?: Doc): Projector {
+export function compileProjection(projection: unknown, filter?: Doc, variables?: Variables): Projector {
   if (!isPlainObject(projection) || Object.keys(projection).length === 0) return (doc) => doc;
   const rest: Doc = {};
   const elemMatches: Array<{ field: string; query: Query }> = [];
@@ -39,7 +40,7 @@ export function compileProjection(projection: unknown, filter?: Doc): Projector 
     }
   }
   const hasRest = Object.keys(rest).length > 0;
-  const base = hasRest ? new Query({}) : undefined;
+  const base = hasRest ? new Query({}, variables ? { variables } : {}) : undefined;
   const excludeId = projection._id === 0 || projection._id === false;
   return (doc) => {
     let out: Doc;

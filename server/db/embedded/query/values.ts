@@ -41,7 +41,8 @@ export function typeRank(v: unknown): number {
 }
 
 export function isNumericWrapper(v: unknown): v is Long | Double | Int32 | Decimal128 {
-  return v instanceof Long || v instanceof Double || v instanceof Int32 || v instanceof Decimal128;
+  // bson's Timestamp extends Long, but it is a type of its own.
+  return (v instanceof Long && !(v instanceof Timestamp)) || v instanceof Double || v instanceof Int32 || v instanceof Decimal128;
 }
 
 /** The numeric value of a number or numeric wrapper, as a JS number (Decimal128 and huge Longs approximated). */
@@ -363,4 +364,22 @@ export function restoreNumericTypes(updated: unknown, original: unknown): unknow
     for (const k of Object.keys(updated)) updated[k] = restoreNumericTypes(updated[k], original[k]);
   }
   return updated;
+}
+
+/** The first `$`-prefixed field name inside a value (documents and arrays searched depth first), if any. */
+export function firstDollarField(v: unknown): string | undefined {
+  if (Array.isArray(v)) {
+    for (const el of v) {
+      const found = firstDollarField(el);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(v)) return undefined;
+  for (const [k, el] of Object.entries(v)) {
+    if (k.startsWith('$')) return k;
+    const found = firstDollarField(el);
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -4,6 +4,16 @@ import type { FileHandle } from 'node:fs/promises';
 
 const READ_CHUNK = 8 * 1024 * 1024;
 
+/**
+ * How the journal opens its files. The real one is node:fs; tests pass one whose handles fail on demand
+ * (a write or an fdatasync returning EIO or ENOSPC) to check the fail-stop path.
+ */
+export interface FileLayer {
+  open(file: string, flags: string): Promise<FileHandle>;
+}
+
+export const nodeFiles: FileLayer = { open: (file, flags) => fsp.open(file, flags) };
+
 /** Writes all of `bytes` at `position` (a write may take fewer bytes); returns how many. */
 export async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<number> {
   let written = 0;

@@ -51,22 +51,20 @@ export function encodeFrame(payloads: readonly Buffer[]): Buffer {
   return frame;
 }
 
-/** Splits payloads into frames of about `targetBytes` each (a single larger payload gets its own frame). */
-export function encodeFrames(payloads: readonly Buffer[], targetBytes: number): Buffer[] {
-  const frames: Buffer[] = [];
+/** Frames of about `targetBytes` each (a single larger payload gets its own), made as they are consumed. */
+export function* encodeFrames(payloads: Iterable<Buffer>, targetBytes: number): Generator<Buffer> {
   let group: Buffer[] = [];
   let groupBytes = 0;
   for (const payload of payloads) {
     if (group.length > 0 && groupBytes + payload.length > targetBytes) {
-      frames.push(encodeFrame(group));
+      yield encodeFrame(group);
       group = [];
       groupBytes = 0;
     }
     group.push(payload);
     groupBytes += RECORD_HEADER_SIZE + payload.length;
   }
-  if (group.length > 0) frames.push(encodeFrame(group));
-  return frames;
+  if (group.length > 0) yield encodeFrame(group);
 }
 
 /**

@@ -25,7 +25,7 @@ import {
   forEachRecord,
   readFrameHeader,
 } from './frame';
-import { ChunkReader, fsyncDirectory, writeFully } from './file-io';
+import { ChunkReader, fsyncDirectory, nodeFiles, writeFully, type FileLayer } from './file-io';
 import { asError, errnoCode } from './fs-errors';
 import { acquireLock, type DirectoryLock } from './lock';
 
@@ -50,6 +50,8 @@ export class JournalCorruptError extends Error {
 export interface JournalOptions {
   /** false skips fdatasync: faster, and nothing survives a power loss. Default true. */
   fsync?: boolean;
+  /** Where files are opened (tests inject faults here). Default: node:fs. */
+  files?: FileLayer;
 }
 
 export interface JournalStats {
@@ -89,6 +91,7 @@ export class Journal {
   private readonly file: string;
   private readonly fsync: boolean;
   private readonly lock: DirectoryLock;
+  private readonly files: FileLayer;
   private handle: FileHandle;
   /** End of the valid data: where the next frame goes. */
   private end: number;
@@ -108,8 +111,9 @@ export class Journal {
   private compactions = new Set<Compaction>();
   private compactionChain: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, handle: FileHandle, size: number, lock: DirectoryLock, fsync: boolean) {
+  private constructor(dir: string, handle: FileHandle, size: number, lock: DirectoryLock, fsync: boolean, files: FileLayer) {
     this.dir = dir;
+    this.files = files;
     this.file = path.join(dir, JOURNAL_FILE);
     this.handle = handle;
     this.end = size;
@@ -119,18 +123,28 @@ export class Journal {
 
   static async open(dir: string, opts: JournalOptions = {}): Promise<Journal> {
     const fsync = opts.fsync ?? true;
+    const files = opts.files ?? nodeFiles;
     await fsp.mkdir(dir, { recursive: true });
     const lock = await acquireLock(dir);
     try {
       // A compaction that never reached its rename: the journal beside it is still the whole truth.
       await fsp.rm(path.join(dir, COMPACTION_FILE), { force: true });
       const file = path.join(dir, JOURNAL_FILE);
-      const { handle, size } = await openJournalFile(dir, file, fsync);
-      return new Journal(dir, handle, size, lock, fsync);
+      const { handle, size } = await openJournalFile(dir, file, fsync, files);
+      return new Journal(dir, handle, size, lock, fsync, files);
     } catch (error) {
       await lock.release();
       throw error;
     }
+  }
+
+  /**
+   * The error that stopped the journal (a failed write, fdatasync or directory sync), or null. Set at the moment
+   * of the failure, before the appends it fails are rejected: from then on nothing more is written, and the
+   * engine must stop answering (see Engine's fail-stop).
+   */
+  get failed(): Error | null {
+    return this.failure;
   }
 
   /** Bytes of valid journal on disk (before replay: the whole file). */
@@ -174,9 +188,11 @@ export class Journal {
 
   /**
    * Replaces the journal by `snapshot` plus every record appended after this call. The snapshot must hold the
-   * effect of every record appended before it (even those still being flushed). Appends go on meanwhile.
+   * effect of every record appended before it (even those still being flushed). Appends go on meanwhile; the
+   * snapshot's records are taken from the iterable a frame at a time, between writes, so a lazily encoded one
+   * never holds the event loop for longer than one frame's worth of encoding.
    */
-  compact(snapshot: Buffer[]): Promise<void> {
+  compact(snapshot: Iterable<Buffer>): Promise<void> {
     if (this.closing) return Promise.reject(new Error(`The journal ${this.file} is closed`));
     const compaction: Compaction = { startSeq: this.nextSeq, carried: [] };
     this.compactions.add(compaction);
@@ -288,6 +304,9 @@ export class Journal {
       // After a failed fdatasync the kernel may have dropped the dirty pages: retrying could report a false
       // success. Refuse further writes; a restart replays what is really on disk.
       this.failure ??= failure;
+      // What this group wrote was never acknowledged: cut it off, so a restart does not bring it back. Best effort
+      // (the disk just failed); a partial frame left behind is a torn tail, which replay drops.
+      await this.handle.truncate(this.end).catch(() => undefined);
       for (const pending of group) pending.reject(failure);
     }
     this.settle(group[group.length - 1]?.seq ?? -1);
@@ -320,12 +339,12 @@ export class Journal {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async runCompaction(snapshot: Buffer[], compaction: Compaction): Promise<void> {
+  private async runCompaction(snapshot: Iterable<Buffer>, compaction: Compaction): Promise<void> {
     // Appends made before compact() are in the snapshot: they must be in the old file, never the new one.
     await this.settledBefore(compaction.startSeq);
     if (this.failure) throw this.failedError();
     const temporary = path.join(this.dir, COMPACTION_FILE);
-    const next = await fsp.open(temporary, 'w+');
+    const next = await this.files.open(temporary, 'w+');
     let switched = false;
     try {
       let at = await writeFully(next, FILE_HEADER, 0);
@@ -373,14 +392,14 @@ export class Journal {
 }
 
 /** Opens (creating it if needed) the journal file, checking its format header. */
-async function openJournalFile(dir: string, file: string, fsync: boolean): Promise<{ handle: FileHandle; size: number }> {
+async function openJournalFile(dir: string, file: string, fsync: boolean, files: FileLayer): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle;
   let created = false;
   try {
-    handle = await fsp.open(file, 'r+');
+    handle = await files.open(file, 'r+');
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
-    handle = await fsp.open(file, 'wx+');
+    handle = await files.open(file, 'wx+');
     created = true;
   }
   try {

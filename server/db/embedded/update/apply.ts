@@ -5,7 +5,8 @@
  */
 import { update as mingoUpdate } from 'mingo';
 import { Aggregator, mingoOptions, Query } from '../query/mingo-context';
-import { EngineError, ErrorCodes } from '../errors';
+import { asEngineError, EngineError, ErrorCodes } from '../errors';
+import type { Variables } from '../query/variables';
 import {
   cloneDocument,
   comparisonView,
@@ -43,6 +44,8 @@ export interface UpdateContext {
   arrayFilters?: Doc[];
   /** True when the update builds a new document for an upsert ($setOnInsert applies). */
   inserting: boolean;
+  /** The command's `let` variables. */
+  variables?: Variables;
 }
 
 export function isOperatorUpdate(u: UpdateSpec): u is Doc {
@@ -149,7 +152,7 @@ function applyOperators(doc: Doc, spec: Doc, ctx: UpdateContext): Doc {
   const work = cloneDocument(comparisonView(doc));
   if (Object.keys(modifier).length > 0) {
     try {
-      mingoUpdate(work, modifier, ctx.arrayFilters?.map((f) => normaliseNumbers(f)), undefined, { cloneMode: 'none', queryOptions: mingoOptions });
+      mingoUpdate(work, modifier, ctx.arrayFilters?.map((f) => normaliseNumbers(f)), undefined, { cloneMode: 'none', queryOptions: ctx.variables ? { ...mingoOptions, variables: ctx.variables } : mingoOptions });
     } catch (err) {
       if (err instanceof EngineError) throw err;
       const message = err instanceof Error ? err.message : String(err);
@@ -168,7 +171,7 @@ function hasNumericWrapper(v: unknown): boolean {
   return normaliseNumbers(v) !== v;
 }
 
-function applyPipeline(doc: Doc, stages: Doc[]): Doc {
+function applyPipeline(doc: Doc, stages: Doc[], variables?: Variables): Doc {
   const allowed = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
   for (const stage of stages) {
     const name = Object.keys(stage)[0] ?? '';
@@ -179,9 +182,9 @@ function applyPipeline(doc: Doc, stages: Doc[]): Doc {
   const input = cloneDocument(comparisonView(doc));
   let out: Doc[];
   try {
-    out = new Aggregator(normaliseNumbers(stages)).run([input]) as Doc[];
+    out = new Aggregator(normaliseNumbers(stages), variables ? { variables } : {}).run([input]) as Doc[];
   } catch (err) {
-    throw new EngineError(ErrorCodes.BadValue, err instanceof Error ? err.message : String(err));
+    throw asEngineError(err);
   }
   const result = out[0] ?? {};
   if (result._id === undefined && doc._id !== undefined) return restoreNumericTypes({ _id: doc._id, ...result }, doc) as Doc;
@@ -202,7 +205,7 @@ function applyReplacement(doc: Doc, replacement: Doc): Doc {
 
 /** The document after the update (a new object; the input is not modified). */
 export function applyUpdate(doc: Doc, spec: UpdateSpec, ctx: UpdateContext): Doc {
-  if (Array.isArray(spec)) return applyPipeline(doc, spec);
+  if (Array.isArray(spec)) return applyPipeline(doc, spec, ctx.variables);
   if (isOperatorUpdate(spec)) return applyOperators(doc, spec, ctx);
   return applyReplacement(doc, spec);
 }
