@@ -3,9 +3,9 @@
  * (main.ts and the test support connect the database first, then call this).
  *
  * Order of the middleware, each for a reason:
- *   request log -> CSP nonce + security headers -> static files and fonts (no session, no cookies) -> /healthz
- *   -> body parsers with size limits -> cookies -> session -> Passport -> CSRF -> page locals
- *   -> feature routers (one list below) -> 404 -> the one error handler.
+ *   request log -> CSP nonce + security headers -> cross-site refusal (unsafe methods) -> static files and fonts
+ *   (no session, no cookies) -> /healthz -> body parsers with size limits -> cookies -> session -> Passport -> CSRF
+ *   -> page locals -> feature routers (one list below) -> 404 -> the one error handler.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -35,6 +35,7 @@ import { errorHandler, notFoundHandler } from './web/errors';
 import { pageLocals } from './web/locals';
 import { requestLogging } from './web/logging';
 import { createRateLimits } from './web/rate-limits';
+import { refuseCrossSiteRequests } from './web/same-origin';
 import { securityHeaders } from './web/security';
 import { createSessionStore, sessions } from './web/session';
 import { createUploadFactory } from './web/upload';
@@ -90,6 +91,8 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.use(requestLogging(logger));
   app.use(securityHeaders({ production }));
+  // Before anything reads a body or acts: a form posted from another site is refused (./web/same-origin.ts).
+  app.use(refuseCrossSiteRequests({ baseUrl: config.baseUrl }));
   const publicDir = path.join(PROJECT_ROOT, 'public');
   // Every link to a /public file ends with this (`/public/css/base.css<%= locals.assetQuery %>`).
   app.locals.assetQuery = `?v=${publicAssetVersion(publicDir)}`;
