@@ -37,7 +37,9 @@ import { requestLogging } from './web/logging';
 import { createRateLimits } from './web/rate-limits';
 import { refuseCrossSiteRequests } from './web/same-origin';
 import { securityHeaders } from './web/security';
-import { createSessionStore, sessions } from './web/session';
+import { createSessionStore, RememberingSessionStore, sessions } from './web/session';
+import type { RevocationFeed, RevocationListener } from './sessions/feed';
+import { forgetAllSignedInUsers, forgetSignedInUser } from './users/service';
 import { createUploadFactory } from './web/upload';
 import type { FeatureContext } from './web/feature-context';
 
@@ -47,6 +49,12 @@ export interface AppDeps {
   mailer: Mailer;
   /** Defaults to MongoDB sessions on Mongoose's connection (which must be open). */
   sessionStore?: Store;
+  /**
+   * This process's revocation feed (./sessions/feed.ts), started by the caller: what this app remembers about
+   * sessions and people is forgotten as its notes arrive. Without it, only changes made in this process apply at
+   * once (enough for one process).
+   */
+  revocations?: RevocationFeed;
 }
 
 
@@ -67,6 +75,21 @@ function publicAssetVersion(publicDir: string): string {
 /** Runs a body parser only for methods that carry a body: page views skip its checks (a measurable share of a page). */
 function onlyWithBody(parser: express.RequestHandler): express.RequestHandler {
   return (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parser(req, res, next));
+}
+
+/** What the revocation feed makes this app forget: one ended session, a person whose access changed, or all. */
+function forgetWhatIsRevoked(sessionStore: Store): RevocationListener {
+  const remembering = sessionStore instanceof RememberingSessionStore ? sessionStore : undefined;
+  return {
+    onRevoked({ userId, sessionId }) {
+      if (sessionId) remembering?.forget(sessionId);
+      if (userId) forgetSignedInUser(userId);
+    },
+    onStale() {
+      remembering?.forgetAll();
+      forgetAllSignedInUsers();
+    },
+  };
 }
 
 export function buildApp(deps: AppDeps): express.Express {
@@ -108,7 +131,9 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(onlyWithBody(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 })));
   app.use(onlyWithBody(express.json({ limit: '100kb' })));
   app.use(cookieParser());
-  app.use(sessions({ secret: config.sessionSecret, production, store: deps.sessionStore ?? createSessionStore() }));
+  const sessionStore = deps.sessionStore ?? createSessionStore();
+  deps.revocations?.subscribe(forgetWhatIsRevoked(sessionStore));
+  app.use(sessions({ secret: config.sessionSecret, production, store: sessionStore }));
   const passport = createPassport();
   // No passport.initialize(): since passport 0.6 it only adds `req._passport` for strategies written for
   // passport 0.4, and sets the same request helpers (req.logIn, ...) that passport.session() sets again.

@@ -19,6 +19,7 @@ import { mediaStorageFor } from './media/service';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
 import { adminExists, countUsers } from './users/service';
 import { inviteFirstAdmin } from './auth/service';
+import { RevocationFeed } from './sessions/feed';
 import { createLogger } from './web/logging';
 
 /** Requests in flight get this long to finish after SIGTERM before the process exits anyway. */
@@ -99,7 +100,10 @@ async function main(): Promise<void> {
     print(`First admin: ${config.adminEmail} is invited (a new link at each start until they accept). The link, also emailed:`);
     print(`  ${link}`);
   }
-  const app = buildApp({ config, logger, mailer });
+  // Every app process reads the notes of access taken away (in this process or another) within a second.
+  const revocations = new RevocationFeed({ logger });
+  const app = buildApp({ config, logger, mailer, revocations });
+  await revocations.start();
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
     // Stops accepting; the callback runs once every connection has finished its request.
     server.close(() => {
       void (async () => {
+        await revocations.stop();
         await disconnectDatabase();
         await database.stopEngine?.();
         logger.info('stopped');

@@ -20,7 +20,7 @@ import { setFlash } from '../web/locals';
 import { SESSION_COOKIE } from '../web/session';
 import type { SignedInUser } from '../users/types';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
-import { acceptInvitation, findUsableToken, requestPasswordReset, resetPassword } from './service';
+import { acceptInvitation, announceSignOut, findUsableToken, requestPasswordReset, resetPassword } from './service';
 
 const emailField = z
   .string({ error: 'Enter your email address' })
@@ -122,6 +122,7 @@ export function authRouter(context: FeatureContext): express.Router {
 
   router.post('/sign-out', publicAccess, async (req, res, next) => {
     if (req.user) await recordAudit({ action: AUDIT_ACTIONS.signOut, actor: req.user, target: { type: 'user', id: req.user.id, label: req.user.email }, ip: req.ip });
+    const sessionId = req.session.id;
     req.logout((logoutError?: unknown) => {
       if (logoutError) {
         next(logoutError);
@@ -132,8 +133,10 @@ export function authRouter(context: FeatureContext): express.Router {
           next(destroyError);
           return;
         }
-        res.clearCookie(SESSION_COOKIE, { path: '/' });
-        res.redirect(303, '/');
+        announceSignOut(sessionId).then(() => {
+          res.clearCookie(SESSION_COOKIE, { path: '/' });
+          res.redirect(303, '/');
+        }, next);
       });
     });
   });

@@ -9,18 +9,18 @@ import { AUDIT_ACTIONS, recordAudit } from '../audit/service';
 import type { Mailer } from '../mail/mailer';
 import { addMembers, addTrainers, assertCanManageTeam, getTeam, type TeamDetail } from '../teams/service';
 import {
+  activateInvitedAccount,
   ensureInvitedUser,
   findSignInCandidate,
   findSignedInUser,
   getPerson,
   normaliseEmail,
   recordSuccessfulSignIn,
-  setPasswordHash,
+  setPasswordAndEndSessions,
 } from '../users/service';
 import type { Role, SignedInUser } from '../users/types';
 import { Forbidden, Invalid } from '../errors';
-// Sessions are web infrastructure; a password reset must end them, so this one function is shared.
-import { endSessionsOfUser } from '../web/session';
+import { announceRevocation } from '../sessions/service';
 import { OneTimeToken, type TokenPurpose } from './model';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords';
 
@@ -57,6 +57,14 @@ export async function authenticate(email: string, password: string, ip?: string)
   await recordSuccessfulSignIn(candidate.user.id);
   await recordAudit({ action: AUDIT_ACTIONS.signIn, actor: { id: candidate.user.id, email: candidate.user.email }, target, ip });
   return { ok: true, user: candidate.user };
+}
+
+/**
+ * After a sign-out has destroyed its session here: every other app process forgets its copy of that session
+ * within a second (../sessions/feed.ts), so a copied cookie stops working there too.
+ */
+export async function announceSignOut(sessionId: string): Promise<void> {
+  await announceRevocation({ sessionId });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -259,8 +267,8 @@ export async function acceptInvitation(token: string, input: { name: string; pas
   const userId = await consumeToken(token, 'invitation');
   if (!userId) return undefined;
   const person = await getPerson(userId);
-  if (person.status === 'disabled') return undefined;
-  await setPasswordHash(userId, passwordHash, { name: input.name, activate: true });
+  // Only an account still invited becomes active: one turned off since the link was sent stays off.
+  if (!(await activateInvitedAccount(userId, passwordHash, input.name))) return undefined;
   await recordAudit({ action: AUDIT_ACTIONS.invitationAccepted, actor: { id: userId, email: person.email }, target: { type: 'user', id: userId, label: person.email }, ip });
   return findSignedInUser(userId);
 }
@@ -305,9 +313,8 @@ export async function resetPassword(token: string, password: string, ip?: string
   const userId = await consumeToken(token, 'password-reset');
   if (!userId) return false;
   const person = await getPerson(userId);
-  if (person.status !== 'active') return false;
-  await setPasswordHash(userId, passwordHash);
-  await endSessionsOfUser(userId);
+  // Only for an active account; its sessions end everywhere (someone else may have been using the old password).
+  if ((await setPasswordAndEndSessions(userId, passwordHash)) === undefined) return false;
   await recordAudit({ action: AUDIT_ACTIONS.passwordResetCompleted, actor: { id: userId, email: person.email }, target: { type: 'user', id: userId, label: person.email }, ip });
   return true;
 }

@@ -6,6 +6,7 @@ import { isDuplicateKey } from '../db/mongo-errors';
 import { RecentReads } from '../db/recent-reads';
 import { containsText } from '../db/text-search';
 import { Conflict, Forbidden, Invalid, NotFound } from '../errors';
+import { announceRevocation, deleteSessionsOf } from '../sessions/service';
 import { User, type UserDocument, type UserStatus } from './model';
 import { DEFAULT_PREFERENCES, normalisePreferences, type Preferences, type Role, type SignedInUser } from './types';
 
@@ -18,9 +19,9 @@ function objectId(id: string): Types.ObjectId {
   return new Types.ObjectId(id);
 }
 
-const SIGNED_IN_FIELDS = { email: 1, name: 1, roles: 1, preferences: 1, status: 1 } as const;
+const SIGNED_IN_FIELDS = { email: 1, name: 1, roles: 1, preferences: 1, status: 1, sessionVersion: 1 } as const;
 
-type SignedInFields = Pick<UserDocument, '_id' | 'email' | 'name' | 'roles' | 'preferences' | 'status'>;
+type SignedInFields = Pick<UserDocument, '_id' | 'email' | 'name' | 'roles' | 'preferences' | 'status'> & { sessionVersion?: number | null };
 
 function toSignedInUser(user: SignedInFields): SignedInUser {
   return {
@@ -29,14 +30,16 @@ function toSignedInUser(user: SignedInFields): SignedInUser {
     email: user.email,
     roles: [...(user.roles as Role[])],
     preferences: normalisePreferences(user.preferences),
+    sessionVersion: user.sessionVersion ?? 0,
   };
 }
 
 /**
  * Every signed-in request needs its person; reading them from the database each time doubled the cost of a
  * small page (measured with bench/lesson.ts). So this process remembers each person for a few seconds
- * (../db/recent-reads.ts), and forgets them at once when this service has changed them. With several app
- * processes, another process may see a change (roles, turning an account off) up to SIGNED_IN_CACHE_MS late.
+ * (../db/recent-reads.ts), and forgets them at once when this service has changed them. A change that takes
+ * access away is also announced (../sessions/service.ts), and every other process's revocation feed forgets the
+ * person within a second; changes of name or preferences reach other processes within SIGNED_IN_CACHE_MS.
  */
 const SIGNED_IN_CACHE_MS = 10_000;
 const signedInReads = new RecentReads<SignedInUser | undefined>({ ttlMs: SIGNED_IN_CACHE_MS, limit: 10_000 });
@@ -45,9 +48,20 @@ function copyOf(user: SignedInUser): SignedInUser {
   return { ...user, roles: [...user.roles], preferences: { ...user.preferences } };
 }
 
-/** Forgets what this process remembers about a person, after a change. */
-function forgetSignedInUser(id: string): void {
+/** Forgets what this process remembers about a person, after a change (here, or announced by another process). */
+export function forgetSignedInUser(id: string): void {
   signedInReads.forget(id);
+}
+
+/** Forgets every person this process remembers (the revocation feed cannot vouch for them). */
+export function forgetAllSignedInUsers(): void {
+  signedInReads.forgetAll();
+}
+
+/** After a change that takes access away: forgotten here at once, and announced to every other process. */
+async function revokeRemembered(id: string): Promise<void> {
+  forgetSignedInUser(id);
+  await announceRevocation({ userId: id });
 }
 
 async function readSignedInUser(id: string): Promise<SignedInUser | undefined> {
@@ -131,14 +145,42 @@ export async function recordSuccessfulSignIn(userId: string): Promise<void> {
   await User.updateOne({ _id: objectId(userId) }, { $set: { lastSignInAt: new Date() } });
 }
 
-/** Sets a new password (and makes an invited account active when `activate` is set). */
-export async function setPasswordHash(userId: string, passwordHash: string, changes: { name?: string; activate?: boolean } = {}): Promise<void> {
-  const update: Record<string, unknown> = { passwordHash };
-  if (changes.name !== undefined) update.name = changes.name;
-  if (changes.activate) update.status = 'active';
-  const result = await User.updateOne({ _id: objectId(userId) }, { $set: update });
+/**
+ * Accepting an invitation: name, password, and the account becomes active, only while it is still invited. One
+ * conditional update, so an admin turning the account off in between wins. False when it is no longer invited.
+ */
+export async function activateInvitedAccount(userId: string, passwordHash: string, name: string): Promise<boolean> {
+  const result = await User.updateOne({ _id: objectId(userId), status: 'invited' }, { $set: { passwordHash, name, status: 'active' } });
+  forgetSignedInUser(userId);
+  return result.modifiedCount === 1;
+}
+
+/**
+ * A new password for an active account, ending its sessions: all of them (a reset from an emailed link), or all
+ * but `keep`, the session of the person who changed it on their account page. Returns the new session version
+ * (the kept session is stamped with it), or undefined when the account is not active (turned off in between).
+ */
+export async function setPasswordAndEndSessions(userId: string, passwordHash: string, options: { keep?: string } = {}): Promise<number | undefined> {
+  const after = await User.findOneAndUpdate(
+    { _id: objectId(userId), status: 'active' },
+    { $set: { passwordHash }, $inc: { sessionVersion: 1 } },
+    { projection: { sessionVersion: 1 }, returnDocument: 'after' },
+  ).lean<{ sessionVersion?: number }>();
+  forgetSignedInUser(userId);
+  if (!after) return undefined;
+  await deleteSessionsOf(userId, options);
+  return after.sessionVersion ?? 0;
+}
+
+/**
+ * Ends every session of a person at once, in every app process: the session version goes up (so a session any
+ * process still remembers is refused), the stored sessions are deleted, and every process is told.
+ */
+export async function endAllSessions(userId: string): Promise<void> {
+  const result = await User.updateOne({ _id: objectId(userId) }, { $inc: { sessionVersion: 1 } });
   forgetSignedInUser(userId);
   if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
+  await deleteSessionsOf(userId);
 }
 
 /**
@@ -242,22 +284,44 @@ export async function changeRoles(actor: SignedInUser, userId: string, roles: Ro
     roles: Role[];
   }>();
   if (!before) throw new NotFound('We could not find this person.');
-  forgetSignedInUser(userId);
+  // A role taken away must reach every process's remembered copy of this person within a second.
+  await revokeRemembered(userId);
   return { before: before.roles, after };
 }
 
-/** Disables or re-enables an account. A disabled person is signed out on their next request. */
+/**
+ * Turns an account off or back on, each a conditional update (never read-then-write), so two admins, or an admin
+ * and the person accepting their invitation, cannot undo each other unseen.
+ *
+ * Turning off ends the person's sessions for good, in every app process within a second: the session version
+ * goes up in the same update, their stored sessions are deleted, and every process is told. Turning back on
+ * brings no session back: they sign in again. The account returns to 'active' only if it has a password;
+ * otherwise it is still an invitation.
+ */
 export async function setAccountDisabled(actor: SignedInUser, userId: string, disabled: boolean): Promise<PersonSummary> {
   if (actor.id === userId && disabled) throw new Forbidden('You cannot disable your own account.');
-  const user = await User.findById(objectId(userId), { ...PERSON_FIELDS, passwordHash: 1 }).lean<PersonFields & { passwordHash?: string | null }>();
-  if (!user) throw new NotFound('We could not find this person.');
-  const person = toPersonSummary(user);
-  if (!disabled && person.status !== 'disabled') return person;
-  // Re-enabling returns an account to 'active' only if it has a password; otherwise it is still an invitation.
-  const status: UserStatus = disabled ? 'disabled' : user.passwordHash ? 'active' : 'invited';
-  await User.updateOne({ _id: user._id }, { $set: { status } });
+  const id = objectId(userId);
+  const projection = PERSON_FIELDS;
+  let changed: PersonFields | null;
+  if (disabled) {
+    changed = await User.findOneAndUpdate(
+      { _id: id, status: { $ne: 'disabled' } },
+      { $set: { status: 'disabled' }, $inc: { sessionVersion: 1 } },
+      { projection, returnDocument: 'after' },
+    ).lean<PersonFields>();
+  } else {
+    changed =
+      (await User.findOneAndUpdate({ _id: id, status: 'disabled', passwordHash: { $exists: true } }, { $set: { status: 'active' } }, { projection, returnDocument: 'after' }).lean<PersonFields>()) ??
+      (await User.findOneAndUpdate({ _id: id, status: 'disabled', passwordHash: { $exists: false } }, { $set: { status: 'invited' } }, { projection, returnDocument: 'after' }).lean<PersonFields>());
+  }
   forgetSignedInUser(userId);
-  return { ...person, status };
+  if (disabled) {
+    // Also when it was already off: whatever sessions are left end now (harmless when there are none).
+    await deleteSessionsOf(userId);
+  }
+  if (changed) return toPersonSummary(changed);
+  // Nothing to change (already in the asked state): the person as they are.
+  return getPerson(userId);
 }
 
 /** Keeps the user's own team list in step with a team's members. */

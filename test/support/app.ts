@@ -34,6 +34,7 @@ import { connectDatabase, disconnectDatabase } from '../../server/db/connection'
 import { startEmbeddedMongo } from '../../server/db/embedded/index';
 import { createLogger } from '../../server/web/logging';
 import { createSessionStore, sessionStoreReady } from '../../server/web/session';
+import { RevocationFeed } from '../../server/sessions/feed';
 import { createMailer } from '../../server/mail/mailer';
 import { seedDemoAccounts } from '../../server/seed/demo';
 import { createUser as createUserAccount } from '../../server/users/service';
@@ -151,7 +152,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = options.logDestination ? createLogger('info', options.logDestination) : createLogger('silent');
   const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
   const sessionStore = createSessionStore();
-  const app = buildApp({ config, logger, mailer, sessionStore });
+  // As main.ts runs it: the feed polls, though in one process every change already applies at once.
+  const revocations = new RevocationFeed({ logger });
+  const app = buildApp({ config, logger, mailer, sessionStore, revocations });
+  await revocations.start();
   const mailDir = path.join(dataDir, 'mail');
 
   const createUser = async (input: NewTestUser = {}): Promise<TestUser> => {
@@ -211,6 +215,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await seedDemoAccounts({ password });
     },
     async stop() {
+      await revocations.stop();
       await sessionStoreReady(sessionStore);
       await disconnectDatabase();
       await engine.stop();
