@@ -100,11 +100,11 @@ export function buildApp(deps: AppDeps): express.Express {
   const viewsDir = path.join(PROJECT_ROOT, 'views');
   app.set('views', viewsDir);
   app.set('view engine', 'ejs');
-  app.set('view cache', production);
+  app.set('view cache', config.templateCache);
   // Includes name their file from the views folder (`include('/layouts/start')`): EJS resolves such a path
   // without asking the disk, where a relative one costs a stat per include on every render.
   app.engine('ejs', (file, data, done) => {
-    ejs.renderFile(file, data as ejs.Data, { root: viewsDir, cache: production }, done as (error: Error | null, html?: string) => void);
+    ejs.renderFile(file, data as ejs.Data, { root: viewsDir, cache: config.templateCache }, done as (error: Error | null, html?: string) => void);
   });
   // Pages are rendered per person and sent no-store: an ETag (a hash of every page) would never be used.
   app.set('etag', false);
