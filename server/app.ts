@@ -17,6 +17,7 @@ import type { Store } from 'express-session';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { PROJECT_ROOT } from './project-root';
+import { accountRouter } from './account/routes';
 import { adminRouter } from './admin/routes';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
@@ -163,6 +164,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/media', mediaRouter({ config })],
     ['/manage/courses', manageCoursesRouter()],
     ['/certificates', certificatesRouter({ baseUrl: config.baseUrl })],
+    ['/account', accountRouter(context)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

@@ -70,7 +70,7 @@ export async function announceSignOut(sessionId: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 // One-time tokens
 
-async function issueToken(purpose: TokenPurpose, userId: string, lifetimeMs: number, createdBy?: string): Promise<string> {
+async function issueToken(purpose: TokenPurpose, userId: string, lifetimeMs: number, createdBy?: string, newEmail?: string): Promise<string> {
   // Any earlier link for the same purpose stops working: only the newest email is valid.
   await OneTimeToken.updateMany({ userId: new Types.ObjectId(userId), purpose, usedAt: { $exists: false } }, { $set: { usedAt: new Date() } });
   const token = randomBytes(32).toString('base64url');
@@ -80,6 +80,7 @@ async function issueToken(purpose: TokenPurpose, userId: string, lifetimeMs: num
     userId: new Types.ObjectId(userId),
     createdBy: createdBy ? new Types.ObjectId(createdBy) : undefined,
     expiresAt: new Date(Date.now() + lifetimeMs),
+    newEmail,
   });
   return token;
 }
@@ -101,6 +102,29 @@ export async function findUsableToken(token: string, purpose: TokenPurpose): Pro
 async function consumeToken(token: string, purpose: TokenPurpose): Promise<string | undefined> {
   const used = await OneTimeToken.findOneAndUpdate(usableTokenFilter(token, purpose), { $set: { usedAt: new Date() } }, { projection: { userId: 1 } }).lean();
   return used ? String(used.userId) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Email changes (the account page asks; the link goes to the new address)
+
+const EMAIL_CHANGE_MINUTES = 60;
+
+/** A one-time link (EMAIL_CHANGE_MINUTES) that confirms `newEmail` belongs to this person. Earlier links stop working. */
+export async function issueEmailChangeToken(userId: string, newEmail: string): Promise<{ token: string; minutes: number }> {
+  const token = await issueToken('email-change', userId, EMAIL_CHANGE_MINUTES * 60 * 1000, userId, normaliseEmail(newEmail));
+  return { token, minutes: EMAIL_CHANGE_MINUTES };
+}
+
+/** The pending change a link confirms, if the link can still be used (without using it). */
+export async function findEmailChange(token: string): Promise<{ userId: string; newEmail: string } | undefined> {
+  const found = await OneTimeToken.findOne(usableTokenFilter(token, 'email-change'), { userId: 1, newEmail: 1 }).lean();
+  return found?.newEmail ? { userId: String(found.userId), newEmail: found.newEmail } : undefined;
+}
+
+/** Uses the link, atomically (of two uses only one gets the change). */
+export async function consumeEmailChangeToken(token: string): Promise<{ userId: string; newEmail: string } | undefined> {
+  const used = await OneTimeToken.findOneAndUpdate(usableTokenFilter(token, 'email-change'), { $set: { usedAt: new Date() } }, { projection: { userId: 1, newEmail: 1 } }).lean();
+  return used?.newEmail ? { userId: String(used.userId), newEmail: used.newEmail } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -96,6 +96,22 @@ export async function getCertificateForViewer(number: string, viewer: Certificat
   return certificate;
 }
 
+export interface OwnCertificate {
+  number: string;
+  courseTitle: string;
+  version: number;
+  completedAt: Date;
+  verificationCode: string;
+}
+
+/** A learner's own certificates, newest first (their account page). */
+export async function listCertificatesOf(learnerId: string): Promise<OwnCertificate[]> {
+  if (!Types.ObjectId.isValid(learnerId)) return [];
+  return Certificate.find({ learner: new Types.ObjectId(learnerId) }, { _id: 0, number: 1, courseTitle: 1, version: 1, completedAt: 1, verificationCode: 1 })
+    .sort({ completedAt: -1 })
+    .lean<OwnCertificate[]>();
+}
+
 export async function certificatePdf(certificate: CertificateRecord, baseUrl: string): Promise<Buffer> {
   return renderCertificatePdf({
     number: certificate.number,

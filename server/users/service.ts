@@ -324,6 +324,40 @@ export async function setAccountDisabled(actor: SignedInUser, userId: string, di
   return getPerson(userId);
 }
 
+/** A person's own name change (their account page). */
+export async function changeName(userId: string, name: string): Promise<void> {
+  const result = await User.updateOne({ _id: objectId(userId) }, { $set: { name } });
+  forgetSignedInUser(userId);
+  if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
+  await announceRevocation({ userId });
+}
+
+/**
+ * A confirmed email change: only while the account still has the address the change was asked from and is not
+ * turned off (one conditional update). Conflict when another account has the new address. False when the
+ * account changed in between (the link is then of no use).
+ */
+export async function changeEmail(userId: string, from: string, to: string): Promise<boolean> {
+  try {
+    const result = await User.updateOne(
+      { _id: objectId(userId), email: normaliseEmail(from), status: { $ne: 'disabled' } },
+      { $set: { email: normaliseEmail(to) } },
+    );
+    forgetSignedInUser(userId);
+    if (result.modifiedCount === 1) await announceRevocation({ userId });
+    return result.modifiedCount === 1;
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new Conflict('There is already an account with this email address.');
+    throw error;
+  }
+}
+
+/** The stored password hash of an active account, for checking the current password before a change. */
+export async function findPasswordHash(userId: string): Promise<string | undefined> {
+  const user = await User.findOne({ _id: objectId(userId), status: 'active' }, { passwordHash: 1 }).lean<{ passwordHash?: string | null }>();
+  return user?.passwordHash ?? undefined;
+}
+
 /** Keeps the user's own team list in step with a team's members. */
 export async function addTeamToUsers(teamId: string, userIds: string[]): Promise<void> {
   if (userIds.length === 0) return;
