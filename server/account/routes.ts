@@ -12,22 +12,18 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords';
 import { Invalid, Unauthorized } from '../errors';
-import type { SignedInUser } from '../users/types';
+import type { Config } from '../config';
+import type { SignedInUser } from '../people';
+import type { Services } from '../services';
 import { publicAccess, requireSignIn } from '../web/access';
-import type { FeatureContext } from '../web/feature-context';
-import { parseForm, type FormValues } from '../web/forms';
+import type { WebTools } from '../web/feature-context';
+import { emailField, parseForm, type FormValues } from '../web/forms';
 import { setFlash } from '../web/locals';
-import { accountOf, changeDetails, changePassword, confirmEmailChange, pendingEmailChange, signOutEverywhere } from './service';
 import { accountPage } from './views';
 
 const detailsSchema = z.object({
   name: z.string({ error: 'Enter your name' }).trim().min(1, 'Enter your name').max(200, 'Names are at most 200 characters'),
-  email: z
-    .string({ error: 'Enter your email address' })
-    .trim()
-    .min(1, 'Enter your email address')
-    .max(320, 'Email addresses are at most 320 characters')
-    .pipe(z.email({ error: 'Enter an email address like name@example.org' })),
+  email: emailField('Enter your email address'),
 });
 
 const passwordSchema = z
@@ -58,13 +54,12 @@ function logOut(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.logout((error?: unknown) => (error ? reject(error as Error) : resolve())));
 }
 
-export function accountRouter(context: FeatureContext): express.Router {
+export function accountRouter({ account }: Pick<Services, 'account'>, { rateLimits }: Pick<WebTools, 'rateLimits'>, config: Pick<Config, 'baseUrl'>): express.Router {
   const router = express.Router();
-  const { mailer, config, rateLimits } = context;
 
   const render = async (req: Request, res: Response, status: number, form: { values?: FormValues; errors?: Record<string, string> } = {}) => {
-    const account = await accountOf(signedIn(req));
-    res.status(status).render('account/index', accountPage(account, { baseUrl: config.baseUrl, ...form }));
+    const own = await account.accountOf(signedIn(req));
+    res.status(status).render('account/index', accountPage(own, { baseUrl: config.baseUrl, ...form }));
   };
 
   router.get('/', requireSignIn, async (req, res) => {
@@ -78,7 +73,7 @@ export function accountRouter(context: FeatureContext): express.Router {
       return;
     }
     try {
-      const outcome = await changeDetails(signedIn(req), form.data, { mailer, baseUrl: config.baseUrl, ip: req.ip });
+      const outcome = await account.changeDetails(signedIn(req), form.data, { ip: req.ip });
       const messages = [outcome.nameChanged ? 'Your name is saved.' : ''];
       if (outcome.confirmationSentTo) {
         messages.push(`We sent a link to ${outcome.confirmationSentTo}. Open it to start using that address. Until then, your email address stays the same.`);
@@ -99,7 +94,7 @@ export function accountRouter(context: FeatureContext): express.Router {
       return;
     }
     try {
-      const version = await changePassword(signedIn(req), form.data, { mailer, baseUrl: config.baseUrl, ip: req.ip, sessionId: req.session.id });
+      const version = await account.changePassword(signedIn(req), form.data, { ip: req.ip, sessionId: req.session.id });
       // This session stays signed in under the new version; every other one has ended.
       req.session.signedInVersion = version;
     } catch (error) {
@@ -112,7 +107,7 @@ export function accountRouter(context: FeatureContext): express.Router {
   });
 
   router.post('/sign-out-everywhere', requireSignIn, async (req, res) => {
-    await signOutEverywhere(signedIn(req), { ip: req.ip });
+    await account.signOutEverywhere(signedIn(req), { ip: req.ip });
     await logOut(req);
     setFlash(req, 'You are signed out on every device, this one too.');
     res.redirect(303, '/sign-in');
@@ -120,7 +115,7 @@ export function accountRouter(context: FeatureContext): express.Router {
 
   router.get('/email/:token', publicAccess, async (req, res) => {
     const token = tokenParam(req);
-    const change = token ? await pendingEmailChange(token) : undefined;
+    const change = token ? await account.pendingEmailChange(token) : undefined;
     if (!token || !change) {
       res.status(410).render('auth/link-expired', { purpose: 'email' });
       return;
@@ -130,7 +125,7 @@ export function accountRouter(context: FeatureContext): express.Router {
 
   router.post('/email/:token', publicAccess, rateLimits.passwordReset, async (req, res) => {
     const token = tokenParam(req);
-    const changed = token ? await confirmEmailChange(token, { mailer, baseUrl: config.baseUrl, ip: req.ip }) : undefined;
+    const changed = token ? await account.confirmEmailChange(token, { ip: req.ip }) : undefined;
     if (!changed) {
       res.status(410).render('auth/link-expired', { purpose: 'email' });
       return;

@@ -8,16 +8,15 @@
 import type { Request } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { findSignedInUser } from '../users/service';
-import { authenticate } from './service';
+import type { UsersService } from '../users/service';
+import type { PassportInstance } from '../web/feature-context';
+import type { AuthService } from './service';
 
-export type PassportInstance = InstanceType<typeof passport.Passport>;
-
-export function createPassport(): PassportInstance {
+export function createPassport({ auth, users }: { auth: Pick<AuthService, 'authenticate'>; users: Pick<UsersService, 'findSignedInUser'> }): PassportInstance {
   const instance = new passport.Passport();
   instance.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true, session: true }, (req, email, password, done) => {
-      authenticate(email, password, req.ip).then(
+      auth.authenticate(email, password, req.ip).then(
         (result) => (result.ok ? done(null, result.user) : done(null, false, { message: result.reason })),
         (error: unknown) => done(error),
       );
@@ -35,7 +34,7 @@ export function createPassport(): PassportInstance {
     }
     // Sessions from before session versions existed carry none: the account's first version, 0.
     const signedInVersion = req.session.signedInVersion ?? 0;
-    findSignedInUser(id).then(
+    users.findSignedInUser(id).then(
       // false tells Passport the session's user is gone, disabled or signed out everywhere: the request continues
       // signed out (and Passport removes the user from this session).
       (user) => done(null, user && user.sessionVersion === signedInVersion ? user : false),

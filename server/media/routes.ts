@@ -7,10 +7,9 @@
  */
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
-import type { Config } from '../config';
 import { requireSignIn } from '../web/access';
 import { NotFound } from '../errors';
-import { findServableAsset, mediaStorageFor } from './service';
+import type { Services } from '../services';
 import type { ByteRange, MediaStorage } from './storage';
 
 const shownInPage = new Set([
@@ -85,12 +84,12 @@ async function streamFromStorage(req: Request, res: Response, storage: MediaStor
   });
 }
 
-export function mediaRouter(options: { config: Pick<Config, 'dataDir' | 'mongodbUri'>; storage?: MediaStorage }): express.Router {
-  const storage = options.storage ?? mediaStorageFor(options.config);
+export function mediaRouter({ media }: Pick<Services, 'media'>): express.Router {
+  const { storage } = media;
   const router = express.Router();
 
   router.get('/:assetId', requireSignIn, async (req: Request, res: Response) => {
-    const asset = await findServableAsset(String(req.params.assetId));
+    const asset = await media.findServableAsset(String(req.params.assetId));
     if (!asset) throw new NotFound('This file is not available.');
     const file = await storage.localPath(asset.storageKey);
     const inline = shownInPage.has(asset.mimeType);

@@ -10,6 +10,7 @@ import mongoose from 'mongoose';
 import { RecentReads } from '../db/recent-reads';
 
 export const SESSION_COOKIE = 'coproduce.sid';
+const SESSIONS_COLLECTION = 'sessions';
 /** A session ends after this long without activity. */
 const SESSION_IDLE_SECONDS = 12 * 60 * 60;
 const TOUCH_AFTER_SECONDS = 10 * 60;
@@ -38,9 +39,10 @@ function copyOfSession<T>(value: T): T {
  * change forgets at once, and requests arriving together share one read). Saving and destroying (sign-out)
  * forget the session before the write and again once it is done, so no read from before the write is kept.
  * With several app processes, a session ended by another process is forgotten here when the revocation feed
- * (../sessions/feed.ts, wired in app.ts) hands on its note: `forget` for one session, `forgetAll` when the feed
+ * (../sessions/feed.ts, wired in ../services.ts) hands on its note: `forget` for one session, `forgetAll` when the feed
  * cannot vouch. Ending all of a person's sessions does not need this store: their session version goes up, and
- * a remembered session with the old version signs no one in (../auth/passport.ts).
+ * a remembered session with the old version signs no one in (../auth/passport.ts); ../sessions/service.ts
+ * deletes the stored ones.
  */
 export class RememberingSessionStore extends session.Store {
   private readonly reads = new RecentReads<session.SessionData | null | undefined>({ ttlMs: REMEMBER_SESSION_MS, limit: 10_000 });
@@ -110,14 +112,15 @@ export class RememberingSessionStore extends session.Store {
 }
 
 /**
- * The store for the connected Mongoose instance. Call after `connectDatabase`. The store creates its TTL index
- * in the background: await `sessionStoreReady(store)` before closing the connection.
+ * The store for the connected Mongoose instance: one per app, made by the composition root after
+ * `connectDatabase`. The store creates its TTL index in the background: await `sessionStoreReady(store)` before
+ * closing the connection.
  */
 export function createSessionStore(): RememberingSessionStore {
   return new RememberingSessionStore(
     MongoStore.create({
       client: mongoose.connection.getClient(),
-      collectionName: 'sessions',
+      collectionName: SESSIONS_COLLECTION,
       ttl: SESSION_IDLE_SECONDS,
       touchAfter: TOUCH_AFTER_SECONDS,
       stringify: false,

@@ -3,8 +3,6 @@
  * password (the current one asked for; other sessions end), sign out everywhere, certificates with check links.
  */
 import { Types } from 'mongoose';
-import { listAuditEvents } from '../../server/audit/service';
-import { issueCertificate } from '../../server/certificates/service';
 import { csrfFrom, startTestApp, type TestAgent, type TestApp } from '../support/app';
 
 describe('my account', () => {
@@ -21,7 +19,7 @@ describe('my account', () => {
   }
 
   async function auditActionsFor(email: string): Promise<string[]> {
-    return (await listAuditEvents({ search: email, page: 1, pageSize: 50 })).items.map((item) => item.action);
+    return (await t.services.audit.listAuditEvents({ search: email, page: 1, pageSize: 50 })).items.map((item) => item.action);
   }
 
   it('is linked from the navigation, and asks anonymous people to sign in', async () => {
@@ -137,7 +135,7 @@ describe('my account', () => {
 
   it('lists the person’s certificates with their check links', async () => {
     const { agent, user } = await t.signedInAgent({ name: 'Certified Person' });
-    const certificate = await issueCertificate({
+    const certificate = await t.services.certificates.issueCertificate({
       enrolmentId: new Types.ObjectId().toString(),
       learnerId: user.id,
       learnerName: user.name,

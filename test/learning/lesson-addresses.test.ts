@@ -12,7 +12,7 @@ let course: FixtureCourse;
 
 beforeAll(async () => {
   t = await startTestApp();
-  course = await importFixtureCourse();
+  course = await importFixtureCourse(t.services);
 });
 
 afterAll(async () => {

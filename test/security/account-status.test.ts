@@ -3,13 +3,12 @@
  * the two-process bound is in revocation.test.ts).
  */
 import mongoose from 'mongoose';
-import { activateInvitedAccount, getPerson, setAccountDisabled } from '../../server/users/service';
-import { DEFAULT_PREFERENCES, type SignedInUser } from '../../server/users/types';
+import { DEFAULT_PREFERENCES, type SignedInUser } from '../../server/people';
 import { startTestApp, type TestApp, type TestUser } from '../support/app';
 
 /** An admin as the services see the person acting. */
-function actor(user: TestUser): SignedInUser {
-  return { id: user.id, name: user.name, email: user.email, roles: user.roles, preferences: { ...DEFAULT_PREFERENCES }, sessionVersion: 0 };
+function by(user: TestUser): { actor: SignedInUser } {
+  return { actor: { id: user.id, name: user.name, email: user.email, roles: user.roles, preferences: { ...DEFAULT_PREFERENCES }, sessionVersion: 0 } };
 }
 
 describe('account status', () => {
@@ -28,9 +27,9 @@ describe('account status', () => {
   it('an invitation accepted after the account was turned off leaves it off', async () => {
     const admin = await t.createUser({ roles: ['admin'] });
     const invited = await t.createUser({ status: 'invited' });
-    await setAccountDisabled(actor(admin), invited.id, true);
-    expect(await activateInvitedAccount(invited.id, 'a-new-hash', 'Late Person')).toBe(false);
-    expect((await getPerson(invited.id)).status).toBe('disabled');
+    await t.services.users.setAccountDisabled(by(admin), invited.id, true);
+    expect(await t.services.users.activateInvitedAccount(invited.id, 'a-new-hash', 'Late Person')).toBe(false);
+    expect((await t.services.users.getPerson(invited.id)).status).toBe('disabled');
   });
 
   it('turning an account off deletes its sessions; turning it on again brings none back', async () => {
@@ -47,7 +46,7 @@ describe('account status', () => {
     expect(await storedSessionsOf(adminUser.id)).toBe(1);
 
     expect((await admin.post(`/admin/people/${user.id}/status`).type('form').send({ _csrf: token, action: 'enable' })).status).toBe(303);
-    expect((await getPerson(user.id)).status).toBe('active');
+    expect((await t.services.users.getPerson(user.id)).status).toBe('active');
     expect((await person.get('/preferences')).text).not.toContain('Signed in as');
     expect((await elsewhere.get('/preferences')).text).not.toContain('Signed in as');
     await t.signIn(t.request(), user.email, user.password);
@@ -57,9 +56,9 @@ describe('account status', () => {
     const admin = await t.createUser({ roles: ['admin'] });
     const invited = await t.createUser({ status: 'invited' });
     await mongoose.connection.collection('users').updateOne({ _id: new mongoose.Types.ObjectId(invited.id) }, { $unset: { passwordHash: '' } });
-    await setAccountDisabled(actor(admin), invited.id, true);
-    expect((await setAccountDisabled(actor(admin), invited.id, false)).status).toBe('invited');
+    await t.services.users.setAccountDisabled(by(admin), invited.id, true);
+    expect((await t.services.users.setAccountDisabled(by(admin), invited.id, false)).status).toBe('invited');
     // Asked again, nothing changes.
-    expect((await setAccountDisabled(actor(admin), invited.id, false)).status).toBe('invited');
+    expect((await t.services.users.setAccountDisabled(by(admin), invited.id, false)).status).toBe('invited');
   });
 });
