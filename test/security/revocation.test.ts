@@ -210,6 +210,20 @@ describe('access taken away on one app process holds on the others within a seco
     expect(await trainer.signedIn()).toBe(true);
   });
 
+  it('"Sign out on every device" on one process ends the person’s sessions on the other within a second', async () => {
+    const elsewhere = new Visitor(firstUrl);
+    await elsewhere.signIn('admin@example.org');
+    expect(await elsewhere.signedIn()).toBe(true);
+    expect(await elsewhere.signedIn()).toBe(true);
+
+    const here = new Visitor(secondUrl);
+    await here.signIn('admin@example.org');
+    expect(await here.post('/account/sign-out-everywhere', {}, '/account')).toBe(303);
+    const took = await millisecondsUntil(async () => !(await elsewhere.signedIn()), REVOCATION_BOUND_MS);
+    expect(took).toBeLessThanOrEqual(REVOCATION_BOUND_MS);
+    expect(await here.signedIn()).toBe(false);
+  });
+
   it('signing out on one process ends the session on the other (a copied cookie stops working)', async () => {
     const person = new Visitor(firstUrl);
     await person.signIn('cofacilitator@example.org');
