@@ -2,6 +2,9 @@
  * The learner's journey: enrol, take lessons, complete blocks, answer checks, write reflections, finish.
  * Every progress change is one atomic update of the learner's own enrolment, found by the learner's id
  * (never by an id from the request), so one learner can never touch another's progress.
+ * Made once by the composition root (../services.ts) with the courses and certificates services and the cache of
+ * lesson enrolments it owns. The pages around the lessons (dashboard, catalogue, overview, reflections) are in
+ * ./pages.ts.
  */
 import { Types } from 'mongoose';
 import { RecentReads } from '../db/recent-reads';

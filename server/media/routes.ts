@@ -85,13 +85,12 @@ async function streamFromStorage(req: Request, res: Response, storage: MediaStor
 }
 
 export function mediaRouter({ media }: Pick<Services, 'media'>): express.Router {
-  const { storage } = media;
   const router = express.Router();
 
   router.get('/:assetId', requireSignIn, async (req: Request, res: Response) => {
     const asset = await media.findServableAsset(String(req.params.assetId));
     if (!asset) throw new NotFound('This file is not available.');
-    const file = await storage.localPath(asset.storageKey);
+    const file = await media.storage.localPath(asset.storageKey);
     const inline = shownInPage.has(asset.mimeType);
     res.setHeader('Content-Type', asset.mimeType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -110,7 +109,7 @@ export function mediaRouter({ media }: Pick<Services, 'media'>): express.Router 
       });
       return;
     }
-    await streamFromStorage(req, res, storage, asset.storageKey, asset.sizeBytes);
+    await streamFromStorage(req, res, media.storage, asset.storageKey, asset.sizeBytes);
   });
 
   return router;

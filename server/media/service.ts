@@ -1,3 +1,7 @@
+/**
+ * Stored media: where the bytes live (chosen once per process by mediaStorageFor), content files stored once by
+ * their bytes, and the assets the media route may send. Made once by the composition root (../services.ts).
+ */
 import path from 'node:path';
 import mongoose, { Types } from 'mongoose';
 import type { Config } from '../config';
