@@ -17,6 +17,8 @@ export interface AutocannonRun {
   seconds: number;
   connections?: number;
   headers?: Record<string, string>;
+  /** Runs autocannon on this CPU only (`taskset -c`), away from the server it measures. */
+  cpu?: number;
 }
 
 /** One run; resolves with autocannon's JSON result. */
@@ -25,7 +27,8 @@ export function autocannon(url: string, run: AutocannonRun): Promise<AutocannonR
   for (const [name, value] of Object.entries(run.headers ?? {})) args.push('-H', `${name}=${value}`);
   args.push(url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, commandArgs] = run.cpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(run.cpu), process.execPath, ...args]];
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

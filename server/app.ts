@@ -4,9 +4,9 @@
  * then call this). Each feature's router receives the services it uses.
  *
  * Order of the middleware, each for a reason:
- *   request log -> CSP nonce + security headers -> static files and fonts (no session, no cookies) -> /healthz
- *   -> body parsers with size limits -> cookies -> session -> Passport -> CSRF -> page locals
- *   -> feature routers (one list below) -> 404 -> the one error handler.
+ *   request log -> CSP nonce + security headers -> cross-site refusal (unsafe methods) -> static files and fonts
+ *   (no session, no cookies) -> /healthz -> body parsers with size limits -> cookies -> session -> Passport -> CSRF
+ *   -> page locals -> feature routers (one list below) -> 404 -> the one error handler.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { PROJECT_ROOT } from './project-root';
+import { accountRouter } from './account/routes';
 import { adminRouter } from './admin/routes';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
@@ -34,6 +35,7 @@ import { errorHandler, notFoundHandler } from './web/errors';
 import { pageLocals } from './web/locals';
 import { requestLogging } from './web/logging';
 import { createRateLimits } from './web/rate-limits';
+import { refuseCrossSiteRequests } from './web/same-origin';
 import { securityHeaders } from './web/security';
 import { sessions } from './web/session';
 import { createUploadFactory } from './web/upload';
@@ -74,11 +76,11 @@ export function buildApp(deps: AppDeps): express.Express {
   const viewsDir = path.join(PROJECT_ROOT, 'views');
   app.set('views', viewsDir);
   app.set('view engine', 'ejs');
-  app.set('view cache', production);
+  app.set('view cache', config.templateCache);
   // Includes name their file from the views folder (`include('/layouts/start')`): EJS resolves such a path
   // without asking the disk, where a relative one costs a stat per include on every render.
   app.engine('ejs', (file, data, done) => {
-    ejs.renderFile(file, data as ejs.Data, { root: viewsDir, cache: production }, done as (error: Error | null, html?: string) => void);
+    ejs.renderFile(file, data as ejs.Data, { root: viewsDir, cache: config.templateCache }, done as (error: Error | null, html?: string) => void);
   });
   // Pages are rendered per person and sent no-store: an ETag (a hash of every page) would never be used.
   app.set('etag', false);
@@ -88,6 +90,8 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.use(requestLogging(logger));
   app.use(securityHeaders({ production }));
+  // Before anything reads a body or acts: a form posted from another site is refused (./web/same-origin.ts).
+  app.use(refuseCrossSiteRequests({ baseUrl: config.baseUrl }));
   const publicDir = path.join(PROJECT_ROOT, 'public');
   // Every link to a /public file ends with this (`/public/css/base.css<%= locals.assetQuery %>`).
   app.locals.assetQuery = `?v=${publicAssetVersion(publicDir)}`;
@@ -130,6 +134,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/media', mediaRouter(services)],
     ['/manage/courses', manageCoursesRouter(services)],
     ['/certificates', certificatesRouter(services)],
+    ['/account', accountRouter(services, web, config)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

@@ -37,6 +37,13 @@ describe('loading the settings', () => {
     expect(config.demoAccounts).toBe(false);
   });
 
+  it('keeps compiled page templates whatever NODE_ENV says, unless TEMPLATE_CACHE=false (npm run dev)', () => {
+    expect(loadConfig({}).templateCache).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).templateCache).toBe(true);
+    expect(loadConfig({ TEMPLATE_CACHE: 'false' }).templateCache).toBe(false);
+    expect(() => loadConfig({ TEMPLATE_CACHE: 'sometimes' })).toThrow(/TEMPLATE_CACHE: must be true or false/);
+  });
+
   it('treats empty variables as not set', () => {
     const config = loadConfig({ MONGODB_URI: '', SMTP_URL: '  ', DEMO_PASSWORD: '' });
     expect(config.mongodbUri).toBeUndefined();

@@ -33,6 +33,12 @@ export interface Config {
   readonly mailFrom: string;
   /** Who becomes the first admin: invited at start while no admin exists (how production gets its first person). */
   readonly adminEmail?: string;
+  /**
+   * EJS templates compiled once and kept (true unless TEMPLATE_CACHE=false, which `npm run dev` sets so an edited
+   * view shows at the next page). Not tied to NODE_ENV: `npm start` leaves NODE_ENV unset, and compiling every
+   * template on every page made it several times slower.
+   */
+  readonly templateCache: boolean;
 }
 
 /** Raised when a setting is missing or wrong; the message names the variable. */
@@ -67,6 +73,7 @@ const environmentSchema = z.object({
   TRUST_PROXY: optionalText,
   MAIL_FROM: optionalText.pipe(z.string().min(3).optional()),
   ADMIN_EMAIL: optionalText.pipe(z.email('must be an email address').optional()),
+  TEMPLATE_CACHE: optionalText.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional()),
 });
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -107,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(settings.TRUST_PROXY),
     mailFrom: settings.MAIL_FROM ?? 'Coproduce <no-reply@coproduce.invalid>',
     adminEmail: settings.ADMIN_EMAIL?.toLowerCase(),
+    templateCache: settings.TEMPLATE_CACHE !== 'false',
   };
   return Object.freeze(config);
 }

@@ -19,6 +19,7 @@ import { createMailer } from './mail/mailer';
 import { mediaStorageFor } from './media/service';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
 import { createServices, type Services } from './services';
+import { RevocationFeed } from './sessions/feed';
 import { createLogger } from './web/logging';
 import { createSessionStore } from './web/session';
 
@@ -90,7 +91,10 @@ async function main(): Promise<void> {
   const database = await openDatabase(config);
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
-  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore() });
+  // Every app process reads the notes of access taken away (in this process or another) within a second.
+  const revocations = new RevocationFeed({ logger });
+  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore(), revocations });
+  await revocations.start();
 
   const firstStart = await seedDemo(config, services);
   await importShippedCourses(services);
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
     // Stops accepting; the callback runs once every connection has finished its request.
     server.close(() => {
       void (async () => {
+        await revocations.stop();
         await disconnectDatabase();
         await database.stopEngine?.();
         logger.info('stopped');

@@ -57,6 +57,8 @@ export interface SignedInUser {
   email: string;
   roles: Role[];
   preferences: Preferences;
+  /** The account's session version (users/model.ts): a session signed in under another version is over. */
+  sessionVersion: number;
 }
 
 export function hasAnyRole(user: Pick<SignedInUser, 'roles'> | undefined, roles: readonly Role[]): boolean {

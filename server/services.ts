@@ -9,7 +9,8 @@
 import type { Store } from 'express-session';
 import type { Config } from './config';
 import { createAuditService, type AuditService } from './audit/service';
-import { createAuthService, type AuthService, type SessionEnding } from './auth/service';
+import { createAccountService, type AccountService } from './account/service';
+import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
@@ -18,11 +19,16 @@ import { createLearningService, createLessonReadCache, type LearningService, typ
 import type { Mailer } from './mail/mailer';
 import { createMediaService, createServableAssetCache, type MediaService, type ServableAssetCache } from './media/service';
 import type { MediaStorage } from './media/storage';
+import type { RevocationFeed, RevocationListener } from './sessions/feed';
+import { createSessionsService, type SessionsService } from './sessions/service';
 import { createTeamsService, type TeamsService } from './teams/service';
 import { createSignedInCache, createUsersService, type SignedInCache, type UsersService } from './users/service';
 
-/** Where sessions live: express-session's store, which can also end every session of one person. */
-export type SessionStore = Store & SessionEnding;
+/**
+ * Where sessions live: express-session's store, which remembers sessions for a few seconds and forgets one, or
+ * all, when the revocation feed says so (web/session.ts RememberingSessionStore).
+ */
+export type SessionStore = Store & { forget(sid: string): void; forgetAll(): void };
 
 /** What this process remembers for a few seconds or for good (see each factory for what and why). */
 export interface Caches {
@@ -48,6 +54,12 @@ export interface ServiceDeps {
   mediaStorage: MediaStorage;
   sessionStore: SessionStore;
   caches?: Caches;
+  /**
+   * This process's revocation feed (sessions/feed.ts), started by the caller once the app is built: the signed-in
+   * people and sessions remembered here are forgotten as its notes arrive, so access taken away in another
+   * process holds here within a second. Without it only changes made in this process apply at once.
+   */
+  revocations?: RevocationFeed;
 }
 
 export interface Services {
@@ -63,20 +75,54 @@ export interface Services {
   learnerPages: LearnerPages;
   mailer: Mailer;
   sessionStore: SessionStore;
+  sessions: SessionsService;
+  account: AccountService;
+}
+
+/** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
+function forgetWhatIsRevoked(caches: Caches, sessionStore: SessionStore): RevocationListener {
+  return {
+    onRevoked({ userId, sessionId }) {
+      if (sessionId) sessionStore.forget(sessionId);
+      if (userId) caches.signedInUsers.forget(userId);
+    },
+    onStale() {
+      sessionStore.forgetAll();
+      caches.signedInUsers.forgetAll();
+    },
+  };
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const caches = deps.caches ?? createCaches();
   const { baseUrl } = deps.config;
   const audit = createAuditService();
-  const users = createUsersService({ signedInCache: caches.signedInUsers, audit });
+  const sessions = createSessionsService();
+  deps.revocations?.subscribe(forgetWhatIsRevoked(caches, deps.sessionStore));
+  const users = createUsersService({ signedInCache: caches.signedInUsers, audit, sessions });
   const teams = createTeamsService({ users, audit });
-  const auth = createAuthService({ users, teams, audit, mailer: deps.mailer, baseUrl, sessions: deps.sessionStore });
+  const auth = createAuthService({ users, teams, audit, mailer: deps.mailer, baseUrl, sessions });
   const courses = createCoursesService({ caches: caches.courses, audit });
   const media = createMediaService({ storage: deps.mediaStorage, servableAssets: caches.servableAssets });
   const courseImport = createCourseImport({ courses, media });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const learnerPages = createLearnerPages({ courses, teams, users, learning });
-  return { users, teams, audit, auth, courses, courseImport, media, certificates, learning, learnerPages, mailer: deps.mailer, sessionStore: deps.sessionStore };
+  const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
+  return {
+    users,
+    teams,
+    audit,
+    auth,
+    courses,
+    courseImport,
+    media,
+    certificates,
+    learning,
+    learnerPages,
+    mailer: deps.mailer,
+    sessionStore: deps.sessionStore,
+    sessions,
+    account,
+  };
 }

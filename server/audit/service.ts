@@ -20,6 +20,11 @@ export const AUDIT_ACTIONS = {
   userEnabled: 'user.enabled',
   teamCreated: 'team.created',
   teamChanged: 'team.changed',
+  nameChanged: 'account.name-changed',
+  emailChangeRequested: 'account.email-change-requested',
+  emailChanged: 'account.email-changed',
+  passwordChanged: 'account.password-changed',
+  signedOutEverywhere: 'account.signed-out-everywhere',
 } as const;
 
 export interface AuditActor {

@@ -115,6 +115,7 @@ export function authRouter({ auth }: Pick<Services, 'auth'>, { passport, rateLim
 
   router.post('/sign-out', publicAccess, async (req, res, next) => {
     if (req.user) await auth.recordSignOut(req.user, req.ip);
+    const sessionId = req.session.id;
     req.logout((logoutError?: unknown) => {
       if (logoutError) {
         next(logoutError);
@@ -125,8 +126,10 @@ export function authRouter({ auth }: Pick<Services, 'auth'>, { passport, rateLim
           next(destroyError);
           return;
         }
-        res.clearCookie(SESSION_COOKIE, { path: '/' });
-        res.redirect(303, '/');
+        auth.announceSignOut(sessionId).then(() => {
+          res.clearCookie(SESSION_COOKIE, { path: '/' });
+          res.redirect(303, '/');
+        }, next);
       });
     });
   });

@@ -12,12 +12,14 @@ import type { TeamDetail, TeamsService } from '../teams/service';
 import { normaliseEmail, type UsersService } from '../users/service';
 import type { Role, SignedInUser } from '../people';
 import { Forbidden, Invalid } from '../errors';
+import type { SessionsService } from '../sessions/service';
 import { OneTimeToken, type TokenPurpose } from './model';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords';
 
 const INVITATION_DAYS = 7;
 const INVITATION_MS = INVITATION_DAYS * 24 * 60 * 60 * 1000;
 const RESET_MINUTES = 60;
+const EMAIL_CHANGE_MINUTES = 60;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -42,11 +44,6 @@ export interface InvitationContext {
   ip?: string;
 }
 
-/** Where sessions are kept: a password reset ends every session of the person (the session store does it). */
-export interface SessionEnding {
-  endSessionsOfUser(userId: string): Promise<void>;
-}
-
 export interface AuthServiceDeps {
   users: UsersService;
   teams: TeamsService;
@@ -54,7 +51,8 @@ export interface AuthServiceDeps {
   mailer: Mailer;
   /** The address people use, for the links in emails. */
   baseUrl: string;
-  sessions: SessionEnding;
+  /** Tells every app process that a session ended (a sign-out). */
+  sessions: Pick<SessionsService, 'announceRevocation'>;
 }
 
 /**
@@ -113,7 +111,7 @@ export function createAuthService({ users, teams: teamsService, audit, mailer, b
   // ---------------------------------------------------------------------------------------------------------------
   // One-time tokens
 
-  async function issueToken(purpose: TokenPurpose, userId: string, lifetimeMs: number, createdBy?: string): Promise<string> {
+  async function issueToken(purpose: TokenPurpose, userId: string, lifetimeMs: number, createdBy?: string, newEmail?: string): Promise<string> {
     // Any earlier link for the same purpose stops working: only the newest email is valid.
     await OneTimeToken.updateMany({ userId: new Types.ObjectId(userId), purpose, usedAt: { $exists: false } }, { $set: { usedAt: new Date() } });
     const token = randomBytes(32).toString('base64url');
@@ -123,6 +121,7 @@ export function createAuthService({ users, teams: teamsService, audit, mailer, b
       userId: new Types.ObjectId(userId),
       createdBy: createdBy ? new Types.ObjectId(createdBy) : undefined,
       expiresAt: new Date(Date.now() + lifetimeMs),
+      newEmail,
     });
     return token;
   }
@@ -140,6 +139,27 @@ export function createAuthService({ users, teams: teamsService, audit, mailer, b
   async function consumeToken(token: string, purpose: TokenPurpose): Promise<string | undefined> {
     const used = await OneTimeToken.findOneAndUpdate(usableTokenFilter(token, purpose), { $set: { usedAt: new Date() } }, { projection: { userId: 1 } }).lean();
     return used ? String(used.userId) : undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Email changes (the account page asks; the link goes to the new address)
+
+  /** A one-time link (EMAIL_CHANGE_MINUTES) that confirms `newEmail` belongs to this person. Earlier links stop working. */
+  async function issueEmailChangeToken(userId: string, newEmail: string): Promise<{ token: string; minutes: number }> {
+    const token = await issueToken('email-change', userId, EMAIL_CHANGE_MINUTES * 60 * 1000, userId, normaliseEmail(newEmail));
+    return { token, minutes: EMAIL_CHANGE_MINUTES };
+  }
+
+  /** The pending change a link confirms, if the link can still be used (without using it). */
+  async function findEmailChange(token: string): Promise<{ userId: string; newEmail: string } | undefined> {
+    const found = await OneTimeToken.findOne(usableTokenFilter(token, 'email-change'), { userId: 1, newEmail: 1 }).lean();
+    return found?.newEmail ? { userId: String(found.userId), newEmail: found.newEmail } : undefined;
+  }
+
+  /** Uses the link, atomically (of two uses only one gets the change). */
+  async function consumeEmailChangeToken(token: string): Promise<{ userId: string; newEmail: string } | undefined> {
+    const used = await OneTimeToken.findOneAndUpdate(usableTokenFilter(token, 'email-change'), { $set: { usedAt: new Date() } }, { projection: { userId: 1, newEmail: 1 } }).lean();
+    return used?.newEmail ? { userId: String(used.userId), newEmail: used.newEmail } : undefined;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -269,8 +289,8 @@ export function createAuthService({ users, teams: teamsService, audit, mailer, b
     const userId = await consumeToken(token, 'invitation');
     if (!userId) return undefined;
     const person = await users.getPerson(userId);
-    if (person.status === 'disabled') return undefined;
-    await users.setPasswordHash(userId, passwordHash, { name: input.name, activate: true });
+    // Only an account still invited becomes active: one turned off since the link was sent stays off.
+    if (!(await users.activateInvitedAccount(userId, passwordHash, input.name))) return undefined;
     await audit.recordAudit({ action: AUDIT_ACTIONS.invitationAccepted, actor: { id: userId, email: person.email }, target: { type: 'user', id: userId, label: person.email }, ip });
     return users.findSignedInUser(userId);
   }
@@ -315,16 +335,27 @@ export function createAuthService({ users, teams: teamsService, audit, mailer, b
     const userId = await consumeToken(token, 'password-reset');
     if (!userId) return false;
     const person = await users.getPerson(userId);
-    if (person.status !== 'active') return false;
-    await users.setPasswordHash(userId, passwordHash);
-    await sessions.endSessionsOfUser(userId);
+    // Only for an active account; its sessions end everywhere (someone else may have been using the old password).
+    if ((await users.setPasswordAndEndSessions(userId, passwordHash)) === undefined) return false;
     await audit.recordAudit({ action: AUDIT_ACTIONS.passwordResetCompleted, actor: { id: userId, email: person.email }, target: { type: 'user', id: userId, label: person.email }, ip });
     return true;
+  }
+
+  /**
+   * After a sign-out has ended its session here: every other app process forgets its copy of that session within
+   * a second (../sessions/feed.ts), so a copied cookie stops working there too.
+   */
+  async function announceSignOut(sessionId: string): Promise<void> {
+    await sessions.announceRevocation({ sessionId });
   }
 
   return {
     authenticate,
     recordSignOut,
+    announceSignOut,
+    issueEmailChangeToken,
+    findEmailChange,
+    consumeEmailChangeToken,
     findUsableToken,
     invitePerson,
     inviteFirstAdmin,

@@ -63,6 +63,14 @@ export interface VerifiedCertificate {
   completedAt: Date;
 }
 
+export interface OwnCertificate {
+  number: string;
+  courseTitle: string;
+  version: number;
+  completedAt: Date;
+  verificationCode: string;
+}
+
 export function createCertificatesService({ teams, baseUrl }: CertificatesServiceDeps) {
   /**
    * Issues the enrolment's certificate, or returns the one already issued: the unique index on the enrolment
@@ -107,6 +115,14 @@ export function createCertificatesService({ teams, baseUrl }: CertificatesServic
     return certificate;
   }
 
+  /** A learner's own certificates, newest first (their account page). */
+  async function listCertificatesOf(learnerId: string): Promise<OwnCertificate[]> {
+    if (!Types.ObjectId.isValid(learnerId)) return [];
+    return Certificate.find({ learner: new Types.ObjectId(learnerId) }, { _id: 0, number: 1, courseTitle: 1, version: 1, completedAt: 1, verificationCode: 1 })
+      .sort({ completedAt: -1 })
+      .lean<OwnCertificate[]>();
+  }
+
   async function certificatePdf(certificate: CertificateRecord): Promise<Buffer> {
     return renderCertificatePdf({
       number: certificate.number,
@@ -133,6 +149,7 @@ export function createCertificatesService({ teams, baseUrl }: CertificatesServic
   }
 
   return {
+    listCertificatesOf,
     issueCertificate,
     getCertificateForViewer,
     certificatePdf,

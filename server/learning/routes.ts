@@ -18,7 +18,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { CheckAnswers } from '../assessment/scoring';
 import { requireSignIn } from '../web/access';
-import { Invalid, Unauthorized } from '../errors';
+import { Invalid, NotFound, Unauthorized } from '../errors';
 import { wantsJson } from '../web/errors';
 import { setFlash } from '../web/locals';
 import type { Services } from '../services';
@@ -38,6 +38,17 @@ function learnerOf(req: Request): Learner {
   return { id: req.user.id, name: req.user.name || req.user.email };
 }
 
+/**
+ * The parts of an address (`req.params`): one that does not fit names no page here, so it is a 404, as for any
+ * other address that leads nowhere (a 422 would say the person typed something wrong into a form).
+ */
+function parseAddress<T>(schema: z.ZodType<T>, params: unknown): T {
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw new NotFound();
+  return parsed.data;
+}
+
+/** A form or JSON body: what does not fit is a 422 naming the field. */
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Invalid(Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join('.') || 'form', 'This value is not valid'])));
@@ -63,7 +74,7 @@ function finishedFlash(req: Request, outcome: ProgressOutcome): void {
 }
 
 async function renderLesson(learning: Pick<LearningService, 'loadLesson'>, req: Request, res: Response, status: number, options: LessonViewOptions): Promise<void> {
-  const params = parse(lessonParams, req.params);
+  const params = parseAddress(lessonParams, req.params);
   const learner = learnerOf(req);
   const context = await learning.loadLesson(learner, params.slug, params.moduleKey, params.lessonKey, { withAttempts: Boolean(options.resultFor) });
   if (!context) {
@@ -86,25 +97,25 @@ export function learningRouter({ learning, learnerPages: pages }: Pick<Services,
   });
 
   router.get('/courses/:slug', requireSignIn, async (req, res) => {
-    const { slug } = parse(courseParams, req.params);
+    const { slug } = parseAddress(courseParams, req.params);
     const course = await pages.courseOverviewFor(learnerOf(req), slug);
     res.render('learning/course', { title: course.title, course });
   });
 
   router.post('/courses/:slug/start', requireSignIn, async (req, res) => {
-    const { slug } = parse(courseParams, req.params);
+    const { slug } = parseAddress(courseParams, req.params);
     const learner = learnerOf(req);
     await learning.enrol(learner, slug);
     res.redirect(303, await pages.continueHrefFor(learner, slug));
   });
 
   router.get('/courses/:slug/continue', requireSignIn, async (req, res) => {
-    const { slug } = parse(courseParams, req.params);
+    const { slug } = parseAddress(courseParams, req.params);
     res.redirect(303, await pages.continueHrefFor(learnerOf(req), slug));
   });
 
   router.post('/courses/:slug/switch-version', requireSignIn, async (req, res) => {
-    const { slug } = parse(courseParams, req.params);
+    const { slug } = parseAddress(courseParams, req.params);
     const outcome = await learning.switchToPublishedVersion(learnerOf(req), slug);
     setFlash(
       req,
@@ -121,7 +132,7 @@ export function learningRouter({ learning, learnerPages: pages }: Pick<Services,
   });
 
   router.post('/learn/:slug/:moduleKey/:lessonKey/done', requireSignIn, async (req, res) => {
-    const params = parse(lessonParams, req.params);
+    const params = parseAddress(lessonParams, req.params);
     const learner = learnerOf(req);
     const outcome = await learning.completeLessonReading(learner, params.slug, params.moduleKey, params.lessonKey);
     finishedFlash(req, outcome);
@@ -129,9 +140,9 @@ export function learningRouter({ learning, learnerPages: pages }: Pick<Services,
   });
 
   router.post('/learn/:slug/:moduleKey/:lessonKey/blocks/done', requireSignIn, async (req, res) => {
-    const params = parse(lessonParams, req.params);
+    const params = parseAddress(lessonParams, req.params);
     const { block } = parse(blockBody, req.body);
-    const outcome = await learning.completeBlock(learnerOf(req), params.slug, block);
+    const outcome = await learning.completeBlock(learnerOf(req), params, block);
     if (wantsJson(req)) {
       res.json({ done: true, courseCompleted: outcome.courseCompleted });
       return;
@@ -141,11 +152,11 @@ export function learningRouter({ learning, learnerPages: pages }: Pick<Services,
   });
 
   router.post('/learn/:slug/:moduleKey/:lessonKey/check', requireSignIn, async (req, res) => {
-    const params = parse(lessonParams, req.params);
+    const params = parseAddress(lessonParams, req.params);
     const body = parse(checkBody, req.body);
     const answers = readAnswers(body);
     try {
-      const outcome = await learning.submitCheck(learnerOf(req), params.slug, body.block, answers);
+      const outcome = await learning.submitCheck(learnerOf(req), params, body.block, answers);
       finishedFlash(req, outcome);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
@@ -159,11 +170,11 @@ export function learningRouter({ learning, learnerPages: pages }: Pick<Services,
   });
 
   router.post('/learn/:slug/:moduleKey/:lessonKey/reflection', requireSignIn, async (req, res) => {
-    const params = parse(lessonParams, req.params);
+    const params = parseAddress(lessonParams, req.params);
     const body = parse(reflectionBody, req.body);
     const json = wantsJson(req);
     try {
-      const outcome = await learning.saveReflection(learnerOf(req), params.slug, body.block, body.reflection);
+      const outcome = await learning.saveReflection(learnerOf(req), params, body.block, body.reflection);
       if (json) {
         res.json({ saved: true, savedAt: outcome.savedAt.toISOString(), courseCompleted: outcome.courseCompleted });
         return;
@@ -180,7 +191,7 @@ export function learningRouter({ learning, learnerPages: pages }: Pick<Services,
   });
 
   router.get('/learners/:learnerId/courses/:slug/reflections', requireSignIn, async (req, res) => {
-    const { learnerId, slug } = parse(z.object({ learnerId: key, slug: key }), req.params);
+    const { learnerId, slug } = parseAddress(z.object({ learnerId: key, slug: key }), req.params);
     const view = await pages.reflectionsFor(learnerOf(req), learnerId, slug);
     res.render('learning/reflections', { title: `Reflections: ${view.learnerName}`, view });
   });

@@ -104,12 +104,21 @@ interface ProgressTarget {
 
 const progressFields = { course: 1, courseSlug: 1, version: 1, blocks: 1, lastLesson: 1, completedAt: 1, certificateNumber: 1, startedAt: 1 } as const;
 
-function findBlock(content: CourseVersionContent, blockKey: string): { block: Block; lesson: LessonRef } | undefined {
-  for (const lesson of lessonsInOrder(content)) {
-    const block = lesson.lesson.blocks.find((candidate) => candidate.key === blockKey);
-    if (block) return { block, lesson };
-  }
-  return undefined;
+/** Where a lesson is: its course, module and lesson keys, as in its address `/learn/:slug/:moduleKey/:lessonKey`. */
+export interface LessonAddress {
+  slug: string;
+  moduleKey: string;
+  lessonKey: string;
+}
+
+/**
+ * A block of the lesson at `address`, and only of that lesson: a block key sent through another lesson's address
+ * (where the person is not) finds nothing.
+ */
+function findBlock(content: CourseVersionContent, address: LessonAddress, blockKey: string): { block: Block; lesson: LessonRef } | undefined {
+  const lesson = lessonsInOrder(content).find((ref) => ref.moduleKey === address.moduleKey && ref.lesson.key === address.lessonKey);
+  const block = lesson?.lesson.blocks.find((candidate) => candidate.key === blockKey);
+  return lesson && block ? { block, lesson } : undefined;
 }
 
 function coProducers(content: CourseVersionContent): { displayName: string; contribution: string; role: string }[] {
@@ -276,9 +285,9 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
   }
 
   /** "Mark as done" for one reading block (text, media, image, file or profile). */
-  async function completeBlock(learner: Learner, slug: string, blockKey: string): Promise<ProgressOutcome> {
-    const target = await progressTarget(learner, slug);
-    const found = findBlock(target.content, blockKey);
+  async function completeBlock(learner: Learner, address: LessonAddress, blockKey: string): Promise<ProgressOutcome> {
+    const target = await progressTarget(learner, address.slug);
+    const found = findBlock(target.content, address, blockKey);
     if (!found) throw new NotFound('There is no such part in this lesson.');
     if (!isReadingBlock(found.block)) throw new Invalid({ block: 'Answer the check or write the reflection to complete this part.' });
     return applyProgress(learner, target, { $set: { [`blocks.${fieldKey(blockKey)}`]: new Date(), lastLesson: found.lesson.id } });
@@ -303,10 +312,10 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
   }
 
   /** Scores a check on the server, records the attempt, and marks the check done when it is passed. */
-  async function submitCheck(learner: Learner, slug: string, blockKey: string, answers: CheckAnswers): Promise<CheckOutcome> {
-    const target = await progressTarget(learner, slug);
-    const found = findBlock(target.content, blockKey);
-    if (!found || found.block.kind !== 'check') throw new NotFound('There is no such check in this course.');
+  async function submitCheck(learner: Learner, address: LessonAddress, blockKey: string, answers: CheckAnswers): Promise<CheckOutcome> {
+    const target = await progressTarget(learner, address.slug);
+    const found = findBlock(target.content, address, blockKey);
+    if (!found || found.block.kind !== 'check') throw new NotFound('There is no such check in this lesson.');
     const check: CheckBlock = found.block;
     const unanswered = check.questions.filter((question) => (answers[question.key] ?? []).length === 0);
     if (unanswered.length > 0) {
@@ -322,13 +331,18 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
   }
 
   /** Saves a reflection (as the learner types, or from the plain form). Writing something completes it. */
-  async function saveReflection(learner: Learner, slug: string, blockKey: string, text: string): Promise<ProgressOutcome & { savedAt: Date }> {
+  async function saveReflection(
+    learner: Learner,
+    address: LessonAddress,
+    blockKey: string,
+    text: string,
+  ): Promise<ProgressOutcome & { savedAt: Date }> {
     if (text.length > MAX_REFLECTION_LENGTH) {
       throw new Invalid({ reflection: `Your reflection is too long to save. Please keep it under ${MAX_REFLECTION_LENGTH.toLocaleString('en-GB')} characters.` });
     }
-    const target = await progressTarget(learner, slug);
-    const found = findBlock(target.content, blockKey);
-    if (!found || found.block.kind !== 'reflection') throw new NotFound('There is no such reflection in this course.');
+    const target = await progressTarget(learner, address.slug);
+    const found = findBlock(target.content, address, blockKey);
+    if (!found || found.block.kind !== 'reflection') throw new NotFound('There is no such reflection in this lesson.');
     const savedAt = new Date();
     const field = fieldKey(blockKey);
     const update: { $set: Record<string, unknown>; $unset?: Record<string, ''> } = {

@@ -30,6 +30,9 @@ const userSchema = new Schema(
     status: { type: String, enum: USER_STATUSES, required: true, default: 'invited' },
     preferences: { type: preferencesSchema, default: () => ({}) },
     lastSignInAt: { type: Date },
+    // Stamped into each session at sign-in; raised to end every session at once (turned off, new password, sign
+    // out everywhere). A session whose stamp differs signs no one in, even from a process's short memory.
+    sessionVersion: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

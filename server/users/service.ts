@@ -8,6 +8,7 @@ import { isDuplicateKey } from '../db/mongo-errors';
 import { RecentReads } from '../db/recent-reads';
 import { containsText } from '../db/text-search';
 import { Conflict, Forbidden, Invalid, NotFound } from '../errors';
+import type { SessionsService } from '../sessions/service';
 import { User, type UserDocument, type UserStatus } from './model';
 import { DEFAULT_PREFERENCES, normalisePreferences, type Preferences, type Role, type SignedInUser } from './types';
 
@@ -20,9 +21,9 @@ function objectId(id: string): Types.ObjectId {
   return new Types.ObjectId(id);
 }
 
-const SIGNED_IN_FIELDS = { email: 1, name: 1, roles: 1, preferences: 1, status: 1 } as const;
+const SIGNED_IN_FIELDS = { email: 1, name: 1, roles: 1, preferences: 1, status: 1, sessionVersion: 1 } as const;
 
-type SignedInFields = Pick<UserDocument, '_id' | 'email' | 'name' | 'roles' | 'preferences' | 'status'>;
+type SignedInFields = Pick<UserDocument, '_id' | 'email' | 'name' | 'roles' | 'preferences' | 'status'> & { sessionVersion?: number | null };
 
 function toSignedInUser(user: SignedInFields): SignedInUser {
   return {
@@ -31,14 +32,17 @@ function toSignedInUser(user: SignedInFields): SignedInUser {
     email: user.email,
     roles: [...(user.roles as Role[])],
     preferences: normalisePreferences(user.preferences),
+    sessionVersion: user.sessionVersion ?? 0,
   };
 }
 
 /**
  * Every signed-in request needs its person; reading them from the database each time doubled the cost of a
  * small page (measured with bench/lesson.ts). So this process remembers each person for a few seconds
- * (../db/recent-reads.ts), and forgets them at once when this service has changed them. With several app
- * processes, another process may see a change (roles, turning an account off) up to SIGNED_IN_CACHE_MS late.
+ * (../db/recent-reads.ts), and forgets them at once when this service has changed them. A change that takes
+ * access away is also announced (../sessions/service.ts), and every other process's revocation feed forgets the
+ * person within a second (../services.ts wires it); a new name or preferences reach other processes within
+ * SIGNED_IN_CACHE_MS.
  */
 const SIGNED_IN_CACHE_MS = 10_000;
 
@@ -105,6 +109,8 @@ const PERSON_FIELDS = { ...SIGNED_IN_FIELDS, lastSignInAt: 1, teams: 1 } as cons
 
 export interface UsersServiceDeps {
   signedInCache: SignedInCache;
+  /** Ends stored sessions and tells every app process what to forget. */
+  sessions: SessionsService;
   /** Where role changes and turning accounts off or on are recorded. */
   audit: Pick<AuditService, 'recordAudit'>;
 }
@@ -115,10 +121,16 @@ export interface ChangedBy {
   ip?: string;
 }
 
-export function createUsersService({ signedInCache: signedInReads, audit }: UsersServiceDeps) {
+export function createUsersService({ signedInCache: signedInReads, audit, sessions }: UsersServiceDeps) {
   /** Forgets what this process remembers about a person, after a change. */
   function forgetSignedInUser(id: string): void {
     signedInReads.forget(id);
+  }
+
+  /** After a change that takes access away: forgotten here at once, and announced to every other process. */
+  async function revokeRemembered(id: string): Promise<void> {
+    forgetSignedInUser(id);
+    await sessions.announceRevocation({ userId: id });
   }
 
   async function readSignedInUser(id: string): Promise<SignedInUser | undefined> {
@@ -187,14 +199,75 @@ export function createUsersService({ signedInCache: signedInReads, audit }: User
     await User.updateOne({ _id: objectId(userId) }, { $set: { lastSignInAt: new Date() } });
   }
 
-  /** Sets a new password (and makes an invited account active when `activate` is set). */
-  async function setPasswordHash(userId: string, passwordHash: string, changes: { name?: string; activate?: boolean } = {}): Promise<void> {
-    const update: Record<string, unknown> = { passwordHash };
-    if (changes.name !== undefined) update.name = changes.name;
-    if (changes.activate) update.status = 'active';
-    const result = await User.updateOne({ _id: objectId(userId) }, { $set: update });
+  /**
+   * Accepting an invitation: name, password, and the account becomes active, only while it is still invited. One
+   * conditional update, so an admin turning the account off in between wins. False when it is no longer invited.
+   */
+  async function activateInvitedAccount(userId: string, passwordHash: string, name: string): Promise<boolean> {
+    const result = await User.updateOne({ _id: objectId(userId), status: 'invited' }, { $set: { passwordHash, name, status: 'active' } });
+    forgetSignedInUser(userId);
+    return result.modifiedCount === 1;
+  }
+
+  /**
+   * A new password for an active account, ending its sessions: all of them (a reset from an emailed link), or all
+   * but `keep`, the session of the person who changed it on their account page. Returns the new session version
+   * (the kept session is stamped with it), or undefined when the account is not active (turned off in between).
+   */
+  async function setPasswordAndEndSessions(userId: string, passwordHash: string, options: { keep?: string } = {}): Promise<number | undefined> {
+    const after = await User.findOneAndUpdate(
+      { _id: objectId(userId), status: 'active' },
+      { $set: { passwordHash }, $inc: { sessionVersion: 1 } },
+      { projection: { sessionVersion: 1 }, returnDocument: 'after' },
+    ).lean<{ sessionVersion?: number }>();
+    forgetSignedInUser(userId);
+    if (!after) return undefined;
+    await sessions.deleteSessionsOf(userId, options);
+    return after.sessionVersion ?? 0;
+  }
+
+  /**
+   * Ends every session of a person at once, in every app process: the session version goes up (so a session any
+   * process still remembers is refused), the stored sessions are deleted, and every process is told.
+   */
+  async function endAllSessions(userId: string): Promise<void> {
+    const result = await User.updateOne({ _id: objectId(userId) }, { $inc: { sessionVersion: 1 } });
     forgetSignedInUser(userId);
     if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
+    await sessions.deleteSessionsOf(userId);
+  }
+
+  /** A person's own name change (their account page). */
+  async function changeName(userId: string, name: string): Promise<void> {
+    const result = await User.updateOne({ _id: objectId(userId) }, { $set: { name } });
+    if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
+    await revokeRemembered(userId);
+  }
+
+  /**
+   * A confirmed email change: only while the account still has the address the change was asked from and is not
+   * turned off (one conditional update). Conflict when another account has the new address. False when the
+   * account changed in between (the link is then of no use).
+   */
+  async function changeEmail(userId: string, from: string, to: string): Promise<boolean> {
+    try {
+      const result = await User.updateOne(
+        { _id: objectId(userId), email: normaliseEmail(from), status: { $ne: 'disabled' } },
+        { $set: { email: normaliseEmail(to) } },
+      );
+      forgetSignedInUser(userId);
+      if (result.modifiedCount === 1) await revokeRemembered(userId);
+      return result.modifiedCount === 1;
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new Conflict('There is already an account with this email address.');
+      throw error;
+    }
+  }
+
+  /** The stored password hash of an active account, for checking the current password before a change. */
+  async function findPasswordHash(userId: string): Promise<string | undefined> {
+    const user = await User.findOne({ _id: objectId(userId), status: 'active' }, { passwordHash: 1 }).lean<{ passwordHash?: string | null }>();
+    return user?.passwordHash ?? undefined;
   }
 
   /**
@@ -268,7 +341,8 @@ export function createUsersService({ signedInCache: signedInReads, audit }: User
       email: string;
     }>();
     if (!before) throw new NotFound('We could not find this person.');
-    forgetSignedInUser(userId);
+    // A role taken away must reach every process's remembered copy of this person within a second.
+    await revokeRemembered(userId);
     await audit.recordAudit({
       action: AUDIT_ACTIONS.rolesChanged,
       actor,
@@ -279,28 +353,45 @@ export function createUsersService({ signedInCache: signedInReads, audit }: User
     return { email: before.email, before: before.roles, after };
   }
 
-  /** Disables or re-enables an account, and records it. A disabled person is signed out on their next request. */
+  /**
+   * Turns an account off or back on, and records it. Each is a conditional update (never read-then-write), so two
+   * admins, or an admin and the person accepting their invitation, cannot undo each other unseen.
+   *
+   * Turning off ends the person's sessions for good, in every app process within a second: the session version
+   * goes up in the same update, their stored sessions are deleted, and every process is told. Turning back on
+   * brings no session back: they sign in again. The account returns to 'active' only if it has a password;
+   * otherwise it is still an invitation.
+   */
   async function setAccountDisabled(by: ChangedBy, userId: string, disabled: boolean): Promise<PersonSummary> {
     const { actor } = by;
     if (actor.id === userId && disabled) throw new Forbidden('You cannot disable your own account.');
-    const user = await User.findById(objectId(userId), { ...PERSON_FIELDS, passwordHash: 1 }).lean<PersonFields & { passwordHash?: string | null }>();
-    if (!user) throw new NotFound('We could not find this person.');
-    const person = toPersonSummary(user);
-    let changed = person;
-    if (disabled || person.status === 'disabled') {
-      // Re-enabling returns an account to 'active' only if it has a password; otherwise it is still an invitation.
-      const status: UserStatus = disabled ? 'disabled' : user.passwordHash ? 'active' : 'invited';
-      await User.updateOne({ _id: user._id }, { $set: { status } });
-      forgetSignedInUser(userId);
-      changed = { ...person, status };
+    const id = objectId(userId);
+    const after = { projection: PERSON_FIELDS, returnDocument: 'after' } as const;
+    let changed: PersonFields | null;
+    if (disabled) {
+      changed = await User.findOneAndUpdate({ _id: id, status: { $ne: 'disabled' } }, { $set: { status: 'disabled' }, $inc: { sessionVersion: 1 } }, after).lean<PersonFields>();
+    } else {
+      changed =
+        (await User.findOneAndUpdate({ _id: id, status: 'disabled', passwordHash: { $exists: true } }, { $set: { status: 'active' } }, after).lean<PersonFields>()) ??
+        (await User.findOneAndUpdate({ _id: id, status: 'disabled', passwordHash: { $exists: false } }, { $set: { status: 'invited' } }, after).lean<PersonFields>());
     }
+    // Also when it was already off: whatever sessions are left end now (harmless when there are none). Turning
+    // back on is announced too, so no process goes on remembering the account as off.
+    if (disabled) {
+      forgetSignedInUser(userId);
+      await sessions.deleteSessionsOf(userId);
+    } else {
+      await revokeRemembered(userId);
+    }
+    // Nothing changed (already as asked): the person as they are.
+    const person = changed ? toPersonSummary(changed) : await getPerson(userId);
     await audit.recordAudit({
       action: disabled ? AUDIT_ACTIONS.userDisabled : AUDIT_ACTIONS.userEnabled,
       actor,
       target: { type: 'user', id: userId, label: person.email },
       ip: by.ip,
     });
-    return changed;
+    return person;
   }
 
   /** Keeps the user's own team list in step with a team's members. */
@@ -328,7 +419,12 @@ export function createUsersService({ signedInCache: signedInReads, audit }: User
     adminExists,
     updateUserPreferences,
     recordSuccessfulSignIn,
-    setPasswordHash,
+    activateInvitedAccount,
+    setPasswordAndEndSessions,
+    endAllSessions,
+    changeName,
+    changeEmail,
+    findPasswordHash,
     ensureInvitedUser,
     listPeople,
     getPerson,

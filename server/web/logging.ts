@@ -1,6 +1,6 @@
 /**
  * Structured logs with pino: one line per request (requestLogging), never a password, cookie or token.
- * One-time tokens travel in link paths (/invitations/<token>), so long opaque path segments are masked too.
+ * One-time tokens travel in link paths (/invitations/<token>): those segments are masked, ordinary slugs are not.
  */
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
@@ -38,9 +38,26 @@ const REDACTED_PATHS = [
   '*._csrf',
 ];
 
-/** Masks one-time tokens in URLs: any path segment or query value of 32+ opaque characters. */
+/**
+ * The addresses whose next path segment is a secret (a one-time link's token), whatever it looks like, and the
+ * query parameters that carry one.
+ */
+const SECRET_AFTER = /(\/(?:invitations|password-reset|account\/email)\/)[^/?#]+/g;
+const SECRET_QUERY = /([?&](?:token|code|secret|key|password|_csrf)=)[^&#]*/gi;
+/** A long run of random-looking characters: not an ordinary slug (lowercase words joined by hyphens). */
+const OPAQUE = /([/=])([A-Za-z0-9_-]{32,})(?=[/?&#]|$)/g;
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/**
+ * Masks secrets in URLs: the tokens of one-time links and of secret query parameters, and any other long value
+ * that looks random (base64url: upper and lower case, underscores). Ordinary slugs stay readable, however long
+ * (`/learn/person-centred-support/understanding-sensory-overload-and-shutdown/overload`).
+ */
 export function maskTokens(url: string): string {
-  return url.replace(/([/=])[A-Za-z0-9_-]{32,}/g, '$1[redacted]');
+  return url
+    .replace(SECRET_AFTER, '$1[redacted]')
+    .replace(SECRET_QUERY, '$1[redacted]')
+    .replace(OPAQUE, (whole, lead: string, value: string) => (SLUG.test(value) || value === '[redacted]' ? whole : `${lead}[redacted]`));
 }
 
 /** `destination` is for tests that read the log lines; by default pino writes to standard output. */

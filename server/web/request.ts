@@ -18,6 +18,8 @@ declare module 'express-session' {
   interface SessionData {
     /** Set by Passport: { user: userId }. */
     passport?: { user?: string };
+    /** The account's session version when this session signed in (../auth/passport.ts). */
+    signedInVersion?: number;
     /** One message shown on the next page, then forgotten. */
     flash?: string;
   }

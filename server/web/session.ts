@@ -37,9 +37,12 @@ function copyOfSession<T>(value: T): T {
  * Every signed-in request reads its session; from the database that was a large share of a small page's cost
  * (bench/lesson.ts). This store remembers each session it read for a few seconds (../db/recent-reads.ts: a
  * change forgets at once, and requests arriving together share one read). Saving and destroying (sign-out)
- * forget the session before the write and again once it is done, so no read from before the write is kept;
- * `endSessionsOfUser` forgets everything. With several app processes, a session destroyed by another process
- * can still be read here for up to REMEMBER_SESSION_MS.
+ * forget the session before the write and again once it is done, so no read from before the write is kept.
+ * With several app processes, a session ended by another process is forgotten here when the revocation feed
+ * (../sessions/feed.ts, wired in ../services.ts) hands on its note: `forget` for one session, `forgetAll` when the feed
+ * cannot vouch. Ending all of a person's sessions does not need this store: their session version goes up, and
+ * a remembered session with the old version signs no one in (../auth/passport.ts); ../sessions/service.ts
+ * deletes the stored ones.
  */
 export class RememberingSessionStore extends session.Store {
   private readonly reads = new RecentReads<session.SessionData | null | undefined>({ ttlMs: REMEMBER_SESSION_MS, limit: 10_000 });
@@ -98,14 +101,13 @@ export class RememberingSessionStore extends session.Store {
     });
   }
 
-  forgetAll(): void {
-    this.reads.forgetAll();
+  /** Forgets one session (ended by another process). */
+  forget(sid: string): void {
+    this.reads.forget(sid);
   }
 
-  /** Ends every session of a person (after a password reset): in the database, and in what this store remembers. */
-  async endSessionsOfUser(userId: string): Promise<void> {
-    await mongoose.connection.collection(SESSIONS_COLLECTION).deleteMany({ 'session.passport.user': userId });
-    this.forgetAll();
+  forgetAll(): void {
+    this.reads.forgetAll();
   }
 }
 

@@ -10,10 +10,10 @@ import { axeScan, screenshot, signIn, signOut, startBrowserHarness, takeBrowserP
 const DEMO_PASSWORD = 'demo-password-for-browser-tests';
 
 const DEMO_PEOPLE = [
-  { email: 'learner@example.org', role: 'learner', expectedNav: ['My courses', 'Course catalogue', 'Preferences'] },
-  { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'Preferences'] },
-  { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'People', 'Teams', 'Preferences'] },
-  { email: 'admin@example.org', role: 'admin', expectedNav: ['People', 'Teams', 'Audit log', 'Preferences'] },
+  { email: 'learner@example.org', role: 'learner', expectedNav: ['My courses', 'Course catalogue', 'My account', 'Preferences'] },
+  { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'My account', 'Preferences'] },
+  { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'People', 'Teams', 'My account', 'Preferences'] },
+  { email: 'admin@example.org', role: 'admin', expectedNav: ['People', 'Teams', 'Audit log', 'My account', 'Preferences'] },
 ] as const;
 
 let harness: BrowserHarness;
@@ -133,6 +133,23 @@ describe('pages without signing in', () => {
     await screenshot(page, 'foundation-sign-in-errors');
     // The script moves focus to the summary so screen reader users hear it first.
     expect(await page.evaluate("document.activeElement && document.activeElement.classList.contains('error-summary')")).toBe(true);
+  });
+
+  it('the account page with a password form that needs correcting passes axe, from the keyboard alone', async () => {
+    const page = await harness.newPage();
+    await signIn(page, 'learner@example.org', DEMO_PASSWORD);
+    await page.goto('/account');
+    await page.getByLabel('Current password').focus();
+    await page.keyboard.type('not the password');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('a new password that is long');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('a new password that is long');
+    await page.keyboard.press('Enter');
+    await page.locator('.error-summary').waitFor();
+    expect(await page.locator('.error-summary').textContent()).toContain('This is not your current password');
+    await axeScan(page, 'the account page with errors');
+    await screenshot(page, 'foundation-account-errors');
   });
 });
 

@@ -19,6 +19,7 @@ const learner: SignedInUser = {
   email: 'fay@example.org',
   roles: ['learner'],
   preferences: { textSize: 'standard', theme: 'standard', reducedMotion: false, readableFont: false, captionsOff: false },
+  sessionVersion: 0,
 };
 
 const dashboard: DashboardView = {
@@ -40,7 +41,7 @@ const dashboard: DashboardView = {
 
 function fakeApp() {
   const calls: string[] = [];
-  const sessionStore = Object.assign(new session.MemoryStore(), { endSessionsOfUser: async () => undefined });
+  const sessionStore = Object.assign(new session.MemoryStore(), { forget: () => undefined, forgetAll: () => undefined });
   // Only what these routes use; anything else a route reached for would fail loudly as "not a function".
   const services = {
     sessionStore,

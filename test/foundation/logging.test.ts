@@ -39,3 +39,24 @@ describe('request logs', () => {
     expect(everything).not.toMatch(/coproduce\.(sid|csrf|visitor)=/);
   });
 });
+
+describe('masking secrets in logged addresses', () => {
+  const token = 'Abc_def-123456789012345678901234567890123';
+
+  it('masks the token of every one-time link, whatever its shape', () => {
+    expect(maskTokens(`/invitations/${token}`)).toBe('/invitations/[redacted]');
+    expect(maskTokens('/invitations/short')).toBe('/invitations/[redacted]');
+    expect(maskTokens(`/password-reset/${token}?x=1`)).toBe('/password-reset/[redacted]?x=1');
+    expect(maskTokens(`/account/email/${token}`)).toBe('/account/email/[redacted]');
+    expect(maskTokens('/password-reset')).toBe('/password-reset');
+  });
+
+  it('masks secret query values and other random-looking values, but not ordinary slugs', () => {
+    expect(maskTokens('/x?token=short&page=2')).toBe('/x?token=[redacted]&page=2');
+    expect(maskTokens(`/some/${token}/more`)).toBe('/some/[redacted]/more');
+    const lesson = '/learn/person-centred-support/understanding-sensory-overload-and-shutdown/overload';
+    expect(maskTokens(lesson)).toBe(lesson);
+    expect(maskTokens(`${lesson}/blocks/done`)).toBe(`${lesson}/blocks/done`);
+    expect(maskTokens('/certificates/verify/C-2026-ABCD2345')).toBe('/certificates/verify/C-2026-ABCD2345');
+  });
+});

@@ -35,6 +35,7 @@ import { connectDatabase, disconnectDatabase } from '../../server/db/connection'
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from '../../server/db/embedded/index';
 import { createLogger } from '../../server/web/logging';
 import { createSessionStore, sessionStoreReady } from '../../server/web/session';
+import { RevocationFeed } from '../../server/sessions/feed';
 import { createMailer } from '../../server/mail/mailer';
 import { mediaStorageFor } from '../../server/media/service';
 import { seedDemoAccounts } from '../../server/seed/demo';
@@ -157,8 +158,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = options.logDestination ? createLogger('info', options.logDestination) : createLogger('silent');
   const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
   const sessionStore = createSessionStore();
-  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore });
+  // As main.ts runs it: the feed polls, though in one process every change already applies at once.
+  const revocations = new RevocationFeed({ logger });
+  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore, revocations });
   const app = buildApp({ config, logger, services });
+  await revocations.start();
   const mailDir = path.join(dataDir, 'mail');
 
   const createUser = async (input: NewTestUser = {}): Promise<TestUser> => {
@@ -219,6 +223,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await seedDemoAccounts(services, { password });
     },
     async stop() {
+      await revocations.stop();
       await sessionStoreReady(sessionStore);
       await disconnectDatabase();
       await engine.stop();
