@@ -10,6 +10,8 @@ import type { CheckBlock, CheckQuestion } from '../../server/courses/types';
 
 const coursesDir = path.resolve(__dirname, '..', '..', 'content', 'courses');
 const MOST_OFTEN_LONGEST = 0.4;
+/** The opposite giveaway: a right answer that is nearly always the shortest teaches learners to pick the shortest. */
+const MOST_OFTEN_SHORTEST = 0.5;
 
 async function shippedQuestions(): Promise<{ course: string; question: CheckQuestion }[]> {
   const found: { course: string; question: CheckQuestion }[] = [];
@@ -24,10 +26,17 @@ async function shippedQuestions(): Promise<{ course: string; question: CheckQues
 }
 
 /** The right option is at least as long as every other option. */
-export function rightIsLongest(question: CheckQuestion): boolean {
+function rightIsLongest(question: CheckQuestion): boolean {
   const right = question.options.find((option) => option.correct);
   if (!right) return false;
   return question.options.every((option) => option === right || option.text.length <= right.text.length);
+}
+
+/** The right option is at most as long as every other option. */
+function rightIsShortest(question: CheckQuestion): boolean {
+  const right = question.options.find((option) => option.correct);
+  if (!right) return false;
+  return question.options.every((option) => option === right || option.text.length >= right.text.length);
 }
 
 test('the right answer is the longest option in at most 40% of the choose-one questions', async () => {
@@ -41,6 +50,12 @@ test('the right answer is the longest option in at most 40% of the choose-one qu
         longest.map(({ course, question }) => `  ${course}: ${question.prompt}`).join('\n'),
     );
   }
+});
+
+test('the right answer is not usually the shortest option either (at most half of the choose-one questions)', async () => {
+  const single = (await shippedQuestions()).filter(({ question }) => !question.multiple);
+  const shortest = single.filter(({ question }) => rightIsShortest(question));
+  expect(shortest.length / single.length).toBeLessThanOrEqual(MOST_OFTEN_SHORTEST);
 });
 
 test('the measure counts a right answer tied for longest as longest, and a shorter one as not', () => {
