@@ -24,18 +24,17 @@ import { Types } from 'mongoose';
 import { buildApp } from '../server/app';
 import { hashPassword } from '../server/auth/passwords';
 import { loadConfig } from '../server/config';
-import { importCourses } from '../server/courses/import';
-import { clearCourseCache, getCourseVersion } from '../server/courses/service';
 import { connectDatabase, disconnectDatabase } from '../server/db/connection';
 import { startEmbeddedMongo } from '../server/db/embedded/index';
 import { startEmbeddedMongoThread } from '../server/db/embedded/thread';
 import { Enrolment, fieldKey } from '../server/learning/model';
 import { allBlocks, lessonsInOrder } from '../server/learning/progress';
-import { enrol, loadLesson } from '../server/learning/service';
 import { SHIPPED_COURSE_SLUG } from '../server/learning/seed';
 import { buildLessonView, lessonHref } from '../server/learning/views';
 import { createMailer } from '../server/mail/mailer';
-import { createUser } from '../server/users/service';
+import { mediaStorageFor } from '../server/media/service';
+import { createServices } from '../server/services';
+import { createSessionStore } from '../server/web/session';
 import { createLogger } from '../server/web/logging';
 import { PROJECT_ROOT } from '../server/project-root';
 
@@ -176,16 +175,18 @@ export async function prepareApp(dataDir: string): Promise<PreparedApp> {
     TRUST_PROXY: 'loopback',
   });
   const logger = createLogger('error');
-  clearCourseCache();
-  const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(dataDir, 'media') });
+  // As main.ts makes them: media under $DATA_DIR/media, sessions in the database, fresh caches.
+  const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
+  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore() });
+  const report = await services.courseImport.importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses') });
   const course = report.courses.find((entry) => entry.slug === SHIPPED_COURSE_SLUG);
   if (!course?.courseId) throw new Error('The shipped course did not import');
 
-  const learner = await createUser({ email: 'bench.learner@example.org', name: 'Bench Learner', roles: ['learner'], status: 'active', passwordHash: await hashPassword(PASSWORD) });
-  await enrol({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG);
+  const learner = await services.users.createUser({ email: 'bench.learner@example.org', name: 'Bench Learner', roles: ['learner'], status: 'active', passwordHash: await hashPassword(PASSWORD) });
+  await services.learning.enrol({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG);
   const enrolled = await Enrolment.findOne({ learner: new Types.ObjectId(learner.id) }, { course: 1, version: 1 }).lean();
   if (!enrolled) throw new Error('The bench learner is not enrolled');
-  const content = await getCourseVersion(course.courseId, enrolled.version);
+  const content = await services.courses.getCourseVersion(course.courseId, enrolled.version);
   if (!content) throw new Error('The shipped course has no published version');
   const keys = allBlocks(content).map((block) => block.key);
   const others = Array.from({ length: LEARNERS - 1 }, (_, index) => ({
@@ -210,7 +211,7 @@ export async function prepareApp(dataDir: string): Promise<PreparedApp> {
   if (!second) throw new Error('The shipped course has no lesson with a profile, a clip and a download');
   const lessonPath = lessonHref(SHIPPED_COURSE_SLUG, second);
 
-  const app = buildApp({ config, logger, mailer: createMailer({ dataDir, from: config.mailFrom, logger }) });
+  const app = buildApp({ config, logger, services });
   const server = await listen(app);
   const jar = await signIn(server, 'bench.learner@example.org');
   // The first visit records the lesson as the learner's position; later visits write nothing.
@@ -221,7 +222,7 @@ export async function prepareApp(dataDir: string): Promise<PreparedApp> {
   const lessonHtml = await first.text();
   if (first.status !== 200 || !lessonHtml.includes(second.lesson.title)) throw new Error(`The lesson page answered ${first.status}`);
 
-  const context = await loadLesson({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG, second.moduleKey, second.lesson.key);
+  const context = await services.learning.loadLesson({ id: learner.id, name: learner.name }, SHIPPED_COURSE_SLUG, second.moduleKey, second.lesson.key);
   if (!context) throw new Error('No lesson context');
   const lesson = buildLessonView(context);
   const locals = {

@@ -1,6 +1,7 @@
 /**
- * buildApp(deps): assembles the Express app from its parts. No side effects: nothing connects or listens here
- * (main.ts and the test support connect the database first, then call this).
+ * buildApp({ config, logger, services }): assembles the Express app from its parts. No side effects: nothing
+ * connects or listens here (main.ts and the test support connect the database and make the services first,
+ * then call this). Each feature's router receives the services it uses.
  *
  * Order of the middleware, each for a reason:
  *   request log -> CSP nonce + security headers -> static files and fonts (no session, no cookies) -> /healthz
@@ -13,7 +14,6 @@ import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import ejs from 'ejs';
 import express from 'express';
-import type { Store } from 'express-session';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { PROJECT_ROOT } from './project-root';
@@ -26,7 +26,6 @@ import { homeRouter } from './home/routes';
 import { learningRouter } from './learning/routes';
 import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
-import type { Mailer } from './mail/mailer';
 import { preferencesRouter } from './preferences/routes';
 import { fontsRouter } from './preferences/static-fonts';
 import { publicAccess } from './web/access';
@@ -36,16 +35,15 @@ import { pageLocals } from './web/locals';
 import { requestLogging } from './web/logging';
 import { createRateLimits } from './web/rate-limits';
 import { securityHeaders } from './web/security';
-import { createSessionStore, sessions } from './web/session';
+import { sessions } from './web/session';
 import { createUploadFactory } from './web/upload';
-import type { FeatureContext } from './web/feature-context';
+import type { WebTools } from './web/feature-context';
+import type { Services } from './services';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  mailer: Mailer;
-  /** Defaults to MongoDB sessions on Mongoose's connection (which must be open). */
-  sessionStore?: Store;
+  services: Services;
 }
 
 
@@ -69,7 +67,7 @@ function onlyWithBody(parser: express.RequestHandler): express.RequestHandler {
 }
 
 export function buildApp(deps: AppDeps): express.Express {
-  const { config, logger, mailer } = deps;
+  const { config, logger, services } = deps;
   const production = config.nodeEnv === 'production';
   const app = express();
 
@@ -105,8 +103,8 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(onlyWithBody(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 })));
   app.use(onlyWithBody(express.json({ limit: '100kb' })));
   app.use(cookieParser());
-  app.use(sessions({ secret: config.sessionSecret, production, store: deps.sessionStore ?? createSessionStore() }));
-  const passport = createPassport();
+  app.use(sessions({ secret: config.sessionSecret, production, store: services.sessionStore }));
+  const passport = createPassport(services);
   // No passport.initialize(): since passport 0.6 it only adds `req._passport` for strategies written for
   // passport 0.4, and sets the same request helpers (req.logIn, ...) that passport.session() sets again.
   app.use(passport.session());
@@ -114,10 +112,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(csrf.middleware);
   app.use(pageLocals);
 
-  const context: FeatureContext = {
-    config,
-    logger,
-    mailer,
+  const web: WebTools = {
     passport,
     rateLimits: createRateLimits(),
     upload: createUploadFactory({ validateCsrf: csrf.validate }),
@@ -128,13 +123,13 @@ export function buildApp(deps: AppDeps): express.Express {
   const routers: Array<[mountPath: string, router: express.Router]> = [
     // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
     ['/', homeRouter({ learnerDashboard: true })],
-    ['/', learningRouter()],
-    ['/', authRouter(context)],
-    ['/', preferencesRouter({ production })],
-    ['/admin', adminRouter(context)],
-    ['/media', mediaRouter({ config })],
-    ['/manage/courses', manageCoursesRouter()],
-    ['/certificates', certificatesRouter({ baseUrl: config.baseUrl })],
+    ['/', learningRouter(services)],
+    ['/', authRouter(services, web)],
+    ['/', preferencesRouter(services, { production })],
+    ['/admin', adminRouter(services, web)],
+    ['/media', mediaRouter(services)],
+    ['/manage/courses', manageCoursesRouter(services)],
+    ['/certificates', certificatesRouter(services)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

@@ -1,7 +1,8 @@
 /**
- * Starting the app: config -> database (MONGODB_URI, else the embedded engine under $DATA_DIR/db)
- * -> demo accounts on first start (not in production) -> import the shipped courses not yet imported (cheap when
- * nothing changed) -> app -> listen.
+ * The composition root. Starting the app: config -> logger -> database (MONGODB_URI, else the embedded engine
+ * under $DATA_DIR/db) -> stores, caches, media storage and mailer -> the services (./services.ts), each made
+ * once -> demo accounts on first start (not in production) -> import the shipped courses not yet imported (cheap
+ * when nothing changed) -> buildApp({ config, logger, services }) -> listen. Nothing else wires things together.
  * SIGTERM/SIGINT: stop accepting connections, let requests in flight finish, close the database and the engine, exit 0.
  */
 import { mkdir } from 'node:fs/promises';
@@ -10,16 +11,16 @@ import path from 'node:path';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { PROJECT_ROOT } from './project-root';
-import { importCourses, describeImport } from './courses/import';
+import { describeImport } from './courses/import';
 import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongoThread } from './db/embedded/thread';
 import { seedDemoLearning } from './learning/seed';
 import { createMailer } from './mail/mailer';
 import { mediaStorageFor } from './media/service';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
-import { adminExists, countUsers } from './users/service';
-import { inviteFirstAdmin } from './auth/service';
+import { createServices, type Services } from './services';
 import { createLogger } from './web/logging';
+import { createSessionStore } from './web/session';
 
 /** Requests in flight get this long to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -50,10 +51,10 @@ async function openDatabase(config: Config): Promise<{ description: string; stop
 }
 
 /** Demo accounts on a first start (never in production); returns whether this was a first start. */
-async function seedDemo(config: Config): Promise<boolean> {
-  if ((await countUsers()) > 0) return false;
+async function seedDemo(config: Config, services: Services): Promise<boolean> {
+  if ((await services.users.countUsers()) > 0) return false;
   if (config.demoAccounts) {
-    const seeded = await seedDemoAccounts({ password: config.demoPassword });
+    const seeded = await seedDemoAccounts(services, { password: config.demoPassword });
     if (seeded.created.length > 0) {
       print('Demo accounts (for trying the app; never created in production):');
       for (const account of DEMO_ACCOUNTS) print(`  ${account.email.padEnd(28)} ${account.roles.join(', ')}`);
@@ -68,8 +69,8 @@ async function seedDemo(config: Config): Promise<boolean> {
  * Imports what content/courses holds and the database does not: a new course is published, a changed one becomes
  * a draft for a trainer to publish. An unchanged course costs one hash and one query, so this runs at every start.
  */
-async function importShippedCourses(config: Config): Promise<void> {
-  const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), storage: mediaStorageFor(config) });
+async function importShippedCourses(services: Services): Promise<void> {
+  const report = await services.courseImport.importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses') });
   for (const line of describeImport(report)) print(`  ${line}`);
 }
 
@@ -88,18 +89,20 @@ async function main(): Promise<void> {
   await mkdir(config.dataDir, { recursive: true });
   const database = await openDatabase(config);
 
-  const firstStart = await seedDemo(config);
-  await importShippedCourses(config);
-  // The demo learner finds the shipped course assigned on their dashboard.
-  if (firstStart && config.demoAccounts) await seedDemoLearning();
-
   const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
-  if (config.adminEmail && !(await adminExists())) {
-    const link = await inviteFirstAdmin(config.adminEmail, { mailer, baseUrl: config.baseUrl });
+  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore() });
+
+  const firstStart = await seedDemo(config, services);
+  await importShippedCourses(services);
+  // The demo learner finds the shipped course assigned on their dashboard.
+  if (firstStart && config.demoAccounts) await seedDemoLearning(services);
+
+  if (config.adminEmail && !(await services.users.adminExists())) {
+    const link = await services.auth.inviteFirstAdmin(config.adminEmail);
     print(`First admin: ${config.adminEmail} is invited (a new link at each start until they accept). The link, also emailed:`);
     print(`  ${link}`);
   }
-  const app = buildApp({ config, logger, mailer });
+  const app = buildApp({ config, logger, services });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });

@@ -7,7 +7,7 @@
  *   jo@example.org,learner;co-facilitator,
  */
 import { z } from 'zod';
-import { ROLES, type Role } from '../users/types';
+import { ROLES, type Role } from '../people';
 
 export const MAX_CSV_ROWS = 500;
 

@@ -4,7 +4,7 @@
 import type { AuditList } from '../audit/service';
 import type { UserStatus } from '../users/model';
 import type { PersonSummary } from '../users/service';
-import { ROLE_LABELS, ROLES, type Role } from '../users/types';
+import { ROLE_LABELS, ROLES, type Role } from '../people';
 
 const STATUS_LABELS: Readonly<Record<UserStatus, string>> = {
   invited: 'Invited, not joined yet',

@@ -5,16 +5,15 @@
  */
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { findSignedInUser } from '../users/service';
-import { authenticate } from './service';
+import type { UsersService } from '../users/service';
+import type { PassportInstance } from '../web/feature-context';
+import type { AuthService } from './service';
 
-export type PassportInstance = InstanceType<typeof passport.Passport>;
-
-export function createPassport(): PassportInstance {
+export function createPassport({ auth, users }: { auth: Pick<AuthService, 'authenticate'>; users: Pick<UsersService, 'findSignedInUser'> }): PassportInstance {
   const instance = new passport.Passport();
   instance.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true, session: true }, (req, email, password, done) => {
-      authenticate(email, password, req.ip).then(
+      auth.authenticate(email, password, req.ip).then(
         (result) => (result.ok ? done(null, result.user) : done(null, false, { message: result.reason })),
         (error: unknown) => done(error),
       );
@@ -26,7 +25,7 @@ export function createPassport(): PassportInstance {
       done(null, false);
       return;
     }
-    findSignedInUser(id).then(
+    users.findSignedInUser(id).then(
       // false tells Passport the session's user is gone (or disabled): the request continues signed out.
       (user) => done(null, user ?? false),
       (error: unknown) => done(error),

@@ -12,22 +12,16 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AUDIT_ACTIONS, recordAudit } from '../audit/service';
+import type { Services } from '../services';
 import { publicAccess, safeReturnPath } from '../web/access';
-import type { FeatureContext } from '../web/feature-context';
-import { parseForm, type FormValues } from '../web/forms';
+import type { WebTools } from '../web/feature-context';
+import { emailField, parseForm, type FormValues } from '../web/forms';
 import { setFlash } from '../web/locals';
 import { SESSION_COOKIE } from '../web/session';
-import type { SignedInUser } from '../users/types';
+import type { SignedInUser } from '../people';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
-import { acceptInvitation, findUsableToken, requestPasswordReset, resetPassword } from './service';
 
-const emailField = z
-  .string({ error: 'Enter your email address' })
-  .trim()
-  .min(1, 'Enter your email address')
-  .max(320, 'Email addresses are at most 320 characters')
-  .pipe(z.email({ error: 'Enter an email address like name@example.org' }));
+const emailAddress = emailField('Enter your email address');
 
 const newPasswordField = z
   .string({ error: 'Choose a password' })
@@ -35,7 +29,7 @@ const newPasswordField = z
   .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters`);
 
 const signInSchema = z.object({
-  email: emailField,
+  email: emailAddress,
   password: z.string({ error: 'Enter your password' }).min(1, 'Enter your password').max(PASSWORD_MAX_LENGTH, 'This password is too long'),
   next: z.string().max(2000).optional(),
 });
@@ -53,7 +47,7 @@ const acceptSchema = z
 const resetSchema = z
   .object({ password: newPasswordField, confirmPassword: confirmPasswordField })
   .refine((form) => form.password === form.confirmPassword, passwordsMatch);
-const resetRequestSchema = z.object({ email: emailField });
+const resetRequestSchema = z.object({ email: emailAddress });
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -83,9 +77,8 @@ function renderExpiredLink(res: Response, purpose: 'invitation' | 'reset'): void
   res.status(410).render('auth/link-expired', { purpose });
 }
 
-export function authRouter(context: FeatureContext): express.Router {
+export function authRouter({ auth }: Pick<Services, 'auth'>, { passport, rateLimits }: Pick<WebTools, 'passport' | 'rateLimits'>): express.Router {
   const router = express.Router();
-  const { passport, rateLimits, mailer, config } = context;
 
   router.get('/sign-in', publicAccess, (req, res) => {
     if (req.user) {
@@ -121,7 +114,7 @@ export function authRouter(context: FeatureContext): express.Router {
   });
 
   router.post('/sign-out', publicAccess, async (req, res, next) => {
-    if (req.user) await recordAudit({ action: AUDIT_ACTIONS.signOut, actor: req.user, target: { type: 'user', id: req.user.id, label: req.user.email }, ip: req.ip });
+    if (req.user) await auth.recordSignOut(req.user, req.ip);
     req.logout((logoutError?: unknown) => {
       if (logoutError) {
         next(logoutError);
@@ -140,7 +133,7 @@ export function authRouter(context: FeatureContext): express.Router {
 
   router.get('/invitations/:token', publicAccess, async (req, res) => {
     const token = tokenParam(req);
-    const invitation = token ? await findUsableToken(token, 'invitation') : undefined;
+    const invitation = token ? await auth.findUsableToken(token, 'invitation') : undefined;
     if (!token || !invitation) {
       renderExpiredLink(res, 'invitation');
       return;
@@ -150,7 +143,7 @@ export function authRouter(context: FeatureContext): express.Router {
 
   router.post('/invitations/:token', publicAccess, rateLimits.passwordReset, async (req, res) => {
     const token = tokenParam(req);
-    const invitation = token ? await findUsableToken(token, 'invitation') : undefined;
+    const invitation = token ? await auth.findUsableToken(token, 'invitation') : undefined;
     if (!token || !invitation) {
       renderExpiredLink(res, 'invitation');
       return;
@@ -160,7 +153,7 @@ export function authRouter(context: FeatureContext): express.Router {
       res.status(422).render('auth/accept-invitation', { email: invitation.email, token, values: form.values, errors: form.errors });
       return;
     }
-    const user = await acceptInvitation(token, { name: form.data.name, password: form.data.password }, req.ip);
+    const user = await auth.acceptInvitation(token, { name: form.data.name, password: form.data.password }, req.ip);
     if (!user) {
       renderExpiredLink(res, 'invitation');
       return;
@@ -180,13 +173,13 @@ export function authRouter(context: FeatureContext): express.Router {
       res.status(422).render('auth/reset-request', { values: form.values, errors: form.errors, sent: false });
       return;
     }
-    await requestPasswordReset(form.data.email, { mailer, baseUrl: config.baseUrl, ip: req.ip });
+    await auth.requestPasswordReset(form.data.email, { ip: req.ip });
     res.render('auth/reset-request', { values: {}, errors: {}, sent: true, email: form.data.email });
   });
 
   router.get('/password-reset/:token', publicAccess, async (req, res) => {
     const token = tokenParam(req);
-    const reset = token ? await findUsableToken(token, 'password-reset') : undefined;
+    const reset = token ? await auth.findUsableToken(token, 'password-reset') : undefined;
     if (!token || !reset) {
       renderExpiredLink(res, 'reset');
       return;
@@ -196,7 +189,7 @@ export function authRouter(context: FeatureContext): express.Router {
 
   router.post('/password-reset/:token', publicAccess, rateLimits.passwordReset, async (req, res) => {
     const token = tokenParam(req);
-    if (!token || !(await findUsableToken(token, 'password-reset'))) {
+    if (!token || !(await auth.findUsableToken(token, 'password-reset'))) {
       renderExpiredLink(res, 'reset');
       return;
     }
@@ -205,7 +198,7 @@ export function authRouter(context: FeatureContext): express.Router {
       res.status(422).render('auth/reset-password', { token, errors: form.errors });
       return;
     }
-    if (!(await resetPassword(token, form.data.password, req.ip))) {
+    if (!(await auth.resetPassword(token, form.data.password, req.ip))) {
       renderExpiredLink(res, 'reset');
       return;
     }

@@ -6,15 +6,15 @@
  */
 import express from 'express';
 import { z } from 'zod';
-import { looksAfter } from '../learning/trainers';
+import type { Services } from '../services';
 import { publicAccess, requireSignIn } from '../web/access';
 import { NotFound, Unauthorized } from '../errors';
 import { formatCertificateDate } from './pdf';
-import { certificatePdf, getCertificateForViewer, normaliseVerificationCode, verifyCertificate } from './service';
+import { normaliseVerificationCode } from './service';
 
 const numberParam = z.string().regex(/^C-\d{4}-[0-9A-Z]{8}$/);
 
-export function certificatesRouter(options: { baseUrl: string }): express.Router {
+export function certificatesRouter({ certificates }: Pick<Services, 'certificates'>): express.Router {
   const router = express.Router();
 
   router.get('/verify', publicAccess, (req, res) => {
@@ -36,7 +36,7 @@ export function certificatesRouter(options: { baseUrl: string }): express.Router
 
   router.get('/verify/:code', publicAccess, async (req, res) => {
     const code = String(req.params.code).slice(0, 40);
-    const found = await verifyCertificate(code);
+    const found = await certificates.verifyCertificate(code);
     res.status(found ? 200 : 404).render('certificates/verify', {
       title: 'Check a certificate',
       code,
@@ -57,9 +57,8 @@ export function certificatesRouter(options: { baseUrl: string }): express.Router
     if (!req.user) throw new Unauthorized();
     const parsed = numberParam.safeParse(req.params.number);
     if (!parsed.success) throw new NotFound('There is no certificate with this number.');
-    const viewerId = req.user.id;
-    const certificate = await getCertificateForViewer(parsed.data, { id: viewerId, looksAfter: (learnerId) => looksAfter(viewerId, learnerId) });
-    const pdf = await certificatePdf(certificate, options.baseUrl);
+    const certificate = await certificates.getCertificateForViewer(parsed.data, req.user.id);
+    const pdf = await certificates.certificatePdf(certificate);
     res
       .type('application/pdf')
       .set('Content-Disposition', `inline; filename="certificate-${certificate.number}.pdf"`)

@@ -1,6 +1,7 @@
 /**
  * Certificates: issued once per completed enrolment, opened as a PDF by their owner (and the owner's
  * trainers), and confirmed publicly by verification code with nothing more than name, course, version and date.
+ * Made once by the composition root (../services.ts).
  */
 import { randomInt } from 'node:crypto';
 import { Types } from 'mongoose';
@@ -8,6 +9,7 @@ import { NotFound } from '../errors';
 import { Certificate, type CertificateRecord } from './model';
 import { renderCertificatePdf, type CertificateCredit } from './pdf';
 import { isDuplicateKey } from '../db/mongo-errors';
+import type { TeamsService } from '../teams/service';
 
 /** Crockford's base32: no I, L, O or U, so a code read aloud or typed is hard to get wrong. */
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -47,66 +49,10 @@ export interface IssueCertificateInput {
   credits: CertificateCredit[];
 }
 
-/**
- * Issues the enrolment's certificate, or returns the one already issued: the unique index on the enrolment
- * makes this safe when two requests finish the same course at once.
- */
-export async function issueCertificate(input: IssueCertificateInput): Promise<CertificateRecord> {
-  for (let tries = 0; tries < 3; tries += 1) {
-    try {
-      const created = await Certificate.create({
-        number: newCertificateNumber(input.completedAt),
-        verificationCode: newVerificationCode(),
-        enrolment: new Types.ObjectId(input.enrolmentId),
-        learner: new Types.ObjectId(input.learnerId),
-        learnerName: input.learnerName,
-        course: new Types.ObjectId(input.courseId),
-        courseSlug: input.courseSlug,
-        courseTitle: input.courseTitle,
-        version: input.version,
-        completedAt: input.completedAt,
-        credits: input.credits,
-      });
-      return created.toObject() as CertificateRecord;
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      const existing = await Certificate.findOne({ enrolment: input.enrolmentId }).lean<CertificateRecord>();
-      if (existing) return existing;
-      // Otherwise a number or code collided (vanishingly rare): draw again.
-    }
-  }
-  throw new Error('Could not issue a certificate number');
-}
-
-export interface CertificateViewer {
-  id: string;
-  /** True when the viewer is a trainer of a team the certificate's owner belongs to. */
-  looksAfter: (learnerId: string) => Promise<boolean>;
-}
-
-/** The certificate for its owner or their trainer; anyone else is told it does not exist. */
-export async function getCertificateForViewer(number: string, viewer: CertificateViewer): Promise<CertificateRecord> {
-  const certificate = await Certificate.findOne({ number: String(number) }).lean<CertificateRecord>();
-  if (!certificate) throw new NotFound('There is no certificate with this number.');
-  const learnerId = certificate.learner.toString();
-  if (learnerId !== viewer.id && !(await viewer.looksAfter(learnerId))) {
-    // The same answer as a missing one, so numbers cannot be probed.
-    throw new NotFound('There is no certificate with this number.');
-  }
-  return certificate;
-}
-
-export async function certificatePdf(certificate: CertificateRecord, baseUrl: string): Promise<Buffer> {
-  return renderCertificatePdf({
-    number: certificate.number,
-    verificationCode: certificate.verificationCode,
-    learnerName: certificate.learnerName,
-    courseTitle: certificate.courseTitle,
-    version: certificate.version,
-    completedAt: certificate.completedAt,
-    credits: certificate.credits,
-    verifyUrl: `${baseUrl.replace(/\/$/, '')}/certificates/verify/${certificate.verificationCode}`,
-  });
+export interface CertificatesServiceDeps {
+  teams: Pick<TeamsService, 'looksAfter'>;
+  /** The address people use, for the verify link printed on each certificate. */
+  baseUrl: string;
 }
 
 /** Exactly what the public may confirm, and nothing else. */
@@ -117,14 +63,81 @@ export interface VerifiedCertificate {
   completedAt: Date;
 }
 
-export async function verifyCertificate(code: string): Promise<VerifiedCertificate | null> {
-  const normalised = normaliseVerificationCode(code);
-  if (!normalised) return null;
-  const found = await Certificate.findOne(
-    { verificationCode: normalised },
-    { learnerName: 1, courseTitle: 1, version: 1, completedAt: 1 },
-  ).lean<VerifiedCertificate>();
-  return found
-    ? { learnerName: found.learnerName, courseTitle: found.courseTitle, version: found.version, completedAt: found.completedAt }
-    : null;
+export function createCertificatesService({ teams, baseUrl }: CertificatesServiceDeps) {
+  /**
+   * Issues the enrolment's certificate, or returns the one already issued: the unique index on the enrolment
+   * makes this safe when two requests finish the same course at once.
+   */
+  async function issueCertificate(input: IssueCertificateInput): Promise<CertificateRecord> {
+    for (let tries = 0; tries < 3; tries += 1) {
+      try {
+        const created = await Certificate.create({
+          number: newCertificateNumber(input.completedAt),
+          verificationCode: newVerificationCode(),
+          enrolment: new Types.ObjectId(input.enrolmentId),
+          learner: new Types.ObjectId(input.learnerId),
+          learnerName: input.learnerName,
+          course: new Types.ObjectId(input.courseId),
+          courseSlug: input.courseSlug,
+          courseTitle: input.courseTitle,
+          version: input.version,
+          completedAt: input.completedAt,
+          credits: input.credits,
+        });
+        return created.toObject() as CertificateRecord;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        const existing = await Certificate.findOne({ enrolment: input.enrolmentId }).lean<CertificateRecord>();
+        if (existing) return existing;
+        // Otherwise a number or code collided (vanishingly rare): draw again.
+      }
+    }
+    throw new Error('Could not issue a certificate number');
+  }
+
+  /** The certificate for its owner or their trainer; anyone else is told it does not exist. */
+  async function getCertificateForViewer(number: string, viewerId: string): Promise<CertificateRecord> {
+    const certificate = await Certificate.findOne({ number: String(number) }).lean<CertificateRecord>();
+    if (!certificate) throw new NotFound('There is no certificate with this number.');
+    const learnerId = certificate.learner.toString();
+    if (learnerId !== viewerId && !(await teams.looksAfter(viewerId, learnerId))) {
+      // The same answer as a missing one, so numbers cannot be probed.
+      throw new NotFound('There is no certificate with this number.');
+    }
+    return certificate;
+  }
+
+  async function certificatePdf(certificate: CertificateRecord): Promise<Buffer> {
+    return renderCertificatePdf({
+      number: certificate.number,
+      verificationCode: certificate.verificationCode,
+      learnerName: certificate.learnerName,
+      courseTitle: certificate.courseTitle,
+      version: certificate.version,
+      completedAt: certificate.completedAt,
+      credits: certificate.credits,
+      verifyUrl: `${baseUrl.replace(/\/$/, '')}/certificates/verify/${certificate.verificationCode}`,
+    });
+  }
+
+  async function verifyCertificate(code: string): Promise<VerifiedCertificate | null> {
+    const normalised = normaliseVerificationCode(code);
+    if (!normalised) return null;
+    const found = await Certificate.findOne(
+      { verificationCode: normalised },
+      { learnerName: 1, courseTitle: 1, version: 1, completedAt: 1 },
+    ).lean<VerifiedCertificate>();
+    return found
+      ? { learnerName: found.learnerName, courseTitle: found.courseTitle, version: found.version, completedAt: found.completedAt }
+      : null;
+  }
+
+  return {
+    issueCertificate,
+    getCertificateForViewer,
+    certificatePdf,
+    verifyCertificate,
+  };
 }
+
+export type CertificatesService = ReturnType<typeof createCertificatesService>;

@@ -1,5 +1,10 @@
+/**
+ * What changed between two versions of a course, by the stable keys of modules, lessons and blocks: the one
+ * comparison behind the trainer's review page, the learner's "a new version is ready" notice, and the block
+ * keys on which a learner's progress carries over.
+ */
 import { isDeepStrictEqual } from 'node:util';
-import type { CourseVersionContent, Lesson } from './types';
+import type { Block, CourseVersionContent, Lesson } from './types';
 
 /** A lesson named for people: which module it sits in and its title. */
 export interface LessonRef {
@@ -22,6 +27,34 @@ export interface VersionChanges {
   detailsChanged: boolean;
   /** True when nothing a learner sees is different. */
   unchanged: boolean;
+  /** Block keys, in course order: progress on kept and changed blocks carries over to the newer version. */
+  blocks: BlockChanges;
+}
+
+export interface BlockChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  kept: string[];
+}
+
+function blocksOf(content: CourseVersionContent): Block[] {
+  return content.modules.flatMap((mod) => mod.lessons.flatMap((lesson) => lesson.blocks));
+}
+
+function blockChanges(from: CourseVersionContent, to: CourseVersionContent): BlockChanges {
+  const before = new Map(blocksOf(from).map((block) => [block.key, block]));
+  const changes: BlockChanges = { added: [], removed: [], changed: [], kept: [] };
+  const seen = new Set<string>();
+  for (const block of blocksOf(to)) {
+    seen.add(block.key);
+    const previous = before.get(block.key);
+    if (previous === undefined) changes.added.push(block.key);
+    else if (isDeepStrictEqual(previous, block)) changes.kept.push(block.key);
+    else changes.changed.push(block.key);
+  }
+  changes.removed = [...before.keys()].filter((key) => !seen.has(key));
+  return changes;
 }
 
 function lessonsByKey(content: CourseVersionContent): Map<string, { ref: LessonRef; lesson: Lesson }> {
@@ -65,6 +98,7 @@ export function compareVersions(from: CourseVersionContent, to: CourseVersionCon
       return next !== undefined && (next.title !== m.title || next.summary !== m.summary || !isDeepStrictEqual(next.credits, m.credits));
     });
 
+  const blocks = blockChanges(from, to);
   return {
     changeSummary: to.changeSummary ?? '',
     modulesAdded,
@@ -76,5 +110,6 @@ export function compareVersions(from: CourseVersionContent, to: CourseVersionCon
     unchanged:
       !detailsChanged && modulesAdded.length === 0 && modulesRemoved.length === 0 && lessonsAdded.length === 0 &&
       lessonsRemoved.length === 0 && lessonsChanged.length === 0,
+    blocks,
   };
 }

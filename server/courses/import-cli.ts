@@ -9,8 +9,10 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { startEmbeddedMongo } from '../db/embedded/index';
-import { mediaStorageFor } from '../media/service';
-import { courseFolders, describeImport, importCourses, type ImportReport } from './import';
+import { createMediaService, createServableAssetCache, mediaStorageFor } from '../media/service';
+import { createAuditService } from '../audit/service';
+import { createCourseCaches, createCoursesService } from './service';
+import { courseFolders, createCourseImport, describeImport, type ImportReport } from './import';
 import { formatProblem, parseCourseDirectory } from './parse';
 import { PROJECT_ROOT } from '../project-root';
 
@@ -81,7 +83,10 @@ async function importIntoDatabase(args: Arguments): Promise<ImportReport> {
     }
   }
   try {
-    return await importCourses({ dir: args.dir, publish: args.publish, storage: mediaStorageFor(config) });
+    // This command is its own small composition root: only the services an import uses.
+    const courses = createCoursesService({ caches: createCourseCaches(), audit: createAuditService() });
+    const media = createMediaService({ storage: mediaStorageFor(config), servableAssets: createServableAssetCache() });
+    return await createCourseImport({ courses, media }).importCourses({ dir: args.dir, publish: args.publish });
   } finally {
     await disconnectDatabase();
     await stopEngine?.();

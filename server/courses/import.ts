@@ -6,12 +6,11 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Types } from 'mongoose';
-import { storeContentFile } from '../media/service';
 import { Conflict } from '../errors';
-import { LocalDiskStorage, type MediaStorage } from '../media/storage';
+import type { MediaService } from '../media/service';
 import { Course, CourseVersion } from './model';
 import { formatProblem, hashCourseDirectory, parseCourseDirectory, type ContentProblem, type ParsedCourse } from './parse';
-import { publishVersion } from './service';
+import type { CoursesService } from './service';
 import { isDuplicateKey } from '../db/mongo-errors';
 
 export interface ImportOptions {
@@ -19,9 +18,6 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Publish a changed course's new version at once instead of leaving it as a draft. */
   publish?: boolean;
-  /** Folder of the local media storage (usually $DATA_DIR/media); or pass `storage`. */
-  assetsDir?: string;
-  storage?: MediaStorage;
   /** Who published, when a person ran the import. */
   byUserId?: string;
 }
@@ -48,135 +44,16 @@ export interface ImportReport {
   courses: CourseImportResult[];
 }
 
-function storageFor(options: ImportOptions): MediaStorage | null {
-  if (options.storage) return options.storage;
-  return options.assetsDir ? new LocalDiskStorage(options.assetsDir) : null;
-}
-
-async function storeMedia(parsed: ParsedCourse, storage: MediaStorage): Promise<void> {
-  for (const use of parsed.media) {
-    const ref = await storeContentFile(storage, use.absolutePath, {
-      originalName: path.basename(use.src),
-      mimeType: use.target.mimeType,
-      altText: use.altText,
-    });
-    Object.assign(use.target, ref);
-  }
+export interface CourseImportDeps {
+  courses: Pick<CoursesService, 'publishVersion'>;
+  /** Stores the media files a course's content names, in the app's media storage. */
+  media: Pick<MediaService, 'storeContentFile'>;
 }
 
 interface LatestVersion {
   version: number;
   status: string;
   contentHash: string;
-}
-
-/**
- * Publishes a course's first version. False when another process published it in the meantime (several app
- * processes starting together), which is just as good.
- */
-async function publishFirstVersion(courseId: string, version: number, byUserId?: string): Promise<boolean> {
-  try {
-    await publishVersion(courseId, version, byUserId);
-    return true;
-  } catch (error) {
-    if (!(error instanceof Conflict)) throw error;
-    const now = await CourseVersion.findOne({ course: courseId, version }, 'status').lean<{ status: string }>();
-    if (now?.status !== 'published') throw error;
-    return false;
-  }
-}
-
-/** Imports one course folder. When another process imports the same course at the same time, looks again. */
-export async function importCourseFromDirectory(courseDir: string, options: ImportOptions = {}): Promise<CourseImportResult> {
-  try {
-    return await importOnce(courseDir, options);
-  } catch (error) {
-    // Several app processes starting together all import; the unique indexes let one win. Looking again
-    // then finds its work (usually: unchanged).
-    if (!isDuplicateKey(error)) throw error;
-    return importOnce(courseDir, options);
-  }
-}
-
-async function importOnce(courseDir: string, options: ImportOptions): Promise<CourseImportResult> {
-  const slug = path.basename(courseDir);
-  const contentHash = await hashCourseDirectory(courseDir);
-  const course = await Course.findOne({ slug }, '_id publishedVersion')
-    .lean<{ _id: Types.ObjectId; publishedVersion: number | null }>();
-  const latest = course
-    ? await CourseVersion.findOne({ course: course._id }, 'version status contentHash').sort({ version: -1 }).lean<LatestVersion>()
-    : null;
-  if (course && latest && latest.contentHash === contentHash) {
-    if (course.publishedVersion == null && latest.status === 'draft' && !options.dryRun) {
-      // A first import that stopped between saving and publishing: finish it, as the first import publishes.
-      const publishedHere = await publishFirstVersion(course._id.toString(), latest.version, options.byUserId);
-      const outcome = publishedHere ? 'created' : 'unchanged';
-      return { slug, outcome, courseId: course._id.toString(), version: latest.version, published: true, problems: [] };
-    }
-    return { slug, outcome: 'unchanged', courseId: course._id.toString(), version: latest.version, published: latest.status === 'published', problems: [] };
-  }
-
-  const parsed = await parseCourseDirectory(courseDir);
-  if (parsed.problems.length > 0) return { slug, outcome: 'invalid', published: false, problems: parsed.problems };
-  if (options.dryRun) return { slug, outcome: 'valid', courseId: course?._id.toString(), published: false, problems: [] };
-
-  const storage = storageFor(options);
-  if (!storage && parsed.media.length > 0) throw new Error('importCourses needs assetsDir (or storage) to store the media files');
-  if (storage) await storeMedia(parsed, storage);
-
-  const content = parsed.content;
-  const now = new Date();
-  const changeSummary = content.changeSummary ?? '';
-
-  if (!course) {
-    const created = await Course.create({
-      slug,
-      title: content.title,
-      summary: content.summary,
-      audience: content.audience,
-      status: 'draft',
-      publishedVersion: null,
-      latestVersion: 1,
-      estimatedMinutes: content.estimatedMinutes,
-      moduleCount: content.modules.length,
-      credits: content.credits,
-    });
-    const courseId = created._id.toString();
-    await CourseVersion.create({ course: created._id, version: 1, status: 'draft', contentHash, content, changeSummary, importedAt: now });
-    const publishedHere = await publishFirstVersion(courseId, 1, options.byUserId);
-    return { slug, outcome: publishedHere ? 'created' : 'unchanged', courseId, version: 1, published: true, problems: [] };
-  }
-
-  const courseId = course._id.toString();
-  let version = (latest?.version ?? 0) + 1;
-  let outcome: ImportOutcome = 'draft-created';
-  if (latest && latest.status === 'draft') {
-    // Nobody learns from a draft, so a draft that was never published is replaced rather than piled up.
-    // The status in the filter matters: if a trainer published it a moment ago, it is left alone and a new
-    // draft is made instead.
-    const replaced = await CourseVersion.updateOne(
-      { course: course._id, version: latest.version, status: 'draft' },
-      { $set: { contentHash, content, changeSummary, importedAt: now } },
-    );
-    if (replaced.matchedCount === 1) {
-      version = latest.version;
-      outcome = 'draft-updated';
-    }
-  }
-  if (outcome === 'draft-created') {
-    await CourseVersion.create({ course: course._id, version, status: 'draft', contentHash, content, changeSummary, importedAt: now });
-    await Course.updateOne({ _id: course._id, latestVersion: { $lt: version } }, { $set: { latestVersion: version } });
-  }
-  if (!latest) {
-    // The course was saved but its first version was not (a stop part-way through): this is its first import.
-    const publishedHere = await publishFirstVersion(courseId, version, options.byUserId);
-    return { slug, outcome: publishedHere ? 'created' : 'unchanged', courseId, version, published: true, problems: [] };
-  }
-  if (options.publish) {
-    await publishVersion(courseId, version, options.byUserId);
-    return { slug, outcome, courseId, version, published: true, problems: [] };
-  }
-  return { slug, outcome, courseId, version, published: false, problems: [] };
 }
 
 /** The course folders under `dir` (each folder is one course), sorted; none when `dir` is not a folder. */
@@ -189,13 +66,6 @@ export async function courseFolders(dir: string): Promise<string[]> {
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
     .map((entry) => path.join(dir, entry.name))
     .sort();
-}
-
-/** Imports every course folder under `dir` (each folder is one course; its name is the course's address). */
-export async function importCourses(options: ImportOptions & { dir: string }): Promise<ImportReport> {
-  const courses: CourseImportResult[] = [];
-  for (const folder of await courseFolders(options.dir)) courses.push(await importCourseFromDirectory(folder, options));
-  return { ok: courses.every((c) => c.outcome !== 'invalid'), courses };
 }
 
 /** One line per course, and each problem on its own line, for the console. */
@@ -217,3 +87,137 @@ export function describeImport(report: ImportReport, dryRun = false): string[] {
   if (report.courses.length === 0) lines.push(dryRun ? 'No course folders found (dry run).' : 'No course folders found.');
   return lines;
 }
+
+export function createCourseImport({ courses, media }: CourseImportDeps) {
+  async function storeMedia(parsed: ParsedCourse): Promise<void> {
+    for (const use of parsed.media) {
+      const ref = await media.storeContentFile(use.absolutePath, {
+        originalName: path.basename(use.src),
+        mimeType: use.target.mimeType,
+        altText: use.altText,
+      });
+      Object.assign(use.target, ref);
+    }
+  }
+
+  /**
+   * Publishes a course's first version. False when another process published it in the meantime (several app
+   * processes starting together), which is just as good.
+   */
+  async function publishFirstVersion(courseId: string, version: number, byUserId?: string): Promise<boolean> {
+    try {
+      await courses.publishVersion(courseId, version, byUserId);
+      return true;
+    } catch (error) {
+      if (!(error instanceof Conflict)) throw error;
+      const now = await CourseVersion.findOne({ course: courseId, version }, 'status').lean<{ status: string }>();
+      if (now?.status !== 'published') throw error;
+      return false;
+    }
+  }
+
+  /** Imports one course folder. When another process imports the same course at the same time, looks again. */
+  async function importCourseFromDirectory(courseDir: string, options: ImportOptions = {}): Promise<CourseImportResult> {
+    try {
+      return await importOnce(courseDir, options);
+    } catch (error) {
+      // Several app processes starting together all import; the unique indexes let one win. Looking again
+      // then finds its work (usually: unchanged).
+      if (!isDuplicateKey(error)) throw error;
+      return importOnce(courseDir, options);
+    }
+  }
+
+  async function importOnce(courseDir: string, options: ImportOptions): Promise<CourseImportResult> {
+    const slug = path.basename(courseDir);
+    const contentHash = await hashCourseDirectory(courseDir);
+    const course = await Course.findOne({ slug }, '_id publishedVersion')
+      .lean<{ _id: Types.ObjectId; publishedVersion: number | null }>();
+    const latest = course
+      ? await CourseVersion.findOne({ course: course._id }, 'version status contentHash').sort({ version: -1 }).lean<LatestVersion>()
+      : null;
+    if (course && latest && latest.contentHash === contentHash) {
+      if (course.publishedVersion == null && latest.status === 'draft' && !options.dryRun) {
+        // A first import that stopped between saving and publishing: finish it, as the first import publishes.
+        const publishedHere = await publishFirstVersion(course._id.toString(), latest.version, options.byUserId);
+        const outcome = publishedHere ? 'created' : 'unchanged';
+        return { slug, outcome, courseId: course._id.toString(), version: latest.version, published: true, problems: [] };
+      }
+      return { slug, outcome: 'unchanged', courseId: course._id.toString(), version: latest.version, published: latest.status === 'published', problems: [] };
+    }
+
+    const parsed = await parseCourseDirectory(courseDir);
+    if (parsed.problems.length > 0) return { slug, outcome: 'invalid', published: false, problems: parsed.problems };
+    if (options.dryRun) return { slug, outcome: 'valid', courseId: course?._id.toString(), published: false, problems: [] };
+
+    await storeMedia(parsed);
+
+    const content = parsed.content;
+    const now = new Date();
+    const changeSummary = content.changeSummary ?? '';
+
+    if (!course) {
+      const created = await Course.create({
+        slug,
+        title: content.title,
+        summary: content.summary,
+        audience: content.audience,
+        status: 'draft',
+        publishedVersion: null,
+        latestVersion: 1,
+        estimatedMinutes: content.estimatedMinutes,
+        moduleCount: content.modules.length,
+        credits: content.credits,
+      });
+      const courseId = created._id.toString();
+      await CourseVersion.create({ course: created._id, version: 1, status: 'draft', contentHash, content, changeSummary, importedAt: now });
+      const publishedHere = await publishFirstVersion(courseId, 1, options.byUserId);
+      return { slug, outcome: publishedHere ? 'created' : 'unchanged', courseId, version: 1, published: true, problems: [] };
+    }
+
+    const courseId = course._id.toString();
+    let version = (latest?.version ?? 0) + 1;
+    let outcome: ImportOutcome = 'draft-created';
+    if (latest && latest.status === 'draft') {
+      // Nobody learns from a draft, so a draft that was never published is replaced rather than piled up.
+      // The status in the filter matters: if a trainer published it a moment ago, it is left alone and a new
+      // draft is made instead.
+      const replaced = await CourseVersion.updateOne(
+        { course: course._id, version: latest.version, status: 'draft' },
+        { $set: { contentHash, content, changeSummary, importedAt: now } },
+      );
+      if (replaced.matchedCount === 1) {
+        version = latest.version;
+        outcome = 'draft-updated';
+      }
+    }
+    if (outcome === 'draft-created') {
+      await CourseVersion.create({ course: course._id, version, status: 'draft', contentHash, content, changeSummary, importedAt: now });
+      await Course.updateOne({ _id: course._id, latestVersion: { $lt: version } }, { $set: { latestVersion: version } });
+    }
+    if (!latest) {
+      // The course was saved but its first version was not (a stop part-way through): this is its first import.
+      const publishedHere = await publishFirstVersion(courseId, version, options.byUserId);
+      return { slug, outcome: publishedHere ? 'created' : 'unchanged', courseId, version, published: true, problems: [] };
+    }
+    if (options.publish) {
+      await courses.publishVersion(courseId, version, options.byUserId);
+      return { slug, outcome, courseId, version, published: true, problems: [] };
+    }
+    return { slug, outcome, courseId, version, published: false, problems: [] };
+  }
+
+  /** Imports every course folder under `dir` (each folder is one course; its name is the course's address). */
+  async function importCourses(options: ImportOptions & { dir: string }): Promise<ImportReport> {
+    const courses: CourseImportResult[] = [];
+    for (const folder of await courseFolders(options.dir)) courses.push(await importCourseFromDirectory(folder, options));
+    return { ok: courses.every((c) => c.outcome !== 'invalid'), courses };
+  }
+
+  return {
+    importCourseFromDirectory,
+    importCourses,
+  };
+}
+
+export type CourseImport = ReturnType<typeof createCourseImport>;

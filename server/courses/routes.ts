@@ -9,13 +9,13 @@
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { recordAudit } from '../audit/service';
-import { hasAnyRole } from '../users/types';
+import type { Services } from '../services';
+import { hasAnyRole } from '../people';
 import { requireRole } from '../web/access';
 import { Invalid, NotFound } from '../errors';
 import { setFlash } from '../web/locals';
 import { compareVersions } from './changes';
-import { getCourseBySlug, getCourseVersion, getLatestDraft, listAllCourses, listVersions, publishVersion } from './service';
+import type { CoursesService } from './service';
 import { courseListPage, coursePage, reviewPage } from './views';
 
 const slugParam = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(100);
@@ -25,29 +25,29 @@ const publishForm = z.object({
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
-async function findCourse(slugValue: unknown) {
+async function findCourse(courses: Pick<CoursesService, 'getCourseBySlug'>, slugValue: unknown) {
   const slug = slugParam.safeParse(slugValue);
-  const course = slug.success ? await getCourseBySlug(slug.data) : null;
+  const course = slug.success ? await courses.getCourseBySlug(slug.data) : null;
   if (!course) throw new NotFound('There is no course at this address.');
   return course;
 }
 
-export function manageCoursesRouter(): express.Router {
+export function manageCoursesRouter({ courses }: Pick<Services, 'courses'>): express.Router {
   const router = express.Router();
   const viewers = requireRole('co-facilitator', 'trainer', 'admin');
   const publishers = requireRole('trainer', 'admin');
 
   router.get('/', viewers, async (_req: Request, res: Response) => {
-    const courses = await listAllCourses();
-    const items = await Promise.all(courses.map(async (course) => ({ course, versions: await listVersions(course.id) })));
+    const all = await courses.listAllCourses();
+    const items = await Promise.all(all.map(async (course) => ({ course, versions: await courses.listVersions(course.id) })));
     res.render('manage/courses', courseListPage(items));
   });
 
   router.get('/:slug', viewers, async (req: Request, res: Response) => {
-    const course = await findCourse(req.params.slug);
-    const versions = await listVersions(course.id);
-    const draft = await getLatestDraft(course.id);
-    const published = course.publishedVersion ? await getCourseVersion(course.id, course.publishedVersion) : null;
+    const course = await findCourse(courses, req.params.slug);
+    const versions = await courses.listVersions(course.id);
+    const draft = await courses.getLatestDraft(course.id);
+    const published = course.publishedVersion ? await courses.getCourseVersion(course.id, course.publishedVersion) : null;
     res.render(
       'manage/course',
       coursePage({
@@ -60,29 +60,27 @@ export function manageCoursesRouter(): express.Router {
   });
 
   router.get('/:slug/versions/:version', viewers, async (req: Request, res: Response) => {
-    const course = await findCourse(req.params.slug);
+    const course = await findCourse(courses, req.params.slug);
     const number = z.coerce.number().int().positive().safeParse(req.params.version);
-    const version = number.success ? await getCourseVersion(course.id, number.data) : null;
+    const version = number.success ? await courses.getCourseVersion(course.id, number.data) : null;
     if (!version) throw new NotFound('This course has no such version.');
     // Compared with what learners start now when it is newer, else with the version before it.
     const baseline =
       course.publishedVersion && version.version > course.publishedVersion ? course.publishedVersion : version.version > 1 ? version.version - 1 : null;
-    const before = baseline ? await getCourseVersion(course.id, baseline) : null;
+    const before = baseline ? await courses.getCourseVersion(course.id, baseline) : null;
     res.render('manage/version', reviewPage(course.slug, version, before ? compareVersions(before, version) : null));
   });
 
   router.post('/:slug/publish', publishers, async (req: Request, res: Response) => {
-    const course = await findCourse(req.params.slug);
+    const course = await findCourse(courses, req.params.slug);
     const form = publishForm.safeParse(req.body);
     if (!form.success) throw new Invalid({ version: 'Choose the draft version to publish from the course page.' });
-    const published = await publishVersion(course.id, form.data.version, req.user?.id, form.data.contentHash);
-    await recordAudit({
-      action: 'course.published',
-      actor: { id: req.user?.id, email: req.user?.email },
-      target: { type: 'course', id: course.id, label: course.title },
-      details: { version: published.version },
-      ip: req.ip,
-    });
+    const published = await courses.publishReviewedVersion(
+      { actor: { id: req.user?.id, email: req.user?.email }, ip: req.ip },
+      course,
+      form.data.version,
+      form.data.contentHash,
+    );
     setFlash(req, `Version ${published.version} of "${published.title}" is published. New learners start it now.`);
     res.redirect(303, `/manage/courses/${course.slug}`);
   });

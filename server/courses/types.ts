@@ -4,6 +4,9 @@
  * Keys are stable across versions (they come from the content files), so progress can be compared
  * between versions and "what changed" can be computed.
  */
+import type { AssetRef } from '../media/types';
+
+export type { AssetRef };
 
 export type BlockKind = 'text' | 'video' | 'audio' | 'image' | 'file' | 'check' | 'reflection' | 'profile';
 
@@ -20,14 +23,6 @@ export interface CreditEntry {
   role: string;
   /** True for the invented contributors of shipped sample content. */
   sample: boolean;
-}
-
-/** A reference to a stored media file (see server/media). */
-export interface AssetRef {
-  assetId: string;
-  fileName: string;
-  mimeType: string;
-  sizeBytes: number;
 }
 
 interface BlockBase {
@@ -88,6 +83,14 @@ export type Block = TextBlock | MediaBlock | ImageBlock | FileBlock | CheckBlock
 export interface Lesson { key: string; title: string; blocks: Block[] }
 
 export type CoProductionLevel = 'informing' | 'consultation' | 'co-design' | 'co-production';
+
+/** The co-production level of a module, in words (the trainer's review page and the learner's course page). */
+export const LEVEL_LABELS: Readonly<Record<CoProductionLevel, string>> = {
+  informing: 'Informing',
+  consultation: 'Consultation',
+  'co-design': 'Co-design',
+  'co-production': 'Co-production',
+};
 
 export interface CourseModule {
   key: string;

@@ -1,8 +1,8 @@
 /** View models for the trainer's course pages (views/manage/). Plain objects, already formatted. */
-import { mediaUrl } from '../media/service';
+import { mediaUrl } from '../media/types';
 import type { VersionChanges } from './changes';
 import type { CourseSummary, PublishedVersion, VersionListing } from './service';
-import type { Block, CheckBlock, CoProductionLevel, CreditEntry } from './types';
+import { LEVEL_LABELS, type Block, type CheckBlock, type CreditEntry } from './types';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
 
@@ -99,14 +99,6 @@ export function coursePage(input: {
     canPublish: input.canPublish,
   };
 }
-
-/** The co-production level of a module, in words (the trainer's review page and the learner's course page). */
-export const LEVEL_LABELS: Readonly<Record<CoProductionLevel, string>> = {
-  informing: 'Informing',
-  consultation: 'Consultation',
-  'co-design': 'Co-design',
-  'co-production': 'Co-production',
-};
 
 /** A block as the review page shows it: the content with media addresses, and for checks the answer key. */
 export type ReviewBlock =

@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { publicAccess } from '../web/access';
-import type { Role } from '../users/types';
+import type { Role } from '../people';
 
 interface Place {
   href: string;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
-import { DEFAULT_PREFERENCES, type Preferences } from '../users/types';
+import { DEFAULT_PREFERENCES, type Preferences } from '../people';
 import type { LessonView } from './views';
 
 const VIEWS = path.join(__dirname, '..', '..', 'views');

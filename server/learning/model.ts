@@ -22,6 +22,11 @@ export function blockKeyOf(fieldName: string): string {
   return fieldName.replace(/%24/g, '$').replace(/%2E/g, '.').replace(/%25/g, '%');
 }
 
+/** The keys of the blocks a learner has done, from their enrolment. */
+export function doneKeys(enrolment: { blocks?: Record<string, unknown> | null }): Set<string> {
+  return new Set(Object.keys(enrolment.blocks ?? {}).map(blockKeyOf));
+}
+
 const attemptSchema = new Schema(
   {
     block: { type: String, required: true },

@@ -1,5 +1,6 @@
 import type { Block, CheckBlock, CourseVersionContent } from '../courses/types';
-import { changesBetween, isCourseComplete, isLessonDone, lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
+import { compareVersions } from '../courses/changes';
+import { isCourseComplete, isLessonDone, lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
 
 function text(key: string, required = true): Block {
   return { key, kind: 'text', required, html: `<p>${key}</p>` };
@@ -106,14 +107,14 @@ describe('resume', () => {
   });
 });
 
-describe('changesBetween', () => {
+describe('compareVersions (the one version difference) by block key', () => {
   it('names added, removed, changed and kept blocks by key', () => {
     const before = course();
     const after = course();
     const lesson = after.modules[0]!.lessons[0]!;
     lesson.blocks = [text('m1/l1/a'), { key: 'm1/l1/b', kind: 'text', required: false, html: '<p>Rewritten</p>' }, text('m1/l1/new')];
     after.modules[1]!.lessons[0]!.blocks = [text('m2/l1/a')];
-    const changes = changesBetween(before, after);
+    const changes = compareVersions(before, after).blocks;
     expect(changes.added).toEqual(['m1/l1/new']);
     expect(changes.removed).toEqual(['m2/l1/optional']);
     expect(changes.changed).toEqual(['m1/l1/b']);

@@ -112,26 +112,3 @@ export function resumeLesson(content: CourseVersionContent, done: ReadonlySet<st
   const after = last ? lessons.slice(last.index + 1).find((ref) => !isLessonDone(ref.lesson, done)) : undefined;
   return after ?? lessons.find((ref) => !isLessonDone(ref.lesson, done)) ?? last ?? lessons[0];
 }
-
-export interface VersionChanges {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  kept: string[];
-}
-
-/** What changed between two versions, by block keys (progress on kept and changed keys carries over). */
-export function changesBetween(from: CourseVersionContent, to: CourseVersionContent): VersionChanges {
-  const before = new Map(allBlocks(from).map((block) => [block.key, JSON.stringify(block)]));
-  const changes: VersionChanges = { added: [], removed: [], changed: [], kept: [] };
-  const seen = new Set<string>();
-  for (const block of allBlocks(to)) {
-    seen.add(block.key);
-    const previous = before.get(block.key);
-    if (previous === undefined) changes.added.push(block.key);
-    else if (previous === JSON.stringify(block)) changes.kept.push(block.key);
-    else changes.changed.push(block.key);
-  }
-  changes.removed = [...before.keys()].filter((key) => !seen.has(key));
-  return changes;
-}

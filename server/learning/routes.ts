@@ -21,18 +21,8 @@ import { requireSignIn } from '../web/access';
 import { Invalid, Unauthorized } from '../errors';
 import { wantsJson } from '../web/errors';
 import { setFlash } from '../web/locals';
-import { catalogueFor, continueHrefFor, courseOverviewFor, dashboardFor, reflectionsFor } from './dashboard';
-import {
-  completeBlock,
-  completeLessonReading,
-  enrol,
-  loadLesson,
-  saveReflection,
-  submitCheck,
-  switchToPublishedVersion,
-  type Learner,
-  type ProgressOutcome,
-} from './service';
+import type { Services } from '../services';
+import type { Learner, LearningService, ProgressOutcome } from './service';
 import { buildLessonView, courseHref, lessonHref, lessonPath, type LessonViewOptions } from './views';
 
 const key = z.string().min(1).max(200);
@@ -72,10 +62,10 @@ function finishedFlash(req: Request, outcome: ProgressOutcome): void {
   if (outcome.courseCompleted) setFlash(req, FINISHED_MESSAGE);
 }
 
-async function renderLesson(req: Request, res: Response, status: number, options: LessonViewOptions): Promise<void> {
+async function renderLesson(learning: Pick<LearningService, 'loadLesson'>, req: Request, res: Response, status: number, options: LessonViewOptions): Promise<void> {
   const params = parse(lessonParams, req.params);
   const learner = learnerOf(req);
-  const context = await loadLesson(learner, params.slug, params.moduleKey, params.lessonKey, { withAttempts: Boolean(options.resultFor) });
+  const context = await learning.loadLesson(learner, params.slug, params.moduleKey, params.lessonKey, { withAttempts: Boolean(options.resultFor) });
   if (!context) {
     res.redirect(303, courseHref(params.slug));
     return;
@@ -84,38 +74,38 @@ async function renderLesson(req: Request, res: Response, status: number, options
   res.status(status).render('learning/lesson', { title: `${lesson.title}: ${lesson.courseTitle}`, lesson, pageClass: 'main--wide' });
 }
 
-export function learningRouter(): express.Router {
+export function learningRouter({ learning, learnerPages: pages }: Pick<Services, 'learning' | 'learnerPages'>): express.Router {
   const router = express.Router();
 
   router.get('/dashboard', requireSignIn, async (req, res) => {
-    res.render('learning/dashboard', { title: 'My courses', dashboard: await dashboardFor(learnerOf(req)) });
+    res.render('learning/dashboard', { title: 'My courses', dashboard: await pages.dashboardFor(learnerOf(req)) });
   });
 
   router.get('/courses', requireSignIn, async (req, res) => {
-    res.render('learning/catalogue', { title: 'Course catalogue', courses: await catalogueFor(learnerOf(req)) });
+    res.render('learning/catalogue', { title: 'Course catalogue', courses: await pages.catalogueFor(learnerOf(req)) });
   });
 
   router.get('/courses/:slug', requireSignIn, async (req, res) => {
     const { slug } = parse(courseParams, req.params);
-    const course = await courseOverviewFor(learnerOf(req), slug);
+    const course = await pages.courseOverviewFor(learnerOf(req), slug);
     res.render('learning/course', { title: course.title, course });
   });
 
   router.post('/courses/:slug/start', requireSignIn, async (req, res) => {
     const { slug } = parse(courseParams, req.params);
     const learner = learnerOf(req);
-    await enrol(learner, slug);
-    res.redirect(303, await continueHrefFor(learner, slug));
+    await learning.enrol(learner, slug);
+    res.redirect(303, await pages.continueHrefFor(learner, slug));
   });
 
   router.get('/courses/:slug/continue', requireSignIn, async (req, res) => {
     const { slug } = parse(courseParams, req.params);
-    res.redirect(303, await continueHrefFor(learnerOf(req), slug));
+    res.redirect(303, await pages.continueHrefFor(learnerOf(req), slug));
   });
 
   router.post('/courses/:slug/switch-version', requireSignIn, async (req, res) => {
     const { slug } = parse(courseParams, req.params);
-    const outcome = await switchToPublishedVersion(learnerOf(req), slug);
+    const outcome = await learning.switchToPublishedVersion(learnerOf(req), slug);
     setFlash(
       req,
       outcome.courseCompleted
@@ -127,13 +117,13 @@ export function learningRouter(): express.Router {
 
   router.get('/learn/:slug/:moduleKey/:lessonKey', requireSignIn, async (req, res) => {
     const result = typeof req.query.result === 'string' ? req.query.result.slice(0, 200) : undefined;
-    await renderLesson(req, res, 200, { resultFor: result });
+    await renderLesson(learning, req, res, 200, { resultFor: result });
   });
 
   router.post('/learn/:slug/:moduleKey/:lessonKey/done', requireSignIn, async (req, res) => {
     const params = parse(lessonParams, req.params);
     const learner = learnerOf(req);
-    const outcome = await completeLessonReading(learner, params.slug, params.moduleKey, params.lessonKey);
+    const outcome = await learning.completeLessonReading(learner, params.slug, params.moduleKey, params.lessonKey);
     finishedFlash(req, outcome);
     res.redirect(303, outcome.next && !outcome.courseCompleted ? lessonHref(params.slug, outcome.next) : courseHref(params.slug));
   });
@@ -141,7 +131,7 @@ export function learningRouter(): express.Router {
   router.post('/learn/:slug/:moduleKey/:lessonKey/blocks/done', requireSignIn, async (req, res) => {
     const params = parse(lessonParams, req.params);
     const { block } = parse(blockBody, req.body);
-    const outcome = await completeBlock(learnerOf(req), params.slug, block);
+    const outcome = await learning.completeBlock(learnerOf(req), params.slug, block);
     if (wantsJson(req)) {
       res.json({ done: true, courseCompleted: outcome.courseCompleted });
       return;
@@ -155,13 +145,13 @@ export function learningRouter(): express.Router {
     const body = parse(checkBody, req.body);
     const answers = readAnswers(body);
     try {
-      const outcome = await submitCheck(learnerOf(req), params.slug, body.block, answers);
+      const outcome = await learning.submitCheck(learnerOf(req), params.slug, body.block, answers);
       finishedFlash(req, outcome);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       // Questions left unanswered: show the same lesson with what they chose and an error by each question.
       const errors = Object.fromEntries(Object.entries(error.fields).map(([field, message]) => [field.replace(/^q-/, ''), message]));
-      await renderLesson(req, res, 422, { incomplete: { blockKey: body.block, chosen: answers, errors } });
+      await renderLesson(learning, req, res, 422, { incomplete: { blockKey: body.block, chosen: answers, errors } });
       return;
     }
     const base = lessonPath(params.slug, params.moduleKey, params.lessonKey);
@@ -173,7 +163,7 @@ export function learningRouter(): express.Router {
     const body = parse(reflectionBody, req.body);
     const json = wantsJson(req);
     try {
-      const outcome = await saveReflection(learnerOf(req), params.slug, body.block, body.reflection);
+      const outcome = await learning.saveReflection(learnerOf(req), params.slug, body.block, body.reflection);
       if (json) {
         res.json({ saved: true, savedAt: outcome.savedAt.toISOString(), courseCompleted: outcome.courseCompleted });
         return;
@@ -182,7 +172,7 @@ export function learningRouter(): express.Router {
     } catch (error) {
       if (!(error instanceof Invalid) || json) throw error;
       const message = Object.values(error.fields)[0] ?? error.message;
-      await renderLesson(req, res, 422, { reflectionError: { blockKey: body.block, text: body.reflection, error: message } });
+      await renderLesson(learning, req, res, 422, { reflectionError: { blockKey: body.block, text: body.reflection, error: message } });
       return;
     }
     const base = lessonPath(params.slug, params.moduleKey, params.lessonKey);
@@ -191,7 +181,7 @@ export function learningRouter(): express.Router {
 
   router.get('/learners/:learnerId/courses/:slug/reflections', requireSignIn, async (req, res) => {
     const { learnerId, slug } = parse(z.object({ learnerId: key, slug: key }), req.params);
-    const view = await reflectionsFor(learnerOf(req), learnerId, slug);
+    const view = await pages.reflectionsFor(learnerOf(req), learnerId, slug);
     res.render('learning/reflections', { title: `Reflections: ${view.learnerName}`, view });
   });
 

@@ -3,8 +3,8 @@
  * due in two weeks, so the dashboard shows an assignment at once. Safe to call again: it adds nothing twice.
  * main.ts calls it after the demo accounts are seeded and the courses imported.
  */
-import { listPublishedCourses } from '../courses/service';
-import { findUserIdsByEmails } from '../users/service';
+import type { CoursesService } from '../courses/service';
+import type { UsersService } from '../users/service';
 import { assignCourse, hasAssignment } from './assignments';
 
 export const SHIPPED_COURSE_SLUG = 'person-centred-support';
@@ -17,13 +17,16 @@ export interface DemoLearningOptions {
   now?: Date;
 }
 
-export async function seedDemoLearning(options: DemoLearningOptions = {}): Promise<{ assigned: boolean }> {
+export async function seedDemoLearning(
+  { users, courses }: { users: Pick<UsersService, 'findUserIdsByEmails'>; courses: Pick<CoursesService, 'listPublishedCourses'> },
+  options: DemoLearningOptions = {},
+): Promise<{ assigned: boolean }> {
   const learnerEmail = options.learnerEmail ?? 'learner@example.org';
   const trainerEmail = options.trainerEmail ?? 'trainer@example.org';
-  const ids = await findUserIdsByEmails([learnerEmail, trainerEmail]);
+  const ids = await users.findUserIdsByEmails([learnerEmail, trainerEmail]);
   const learnerId = ids.get(learnerEmail);
-  const courses = await listPublishedCourses();
-  const course = courses.find((candidate) => candidate.slug === (options.courseSlug ?? SHIPPED_COURSE_SLUG)) ?? courses[0];
+  const published = await courses.listPublishedCourses();
+  const course = published.find((candidate) => candidate.slug === (options.courseSlug ?? SHIPPED_COURSE_SLUG)) ?? published[0];
   if (!learnerId || !course) return { assigned: false };
   if (await hasAssignment(course.id, { learnerId })) return { assigned: false };
   const now = options.now ?? new Date();

@@ -4,7 +4,7 @@
  */
 import { checkForLearner, scoreCheck, type CheckForLearner, type CheckResult } from '../assessment/scoring';
 import type { Block, CreditEntry } from '../courses/types';
-import { mediaUrl } from '../media/service';
+import { mediaUrl } from '../media/types';
 import type { AttemptRecord, ReflectionRecord } from './model';
 import { blockKeyOf } from './model';
 import { isCourseComplete, isReadingBlock, lessonState, progressOf, type LessonRef, type LessonState } from './progress';
@@ -19,6 +19,18 @@ export function courseHref(slug: string): string {
 }
 
 /** One learner's reflections on a course: for the learner and the trainers of their teams. */
+/** Where "Continue" goes: the course's resume point (or its overview when not started). */
+export function continueHref(slug: string): string {
+  return `${courseHref(slug)}/continue`;
+}
+
+/** A course's estimated time, in words. */
+export function minutesLabel(minutes: number): string {
+  if (minutes < 90) return `About ${minutes} minutes`;
+  const hours = Math.round((minutes / 60) * 2) / 2;
+  return `About ${hours} hours`;
+}
+
 export function reflectionsHref(learnerId: string, slug: string): string {
   return `/learners/${encodeURIComponent(learnerId)}/courses/${encodeURIComponent(slug)}/reflections`;
 }

@@ -7,10 +7,9 @@
  */
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
-import type { Config } from '../config';
 import { requireSignIn } from '../web/access';
 import { NotFound } from '../errors';
-import { findServableAsset, mediaStorageFor } from './service';
+import type { Services } from '../services';
 import type { ByteRange, MediaStorage } from './storage';
 
 const shownInPage = new Set([
@@ -85,14 +84,13 @@ async function streamFromStorage(req: Request, res: Response, storage: MediaStor
   });
 }
 
-export function mediaRouter(options: { config: Pick<Config, 'dataDir' | 'mongodbUri'>; storage?: MediaStorage }): express.Router {
-  const storage = options.storage ?? mediaStorageFor(options.config);
+export function mediaRouter({ media }: Pick<Services, 'media'>): express.Router {
   const router = express.Router();
 
   router.get('/:assetId', requireSignIn, async (req: Request, res: Response) => {
-    const asset = await findServableAsset(String(req.params.assetId));
+    const asset = await media.findServableAsset(String(req.params.assetId));
     if (!asset) throw new NotFound('This file is not available.');
-    const file = await storage.localPath(asset.storageKey);
+    const file = await media.storage.localPath(asset.storageKey);
     const inline = shownInPage.has(asset.mimeType);
     res.setHeader('Content-Type', asset.mimeType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -111,7 +109,7 @@ export function mediaRouter(options: { config: Pick<Config, 'dataDir' | 'mongodb
       });
       return;
     }
-    await streamFromStorage(req, res, storage, asset.storageKey, asset.sizeBytes);
+    await streamFromStorage(req, res, media.storage, asset.storageKey, asset.sizeBytes);
   });
 
   return router;

@@ -1,7 +1,11 @@
+/**
+ * Stored media: where the bytes live (chosen once per process by mediaStorageFor), content files stored once by
+ * their bytes, and the assets the media route may send. Made once by the composition root (../services.ts).
+ */
 import path from 'node:path';
 import mongoose, { Types } from 'mongoose';
 import type { Config } from '../config';
-import type { AssetRef } from '../courses/types';
+import type { AssetRef } from './types';
 import { GridFsStorage } from './gridfs-storage';
 import { Asset, type AssetDoc } from './model';
 import { LocalDiskStorage, type MediaStorage } from './storage';
@@ -16,42 +20,6 @@ export function mediaStorageFor(config: Pick<Config, 'dataDir' | 'mongodbUri'>):
   return new LocalDiskStorage(path.join(config.dataDir, 'media'));
 }
 
-/** The address a page uses for a stored file. */
-export function mediaUrl(asset: AssetRef | string): string {
-  return `/media/${encodeURIComponent(typeof asset === 'string' ? asset : asset.assetId)}`;
-}
-
-/**
- * Stores a file that came with a course's content (already checked by validate.ts) and returns its reference.
- * A file with the same bytes and type is stored once: re-importing a course reuses its assets, so asset ids stay
- * the same across versions and an unchanged clip does not count as a change.
- */
-export async function storeContentFile(
-  storage: MediaStorage,
-  filePath: string,
-  details: { originalName: string; mimeType: string; altText?: string },
-): Promise<AssetRef> {
-  const stored = await storage.putFile(filePath);
-  const existing = await Asset.findOne(
-    { sha256: stored.sha256, mimeType: details.mimeType, source: 'content', status: 'ready' },
-    '_id originalName',
-  ).lean<Pick<AssetDoc, '_id' | 'originalName'>>();
-  if (existing) {
-    return { assetId: existing._id.toString(), fileName: existing.originalName, mimeType: details.mimeType, sizeBytes: stored.sizeBytes };
-  }
-  const created = await Asset.create({
-    originalName: details.originalName,
-    mimeType: details.mimeType,
-    sizeBytes: stored.sizeBytes,
-    sha256: stored.sha256,
-    storageKey: stored.storageKey,
-    source: 'content',
-    altText: details.altText ?? '',
-    status: 'ready',
-  });
-  return { assetId: created._id.toString(), fileName: details.originalName, mimeType: details.mimeType, sizeBytes: stored.sizeBytes };
-}
-
 /** What the media route needs to send a file. */
 export interface ServableAsset {
   id: string;
@@ -62,25 +30,80 @@ export interface ServableAsset {
   storageKey: string;
 }
 
-/** Stored bytes never change under an id (content-addressed), so a found asset can be remembered. */
-const servableCache = new Map<string, ServableAsset>();
+/**
+ * Stored bytes never change under an id (content-addressed), so a found asset can be remembered: the cache is
+ * owned by the composition root (../services.ts), one per app.
+ */
+export type ServableAssetCache = Map<string, ServableAsset>;
 const cacheLimit = 5000;
 
-export async function findServableAsset(assetId: string): Promise<ServableAsset | null> {
-  if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
-  const cached = servableCache.get(assetId);
-  if (cached) return cached;
-  const doc = await Asset.findOne({ _id: assetId, status: 'ready' }, 'originalName mimeType sizeBytes sha256 storageKey').lean<AssetDoc>();
-  if (!doc) return null;
-  const asset: ServableAsset = {
-    id: assetId,
-    originalName: doc.originalName,
-    mimeType: doc.mimeType,
-    sizeBytes: doc.sizeBytes,
-    sha256: doc.sha256,
-    storageKey: doc.storageKey,
-  };
-  if (servableCache.size >= cacheLimit) servableCache.clear();
-  servableCache.set(assetId, asset);
-  return asset;
+export function createServableAssetCache(): ServableAssetCache {
+  return new Map();
 }
+
+export interface MediaServiceDeps {
+  /** Where the bytes live (mediaStorageFor, once per process). */
+  storage: MediaStorage;
+  servableAssets: ServableAssetCache;
+}
+
+export function createMediaService({ storage, servableAssets: servableCache }: MediaServiceDeps) {
+  /**
+   * Stores a file that came with a course's content (already checked by validate.ts) and returns its reference.
+   * A file with the same bytes and type is stored once: re-importing a course reuses its assets, so asset ids stay
+   * the same across versions and an unchanged clip does not count as a change.
+   */
+  async function storeContentFile(
+    filePath: string,
+    details: { originalName: string; mimeType: string; altText?: string },
+  ): Promise<AssetRef> {
+    const stored = await storage.putFile(filePath);
+    const existing = await Asset.findOne(
+      { sha256: stored.sha256, mimeType: details.mimeType, source: 'content', status: 'ready' },
+      '_id originalName',
+    ).lean<Pick<AssetDoc, '_id' | 'originalName'>>();
+    if (existing) {
+      return { assetId: existing._id.toString(), fileName: existing.originalName, mimeType: details.mimeType, sizeBytes: stored.sizeBytes };
+    }
+    const created = await Asset.create({
+      originalName: details.originalName,
+      mimeType: details.mimeType,
+      sizeBytes: stored.sizeBytes,
+      sha256: stored.sha256,
+      storageKey: stored.storageKey,
+      source: 'content',
+      altText: details.altText ?? '',
+      status: 'ready',
+    });
+    return { assetId: created._id.toString(), fileName: details.originalName, mimeType: details.mimeType, sizeBytes: stored.sizeBytes };
+  }
+
+
+  async function findServableAsset(assetId: string): Promise<ServableAsset | null> {
+    if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
+    const cached = servableCache.get(assetId);
+    if (cached) return cached;
+    const doc = await Asset.findOne({ _id: assetId, status: 'ready' }, 'originalName mimeType sizeBytes sha256 storageKey').lean<AssetDoc>();
+    if (!doc) return null;
+    const asset: ServableAsset = {
+      id: assetId,
+      originalName: doc.originalName,
+      mimeType: doc.mimeType,
+      sizeBytes: doc.sizeBytes,
+      sha256: doc.sha256,
+      storageKey: doc.storageKey,
+    };
+    if (servableCache.size >= cacheLimit) servableCache.clear();
+    servableCache.set(assetId, asset);
+    return asset;
+  }
+
+  return {
+    /** Where the bytes live, for the media route to stream from. */
+    storage,
+    storeContentFile,
+    findServableAsset,
+  };
+}
+
+export type MediaService = ReturnType<typeof createMediaService>;

@@ -3,7 +3,7 @@
  * Checkboxes send `yes` when ticked and nothing when not, as browsers do without JavaScript.
  */
 import { z } from 'zod';
-import { TEXT_SIZES, THEMES, type Preferences } from '../users/types';
+import { TEXT_SIZES, THEMES, type Preferences } from '../people';
 import { fieldErrors } from '../web/forms';
 
 /** Each choice's label is drawn at the size it gives, so people can see which one they can read. */

@@ -8,8 +8,8 @@
 import express, { type Request, type Response } from 'express';
 import { publicAccess } from '../web/access';
 import { PREFERENCES_COOKIE, setFlash } from '../web/locals';
-import { updateUserPreferences } from '../users/service';
-import type { Preferences } from '../users/types';
+import type { Services } from '../services';
+import type { Preferences } from '../people';
 import { preferencesPage, readPreferencesForm } from './form';
 
 const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
@@ -18,7 +18,7 @@ function savedPreferences(res: Response): Preferences {
   return res.locals.preferences as Preferences;
 }
 
-export function preferencesRouter(options: { production: boolean }): express.Router {
+export function preferencesRouter({ users }: Pick<Services, 'users'>, options: { production: boolean }): express.Router {
   const router = express.Router();
 
   const rememberInCookie = (res: Response, preferences: Preferences): void => {
@@ -47,7 +47,7 @@ export function preferencesRouter(options: { production: boolean }): express.Rou
       return;
     }
     if (req.user) {
-      await updateUserPreferences(req.user.id, form.preferences);
+      await users.updateUserPreferences(req.user.id, form.preferences);
     }
     rememberInCookie(res, form.preferences);
     setFlash(req, 'Your preferences are saved. They now apply to every page.');

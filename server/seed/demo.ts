@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../auth/passwords';
-import { addMembers, addTrainers, createTeam, findTeamByName } from '../teams/service';
-import { createUser, userExists } from '../users/service';
-import type { Role } from '../users/types';
+import type { TeamsService } from '../teams/service';
+import type { UsersService } from '../users/service';
+import type { Role } from '../people';
 
 export const DEMO_ACCOUNTS: ReadonlyArray<{ email: string; name: string; roles: Role[] }> = [
   { email: 'admin@example.org', name: 'Alex Admin', roles: ['admin'] },
@@ -31,21 +31,24 @@ function randomPassword(): string {
 }
 
 /** Creates the demo accounts that do not exist yet. */
-export async function seedDemoAccounts(options: { password?: string }): Promise<DemoSeedResult> {
+export async function seedDemoAccounts(
+  { users, teams }: { users: Pick<UsersService, 'userExists' | 'createUser'>; teams: Pick<TeamsService, 'findTeamByName' | 'createTeam' | 'addMembers' | 'addTrainers'> },
+  options: { password?: string },
+): Promise<DemoSeedResult> {
   const password = options.password ?? randomPassword();
   const passwordHash = await hashPassword(password);
   const created: string[] = [];
   const ids = new Map<string, string>();
   for (const account of DEMO_ACCOUNTS) {
-    if (await userExists(account.email)) continue;
-    const user = await createUser({ ...account, status: 'active', passwordHash });
+    if (await users.userExists(account.email)) continue;
+    const user = await users.createUser({ ...account, status: 'active', passwordHash });
     ids.set(account.email, user.id);
     created.push(account.email);
   }
-  const team = (await findTeamByName(DEMO_TEAM)) ?? (await createTeam(DEMO_TEAM));
+  const team = (await teams.findTeamByName(DEMO_TEAM)) ?? (await teams.createTeam(DEMO_TEAM));
   const learner = ids.get('learner@example.org');
   const trainer = ids.get('trainer@example.org');
-  if (learner) await addMembers(team.id, [learner]);
-  if (trainer) await addTrainers(team.id, [trainer]);
+  if (learner) await teams.addMembers(team.id, [learner]);
+  if (trainer) await teams.addTrainers(team.id, [trainer]);
   return { created, password };
 }

@@ -1,11 +1,13 @@
 /**
  * Teams: staff teams with members (who learn) and trainers (who look after them).
  * Membership is kept on both sides: team.members and user.teams, through the users service.
+ * Made once by the composition root (../services.ts).
  */
 import { Types } from 'mongoose';
 import { Conflict, Forbidden, Invalid, NotFound } from '../errors';
-import { addTeamToUsers, removeTeamFromUsers } from '../users/service';
-import type { SignedInUser } from '../users/types';
+import { AUDIT_ACTIONS, type AuditService } from '../audit/service';
+import { normaliseEmail, type ChangedBy, type UsersService } from '../users/service';
+import type { SignedInUser } from '../people';
 import { Team } from './model';
 import { isDuplicateKey } from '../db/mongo-errors';
 
@@ -42,75 +44,168 @@ function objectId(id: string): Types.ObjectId {
   return new Types.ObjectId(id);
 }
 
-export async function createTeam(name: string): Promise<TeamDetail> {
-  const cleanName = cleanTeamName(name);
-  if (cleanName === '') throw new Invalid({ name: 'Enter a name for the team' });
-  try {
-    const team = await Team.create({ name: cleanName, key: teamKey(cleanName) });
-    return { id: String(team._id), name: team.name, memberIds: [], trainerIds: [] };
-  } catch (error) {
-    if (isDuplicateKey(error)) throw new Conflict('There is already a team with this name.');
-    throw error;
+export interface TeamsServiceDeps {
+  users: UsersService;
+  /** Where creating and changing teams is recorded. */
+  audit: Pick<AuditService, 'recordAudit'>;
+}
+
+export function createTeamsService({ users, audit }: TeamsServiceDeps) {
+  /**
+   * Creates a team; names are unique whatever their case and spacing (Conflict otherwise). Recorded in the audit
+   * log when a person creates it (`by`); the demo seed creates its team unrecorded.
+   */
+  async function createTeam(name: string, by?: ChangedBy): Promise<TeamDetail> {
+    const cleanName = cleanTeamName(name);
+    if (cleanName === '') throw new Invalid({ name: 'Enter a name for the team' });
+    let team: TeamDetail;
+    try {
+      const created = await Team.create({ name: cleanName, key: teamKey(cleanName) });
+      team = { id: String(created._id), name: created.name, memberIds: [], trainerIds: [] };
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new Conflict('There is already a team with this name.');
+      throw error;
+    }
+    if (by) await audit.recordAudit({ action: AUDIT_ACTIONS.teamCreated, actor: by.actor, target: { type: 'team', id: team.id, label: team.name }, ip: by.ip });
+    return team;
   }
+
+  async function findTeamByName(name: string): Promise<TeamDetail | undefined> {
+    const team = await Team.findOne({ key: teamKey(name) }, TEAM_DETAIL_FIELDS).lean();
+    return team ? toTeamDetail(team) : undefined;
+  }
+
+  async function getTeam(id: string): Promise<TeamDetail> {
+    const team = await Team.findById(objectId(id), TEAM_DETAIL_FIELDS).lean();
+    if (!team) throw new NotFound('We could not find this team.');
+    return toTeamDetail(team);
+  }
+
+  /** Every team with its size, by name. Trainers who are not admins see the teams they train. */
+  async function listTeams(viewer?: SignedInUser): Promise<TeamSummary[]> {
+    const onlyTheirs = viewer !== undefined && !viewer.roles.includes('admin');
+    const filter = onlyTheirs ? { trainers: new Types.ObjectId(viewer.id) } : {};
+    const teams = await Team.aggregate<{ _id: Types.ObjectId; name: string; memberCount: number; trainerCount: number }>([
+      { $match: filter },
+      { $project: { name: 1, memberCount: { $size: '$members' }, trainerCount: { $size: '$trainers' } } },
+      { $sort: { name: 1 } },
+    ]);
+    return teams.map((team) => ({ id: String(team._id), name: team.name, memberCount: team.memberCount, trainerCount: team.trainerCount }));
+  }
+
+  /** The ids of the teams this person trains. */
+  async function teamIdsTrainedBy(userId: string): Promise<string[]> {
+    const teams = await Team.find({ trainers: objectId(userId) }, { _id: 1 }).lean();
+    return teams.map((team) => String(team._id));
+  }
+
+  /** Admins manage every team; trainers only the teams they train. */
+  async function assertCanManageTeam(actor: SignedInUser, teamId: string): Promise<void> {
+    if (actor.roles.includes('admin')) return;
+    if (actor.roles.includes('trainer') && Types.ObjectId.isValid(teamId) && (await Team.exists({ _id: new Types.ObjectId(teamId), trainers: objectId(actor.id) }))) return;
+    throw new Forbidden('You can only change teams you train.');
+  }
+
+  async function addMembers(teamId: string, userIds: string[]): Promise<void> {
+    const result = await Team.updateOne({ _id: objectId(teamId) }, { $addToSet: { members: { $each: userIds.map((id) => objectId(id)) } } });
+    if (result.matchedCount === 0) throw new NotFound('We could not find this team.');
+    await users.addTeamToUsers(teamId, userIds);
+  }
+
+  async function addTrainers(teamId: string, userIds: string[]): Promise<void> {
+    const result = await Team.updateOne({ _id: objectId(teamId) }, { $addToSet: { trainers: { $each: userIds.map((id) => objectId(id)) } } });
+    if (result.matchedCount === 0) throw new NotFound('We could not find this team.');
+  }
+
+  async function removeFromTeam(teamId: string, userId: string): Promise<void> {
+    const result = await Team.updateOne({ _id: objectId(teamId) }, { $pull: { members: objectId(userId), trainers: objectId(userId) } });
+    if (result.matchedCount === 0) throw new NotFound('We could not find this team.');
+    await users.removeTeamFromUsers(teamId, [userId]);
+  }
+
+  /**
+   * A person adds someone with an account to a team they may manage, as a member or (admins only) as a trainer;
+   * recorded in the audit log. Invalid when nobody has an account with the email.
+   */
+  async function addPersonToTeam(by: ChangedBy, teamId: string, input: { email: string; as: 'member' | 'trainer' }): Promise<TeamDetail> {
+    await assertCanManageTeam(by.actor, teamId);
+    if (input.as === 'trainer' && !by.actor.roles.includes('admin')) throw new Forbidden('Only an admin can add trainers to a team');
+    const email = normaliseEmail(input.email);
+    const userId = (await users.findUserIdsByEmails([email])).get(email);
+    if (!userId) throw new Invalid({ email: 'Nobody has an account with this email yet. Invite them first.' });
+    if (input.as === 'trainer') await addTrainers(teamId, [userId]);
+    else await addMembers(teamId, [userId]);
+    const team = await getTeam(teamId);
+    await audit.recordAudit({
+      action: AUDIT_ACTIONS.teamChanged,
+      actor: by.actor,
+      target: { type: 'team', id: teamId, label: team.name },
+      details: { added: input.email, as: input.as },
+      ip: by.ip,
+    });
+    return team;
+  }
+
+  /** A person takes someone out of a team they may manage (as member and as trainer); recorded in the audit log. */
+  async function removePersonFromTeam(by: ChangedBy, teamId: string, userId: string): Promise<{ team: TeamDetail; email: string }> {
+    await assertCanManageTeam(by.actor, teamId);
+    const person = await users.getPerson(userId);
+    await removeFromTeam(teamId, userId);
+    const team = await getTeam(teamId);
+    await audit.recordAudit({
+      action: AUDIT_ACTIONS.teamChanged,
+      actor: by.actor,
+      target: { type: 'team', id: teamId, label: team.name },
+      details: { removed: person.email },
+      ip: by.ip,
+    });
+    return { team, email: person.email };
+  }
+
+  /** Names of teams by id, for lists. */
+  async function teamNamesByIds(ids: string[]): Promise<Map<string, string>> {
+    const valid = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+    if (valid.length === 0) return new Map();
+    const teams = await Team.find({ _id: { $in: valid } }, { name: 1 }).lean();
+    return new Map(teams.map((team) => [String(team._id), team.name]));
+  }
+
+  /** The teams a person is a member of (none when there is no such person). */
+  async function teamIdsOfLearner(learnerId: string): Promise<string[]> {
+    try {
+      return (await users.getPerson(learnerId)).teamIds;
+    } catch (error) {
+      if (error instanceof NotFound) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * Whether a trainer looks after a learner: they train a team the learner is a member of. Reflections and
+   * certificates are visible to the learner and to these trainers only (not to every trainer or admin).
+   */
+  async function looksAfter(trainerId: string, learnerId: string): Promise<boolean> {
+    if (trainerId === learnerId) return false;
+    const [trained, learnerTeams] = await Promise.all([teamIdsTrainedBy(trainerId), teamIdsOfLearner(learnerId)]);
+    return learnerTeams.some((teamId) => trained.includes(teamId));
+  }
+
+  return {
+    createTeam,
+    findTeamByName,
+    getTeam,
+    listTeams,
+    teamIdsTrainedBy,
+    assertCanManageTeam,
+    addMembers,
+    addTrainers,
+    removeFromTeam,
+    addPersonToTeam,
+    removePersonFromTeam,
+    teamNamesByIds,
+    teamIdsOfLearner,
+    looksAfter,
+  };
 }
 
-export async function findTeamByName(name: string): Promise<TeamDetail | undefined> {
-  const team = await Team.findOne({ key: teamKey(name) }, TEAM_DETAIL_FIELDS).lean();
-  return team ? toTeamDetail(team) : undefined;
-}
-
-export async function getTeam(id: string): Promise<TeamDetail> {
-  const team = await Team.findById(objectId(id), TEAM_DETAIL_FIELDS).lean();
-  if (!team) throw new NotFound('We could not find this team.');
-  return toTeamDetail(team);
-}
-
-/** Every team with its size, by name. Trainers who are not admins see the teams they train. */
-export async function listTeams(viewer?: SignedInUser): Promise<TeamSummary[]> {
-  const onlyTheirs = viewer !== undefined && !viewer.roles.includes('admin');
-  const filter = onlyTheirs ? { trainers: new Types.ObjectId(viewer.id) } : {};
-  const teams = await Team.aggregate<{ _id: Types.ObjectId; name: string; memberCount: number; trainerCount: number }>([
-    { $match: filter },
-    { $project: { name: 1, memberCount: { $size: '$members' }, trainerCount: { $size: '$trainers' } } },
-    { $sort: { name: 1 } },
-  ]);
-  return teams.map((team) => ({ id: String(team._id), name: team.name, memberCount: team.memberCount, trainerCount: team.trainerCount }));
-}
-
-/** The ids of the teams this person trains. */
-export async function teamIdsTrainedBy(userId: string): Promise<string[]> {
-  const teams = await Team.find({ trainers: objectId(userId) }, { _id: 1 }).lean();
-  return teams.map((team) => String(team._id));
-}
-
-/** Admins manage every team; trainers only the teams they train. */
-export async function assertCanManageTeam(actor: SignedInUser, teamId: string): Promise<void> {
-  if (actor.roles.includes('admin')) return;
-  if (actor.roles.includes('trainer') && Types.ObjectId.isValid(teamId) && (await Team.exists({ _id: new Types.ObjectId(teamId), trainers: objectId(actor.id) }))) return;
-  throw new Forbidden('You can only change teams you train.');
-}
-
-export async function addMembers(teamId: string, userIds: string[]): Promise<void> {
-  const result = await Team.updateOne({ _id: objectId(teamId) }, { $addToSet: { members: { $each: userIds.map((id) => objectId(id)) } } });
-  if (result.matchedCount === 0) throw new NotFound('We could not find this team.');
-  await addTeamToUsers(teamId, userIds);
-}
-
-export async function addTrainers(teamId: string, userIds: string[]): Promise<void> {
-  const result = await Team.updateOne({ _id: objectId(teamId) }, { $addToSet: { trainers: { $each: userIds.map((id) => objectId(id)) } } });
-  if (result.matchedCount === 0) throw new NotFound('We could not find this team.');
-}
-
-export async function removeFromTeam(teamId: string, userId: string): Promise<void> {
-  const result = await Team.updateOne({ _id: objectId(teamId) }, { $pull: { members: objectId(userId), trainers: objectId(userId) } });
-  if (result.matchedCount === 0) throw new NotFound('We could not find this team.');
-  await removeTeamFromUsers(teamId, [userId]);
-}
-
-/** Names of teams by id, for lists. */
-export async function teamNamesByIds(ids: string[]): Promise<Map<string, string>> {
-  const valid = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
-  if (valid.length === 0) return new Map();
-  const teams = await Team.find({ _id: { $in: valid } }, { name: 1 }).lean();
-  return new Map(teams.map((team) => [String(team._id), team.name]));
-}
+export type TeamsService = ReturnType<typeof createTeamsService>;

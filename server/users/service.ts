@@ -1,7 +1,9 @@
 /**
- * People: finding, creating and changing user accounts. Other features call these functions, never the model.
+ * People: finding, creating and changing user accounts. Other features call this service, never the model.
+ * Made once by the composition root (../services.ts) with the cache of signed-in people it owns.
  */
 import { Types, type QueryFilter } from 'mongoose';
+import { AUDIT_ACTIONS, type AuditService } from '../audit/service';
 import { isDuplicateKey } from '../db/mongo-errors';
 import { RecentReads } from '../db/recent-reads';
 import { containsText } from '../db/text-search';
@@ -39,42 +41,21 @@ function toSignedInUser(user: SignedInFields): SignedInUser {
  * processes, another process may see a change (roles, turning an account off) up to SIGNED_IN_CACHE_MS late.
  */
 const SIGNED_IN_CACHE_MS = 10_000;
-const signedInReads = new RecentReads<SignedInUser | undefined>({ ttlMs: SIGNED_IN_CACHE_MS, limit: 10_000 });
+
+export type SignedInCache = RecentReads<SignedInUser | undefined>;
+
+export function createSignedInCache(): SignedInCache {
+  return new RecentReads<SignedInUser | undefined>({ ttlMs: SIGNED_IN_CACHE_MS, limit: 10_000 });
+}
 
 function copyOf(user: SignedInUser): SignedInUser {
   return { ...user, roles: [...user.roles], preferences: { ...user.preferences } };
-}
-
-/** Forgets what this process remembers about a person, after a change. */
-function forgetSignedInUser(id: string): void {
-  signedInReads.forget(id);
-}
-
-async function readSignedInUser(id: string): Promise<SignedInUser | undefined> {
-  const found = await User.findOne({ _id: new Types.ObjectId(id), status: 'active' }, SIGNED_IN_FIELDS).lean<SignedInFields>();
-  return found ? toSignedInUser(found) : undefined;
-}
-
-/** The person behind a session: only active accounts, only the fields every page needs. Each caller gets a copy. */
-export async function findSignedInUser(id: string): Promise<SignedInUser | undefined> {
-  if (!Types.ObjectId.isValid(id)) return undefined;
-  const user = await signedInReads.get(id, () => readSignedInUser(id));
-  return user && copyOf(user);
 }
 
 export interface SignInCandidate {
   user: SignedInUser;
   status: UserStatus;
   passwordHash: string | undefined;
-}
-
-/** The account for an email address, with its hash, for checking a password. */
-export async function findSignInCandidate(email: string): Promise<SignInCandidate | undefined> {
-  const user = await User.findOne({ email: normaliseEmail(email) }, { ...SIGNED_IN_FIELDS, passwordHash: 1 }).lean<
-    SignedInFields & { passwordHash?: string | null }
-  >();
-  if (!user) return undefined;
-  return { user: toSignedInUser(user), status: user.status, passwordHash: user.passwordHash ?? undefined };
 }
 
 export interface NewUser {
@@ -86,81 +67,6 @@ export interface NewUser {
   teamIds?: string[];
 }
 
-/** Creates an account; Conflict when the email is already used. */
-export async function createUser(input: NewUser): Promise<SignedInUser> {
-  try {
-    const user = await User.create({
-      email: normaliseEmail(input.email),
-      name: input.name ?? '',
-      roles: [...new Set(input.roles)],
-      status: input.status,
-      passwordHash: input.passwordHash,
-      teams: (input.teamIds ?? []).map((id) => objectId(id)),
-      preferences: { ...DEFAULT_PREFERENCES },
-    });
-    return toSignedInUser(user);
-  } catch (error) {
-    if (isDuplicateKey(error)) throw new Conflict('There is already an account with this email address.');
-    throw error;
-  }
-}
-
-export async function userExists(email: string): Promise<boolean> {
-  return (await User.exists({ email: normaliseEmail(email) })) !== null;
-}
-
-export async function countUsers(): Promise<number> {
-  return User.estimatedDocumentCount();
-}
-
-/** True when at least one admin account can sign in. */
-export async function adminExists(): Promise<boolean> {
-  return (await User.exists({ roles: 'admin', status: 'active' })) !== null;
-}
-
-/** Called by the preferences feature. Returns the preferences as stored. */
-export async function updateUserPreferences(userId: string, preferences: Partial<Preferences>): Promise<Preferences> {
-  const stored = normalisePreferences(preferences);
-  const result = await User.updateOne({ _id: objectId(userId) }, { $set: { preferences: stored } });
-  forgetSignedInUser(userId);
-  if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
-  return stored;
-}
-
-export async function recordSuccessfulSignIn(userId: string): Promise<void> {
-  await User.updateOne({ _id: objectId(userId) }, { $set: { lastSignInAt: new Date() } });
-}
-
-/** Sets a new password (and makes an invited account active when `activate` is set). */
-export async function setPasswordHash(userId: string, passwordHash: string, changes: { name?: string; activate?: boolean } = {}): Promise<void> {
-  const update: Record<string, unknown> = { passwordHash };
-  if (changes.name !== undefined) update.name = changes.name;
-  if (changes.activate) update.status = 'active';
-  const result = await User.updateOne({ _id: objectId(userId) }, { $set: update });
-  forgetSignedInUser(userId);
-  if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
-}
-
-/**
- * For an invitation: the existing account for this email (its roles and teams get added to), or a new invited one.
- * Returns whether the account still needs to be accepted (invited) or already works (active).
- */
-export async function ensureInvitedUser(input: { email: string; roles: Role[]; teamIds: string[] }): Promise<{ user: SignedInUser; status: UserStatus }> {
-  const email = normaliseEmail(input.email);
-  const teams = input.teamIds.map((id) => objectId(id));
-  const existing = await User.findOneAndUpdate(
-    { email },
-    { $addToSet: { roles: { $each: input.roles }, teams: { $each: teams } } },
-    { projection: SIGNED_IN_FIELDS, returnDocument: 'after' },
-  ).lean<SignedInFields>();
-  if (existing) {
-    forgetSignedInUser(String(existing._id));
-    return { user: toSignedInUser(existing), status: existing.status };
-  }
-  const created = await createUser({ email, roles: input.roles, status: 'invited', teamIds: input.teamIds });
-  return { user: created, status: 'invited' };
-}
-
 export interface PersonSummary {
   id: string;
   name: string;
@@ -169,6 +75,16 @@ export interface PersonSummary {
   status: UserStatus;
   lastSignInAt: Date | undefined;
   teamIds: string[];
+}
+
+export interface PeopleQuery {
+  search?: string;
+  role?: Role;
+  status?: UserStatus;
+  /** Only members of these teams (trainers see the people in the teams they train). */
+  teamIds?: string[];
+  page: number;
+  pageSize: number;
 }
 
 type PersonFields = SignedInFields & { lastSignInAt?: Date | null; teams?: Types.ObjectId[] };
@@ -187,91 +103,242 @@ function toPersonSummary(user: PersonFields): PersonSummary {
 
 const PERSON_FIELDS = { ...SIGNED_IN_FIELDS, lastSignInAt: 1, teams: 1 } as const;
 
-export interface PeopleQuery {
-  search?: string;
-  role?: Role;
-  status?: UserStatus;
-  /** Only members of these teams (trainers see the people in the teams they train). */
-  teamIds?: string[];
-  page: number;
-  pageSize: number;
+export interface UsersServiceDeps {
+  signedInCache: SignedInCache;
+  /** Where role changes and turning accounts off or on are recorded. */
+  audit: Pick<AuditService, 'recordAudit'>;
 }
 
-export async function listPeople(query: PeopleQuery): Promise<{ items: PersonSummary[]; total: number; page: number; pageCount: number }> {
-  const filter: QueryFilter<UserDocument> = {};
-  if (query.role) filter.roles = query.role;
-  if (query.status) filter.status = query.status;
-  if (query.teamIds) filter.teams = { $in: query.teamIds.map((id) => objectId(id)) };
-  if (query.search) {
-    const pattern = containsText(query.search);
-    filter.$or = [{ email: pattern }, { name: pattern }];
+/** Who made a change, for the audit log. */
+export interface ChangedBy {
+  actor: SignedInUser;
+  ip?: string;
+}
+
+export function createUsersService({ signedInCache: signedInReads, audit }: UsersServiceDeps) {
+  /** Forgets what this process remembers about a person, after a change. */
+  function forgetSignedInUser(id: string): void {
+    signedInReads.forget(id);
   }
-  const [total, people] = await Promise.all([
-    User.countDocuments(filter),
-    User.find(filter, PERSON_FIELDS)
-      .sort({ name: 1, email: 1 })
-      .skip((query.page - 1) * query.pageSize)
-      .limit(query.pageSize)
-      .lean<PersonFields[]>(),
-  ]);
-  return { items: people.map(toPersonSummary), total, page: query.page, pageCount: Math.max(1, Math.ceil(total / query.pageSize)) };
-}
 
-export async function getPerson(id: string): Promise<PersonSummary> {
-  const user = await User.findById(objectId(id), PERSON_FIELDS).lean<PersonFields>();
-  if (!user) throw new NotFound('We could not find this person.');
-  return toPersonSummary(user);
-}
-
-/** People by id, for showing names in lists (team members, trainers). */
-export async function getPeopleByIds(ids: string[]): Promise<PersonSummary[]> {
-  const valid = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
-  if (valid.length === 0) return [];
-  const people = await User.find({ _id: { $in: valid } }, PERSON_FIELDS).sort({ name: 1, email: 1 }).lean<PersonFields[]>();
-  return people.map(toPersonSummary);
-}
-
-/** Changes a person's roles. An admin cannot remove their own admin role (so the organisation is never locked out). */
-export async function changeRoles(actor: SignedInUser, userId: string, roles: Role[]): Promise<{ before: Role[]; after: Role[] }> {
-  if (roles.length === 0) throw new Invalid({ roles: 'Choose at least one role' });
-  if (actor.id === userId && !roles.includes('admin') && actor.roles.includes('admin')) {
-    throw new Forbidden('You cannot remove your own admin role. Ask another admin to do it.');
+  async function readSignedInUser(id: string): Promise<SignedInUser | undefined> {
+    const found = await User.findOne({ _id: new Types.ObjectId(id), status: 'active' }, SIGNED_IN_FIELDS).lean<SignedInFields>();
+    return found ? toSignedInUser(found) : undefined;
   }
-  const after = [...new Set(roles)];
-  const before = await User.findOneAndUpdate({ _id: objectId(userId) }, { $set: { roles: after } }, { projection: { roles: 1 } }).lean<{
-    roles: Role[];
-  }>();
-  if (!before) throw new NotFound('We could not find this person.');
-  forgetSignedInUser(userId);
-  return { before: before.roles, after };
+
+  /** The person behind a session: only active accounts, only the fields every page needs. Each caller gets a copy. */
+  async function findSignedInUser(id: string): Promise<SignedInUser | undefined> {
+    if (!Types.ObjectId.isValid(id)) return undefined;
+    const user = await signedInReads.get(id, () => readSignedInUser(id));
+    return user && copyOf(user);
+  }
+
+  /** The account for an email address, with its hash, for checking a password. */
+  async function findSignInCandidate(email: string): Promise<SignInCandidate | undefined> {
+    const user = await User.findOne({ email: normaliseEmail(email) }, { ...SIGNED_IN_FIELDS, passwordHash: 1 }).lean<
+      SignedInFields & { passwordHash?: string | null }
+    >();
+    if (!user) return undefined;
+    return { user: toSignedInUser(user), status: user.status, passwordHash: user.passwordHash ?? undefined };
+  }
+
+  /** Creates an account; Conflict when the email is already used. */
+  async function createUser(input: NewUser): Promise<SignedInUser> {
+    try {
+      const user = await User.create({
+        email: normaliseEmail(input.email),
+        name: input.name ?? '',
+        roles: [...new Set(input.roles)],
+        status: input.status,
+        passwordHash: input.passwordHash,
+        teams: (input.teamIds ?? []).map((id) => objectId(id)),
+        preferences: { ...DEFAULT_PREFERENCES },
+      });
+      return toSignedInUser(user);
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new Conflict('There is already an account with this email address.');
+      throw error;
+    }
+  }
+
+  async function userExists(email: string): Promise<boolean> {
+    return (await User.exists({ email: normaliseEmail(email) })) !== null;
+  }
+
+  async function countUsers(): Promise<number> {
+    return User.estimatedDocumentCount();
+  }
+
+  /** True when at least one admin account can sign in. */
+  async function adminExists(): Promise<boolean> {
+    return (await User.exists({ roles: 'admin', status: 'active' })) !== null;
+  }
+
+  /** Called by the preferences feature. Returns the preferences as stored. */
+  async function updateUserPreferences(userId: string, preferences: Partial<Preferences>): Promise<Preferences> {
+    const stored = normalisePreferences(preferences);
+    const result = await User.updateOne({ _id: objectId(userId) }, { $set: { preferences: stored } });
+    forgetSignedInUser(userId);
+    if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
+    return stored;
+  }
+
+  async function recordSuccessfulSignIn(userId: string): Promise<void> {
+    await User.updateOne({ _id: objectId(userId) }, { $set: { lastSignInAt: new Date() } });
+  }
+
+  /** Sets a new password (and makes an invited account active when `activate` is set). */
+  async function setPasswordHash(userId: string, passwordHash: string, changes: { name?: string; activate?: boolean } = {}): Promise<void> {
+    const update: Record<string, unknown> = { passwordHash };
+    if (changes.name !== undefined) update.name = changes.name;
+    if (changes.activate) update.status = 'active';
+    const result = await User.updateOne({ _id: objectId(userId) }, { $set: update });
+    forgetSignedInUser(userId);
+    if (result.matchedCount === 0) throw new NotFound('We could not find this person.');
+  }
+
+  /**
+   * For an invitation: the existing account for this email (its roles and teams get added to), or a new invited one.
+   * Returns whether the account still needs to be accepted (invited) or already works (active).
+   */
+  async function ensureInvitedUser(input: { email: string; roles: Role[]; teamIds: string[] }): Promise<{ user: SignedInUser; status: UserStatus }> {
+    const email = normaliseEmail(input.email);
+    const teams = input.teamIds.map((id) => objectId(id));
+    const existing = await User.findOneAndUpdate(
+      { email },
+      { $addToSet: { roles: { $each: input.roles }, teams: { $each: teams } } },
+      { projection: SIGNED_IN_FIELDS, returnDocument: 'after' },
+    ).lean<SignedInFields>();
+    if (existing) {
+      forgetSignedInUser(String(existing._id));
+      return { user: toSignedInUser(existing), status: existing.status };
+    }
+    const created = await createUser({ email, roles: input.roles, status: 'invited', teamIds: input.teamIds });
+    return { user: created, status: 'invited' };
+  }
+
+
+  async function listPeople(query: PeopleQuery): Promise<{ items: PersonSummary[]; total: number; page: number; pageCount: number }> {
+    const filter: QueryFilter<UserDocument> = {};
+    if (query.role) filter.roles = query.role;
+    if (query.status) filter.status = query.status;
+    if (query.teamIds) filter.teams = { $in: query.teamIds.map((id) => objectId(id)) };
+    if (query.search) {
+      const pattern = containsText(query.search);
+      filter.$or = [{ email: pattern }, { name: pattern }];
+    }
+    const [total, people] = await Promise.all([
+      User.countDocuments(filter),
+      User.find(filter, PERSON_FIELDS)
+        .sort({ name: 1, email: 1 })
+        .skip((query.page - 1) * query.pageSize)
+        .limit(query.pageSize)
+        .lean<PersonFields[]>(),
+    ]);
+    return { items: people.map(toPersonSummary), total, page: query.page, pageCount: Math.max(1, Math.ceil(total / query.pageSize)) };
+  }
+
+  async function getPerson(id: string): Promise<PersonSummary> {
+    const user = await User.findById(objectId(id), PERSON_FIELDS).lean<PersonFields>();
+    if (!user) throw new NotFound('We could not find this person.');
+    return toPersonSummary(user);
+  }
+
+  /** People by id, for showing names in lists (team members, trainers). */
+  async function getPeopleByIds(ids: string[]): Promise<PersonSummary[]> {
+    const valid = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+    if (valid.length === 0) return [];
+    const people = await User.find({ _id: { $in: valid } }, PERSON_FIELDS).sort({ name: 1, email: 1 }).lean<PersonFields[]>();
+    return people.map(toPersonSummary);
+  }
+
+  /**
+   * Changes a person's roles, and records it. An admin cannot remove their own admin role (so the organisation is
+   * never locked out).
+   */
+  async function changeRoles(by: ChangedBy, userId: string, roles: Role[]): Promise<{ email: string; before: Role[]; after: Role[] }> {
+    const { actor } = by;
+    if (roles.length === 0) throw new Invalid({ roles: 'Choose at least one role' });
+    if (actor.id === userId && !roles.includes('admin') && actor.roles.includes('admin')) {
+      throw new Forbidden('You cannot remove your own admin role. Ask another admin to do it.');
+    }
+    const after = [...new Set(roles)];
+    const before = await User.findOneAndUpdate({ _id: objectId(userId) }, { $set: { roles: after } }, { projection: { roles: 1, email: 1 } }).lean<{
+      roles: Role[];
+      email: string;
+    }>();
+    if (!before) throw new NotFound('We could not find this person.');
+    forgetSignedInUser(userId);
+    await audit.recordAudit({
+      action: AUDIT_ACTIONS.rolesChanged,
+      actor,
+      target: { type: 'user', id: userId, label: before.email },
+      details: { before: before.roles, after },
+      ip: by.ip,
+    });
+    return { email: before.email, before: before.roles, after };
+  }
+
+  /** Disables or re-enables an account, and records it. A disabled person is signed out on their next request. */
+  async function setAccountDisabled(by: ChangedBy, userId: string, disabled: boolean): Promise<PersonSummary> {
+    const { actor } = by;
+    if (actor.id === userId && disabled) throw new Forbidden('You cannot disable your own account.');
+    const user = await User.findById(objectId(userId), { ...PERSON_FIELDS, passwordHash: 1 }).lean<PersonFields & { passwordHash?: string | null }>();
+    if (!user) throw new NotFound('We could not find this person.');
+    const person = toPersonSummary(user);
+    let changed = person;
+    if (disabled || person.status === 'disabled') {
+      // Re-enabling returns an account to 'active' only if it has a password; otherwise it is still an invitation.
+      const status: UserStatus = disabled ? 'disabled' : user.passwordHash ? 'active' : 'invited';
+      await User.updateOne({ _id: user._id }, { $set: { status } });
+      forgetSignedInUser(userId);
+      changed = { ...person, status };
+    }
+    await audit.recordAudit({
+      action: disabled ? AUDIT_ACTIONS.userDisabled : AUDIT_ACTIONS.userEnabled,
+      actor,
+      target: { type: 'user', id: userId, label: person.email },
+      ip: by.ip,
+    });
+    return changed;
+  }
+
+  /** Keeps the user's own team list in step with a team's members. */
+  async function addTeamToUsers(teamId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await User.updateMany({ _id: { $in: userIds.map((id) => objectId(id)) } }, { $addToSet: { teams: objectId(teamId) } });
+  }
+
+  async function removeTeamFromUsers(teamId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await User.updateMany({ _id: { $in: userIds.map((id) => objectId(id)) } }, { $pull: { teams: objectId(teamId) } });
+  }
+
+  async function findUserIdsByEmails(emails: string[]): Promise<Map<string, string>> {
+    const users = await User.find({ email: { $in: emails.map(normaliseEmail) } }, { email: 1 }).lean<{ _id: Types.ObjectId; email: string }[]>();
+    return new Map(users.map((user) => [user.email, String(user._id)]));
+  }
+
+  return {
+    findSignedInUser,
+    findSignInCandidate,
+    createUser,
+    userExists,
+    countUsers,
+    adminExists,
+    updateUserPreferences,
+    recordSuccessfulSignIn,
+    setPasswordHash,
+    ensureInvitedUser,
+    listPeople,
+    getPerson,
+    getPeopleByIds,
+    changeRoles,
+    setAccountDisabled,
+    addTeamToUsers,
+    removeTeamFromUsers,
+    findUserIdsByEmails,
+  };
 }
 
-/** Disables or re-enables an account. A disabled person is signed out on their next request. */
-export async function setAccountDisabled(actor: SignedInUser, userId: string, disabled: boolean): Promise<PersonSummary> {
-  if (actor.id === userId && disabled) throw new Forbidden('You cannot disable your own account.');
-  const user = await User.findById(objectId(userId), { ...PERSON_FIELDS, passwordHash: 1 }).lean<PersonFields & { passwordHash?: string | null }>();
-  if (!user) throw new NotFound('We could not find this person.');
-  const person = toPersonSummary(user);
-  if (!disabled && person.status !== 'disabled') return person;
-  // Re-enabling returns an account to 'active' only if it has a password; otherwise it is still an invitation.
-  const status: UserStatus = disabled ? 'disabled' : user.passwordHash ? 'active' : 'invited';
-  await User.updateOne({ _id: user._id }, { $set: { status } });
-  forgetSignedInUser(userId);
-  return { ...person, status };
-}
-
-/** Keeps the user's own team list in step with a team's members. */
-export async function addTeamToUsers(teamId: string, userIds: string[]): Promise<void> {
-  if (userIds.length === 0) return;
-  await User.updateMany({ _id: { $in: userIds.map((id) => objectId(id)) } }, { $addToSet: { teams: objectId(teamId) } });
-}
-
-export async function removeTeamFromUsers(teamId: string, userIds: string[]): Promise<void> {
-  if (userIds.length === 0) return;
-  await User.updateMany({ _id: { $in: userIds.map((id) => objectId(id)) } }, { $pull: { teams: objectId(teamId) } });
-}
-
-export async function findUserIdsByEmails(emails: string[]): Promise<Map<string, string>> {
-  const users = await User.find({ email: { $in: emails.map(normaliseEmail) } }, { email: 1 }).lean<{ _id: Types.ObjectId; email: string }[]>();
-  return new Map(users.map((user) => [user.email, String(user._id)]));
-}
+export type UsersService = ReturnType<typeof createUsersService>;

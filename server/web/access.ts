@@ -12,7 +12,7 @@ import { forgedRequestError } from './csrf';
 import { Forbidden, Unauthorized } from '../errors';
 import { wantsJson } from './errors';
 import { handlesUploads } from './upload';
-import { hasAnyRole, type Role } from '../users/types';
+import { hasAnyRole, type Role, type SignedInUser } from '../people';
 
 export type AccessRule = { kind: 'public' } | { kind: 'signed-in' } | { kind: 'roles'; roles: readonly Role[] };
 
@@ -82,4 +82,13 @@ export function requireRole(...roles: Role[]): Guard {
 
 export function isGuard(handler: unknown): handler is Guard {
   return typeof handler === 'function' && 'access' in handler;
+}
+
+/**
+ * The signed-in person of a request, for routes behind `requireSignIn` or `requireRole`. Unauthorized (the
+ * sign-in page) if there is none, which those guards make impossible.
+ */
+export function currentUser(req: Request): SignedInUser {
+  if (!req.user) throw new Unauthorized();
+  return req.user;
 }

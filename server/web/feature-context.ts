@@ -1,18 +1,14 @@
 /**
- * What app.ts hands to feature routers that need more than a Router: settings, mail, the rate limits,
- * the upload factory and Passport. Built once per app.
+ * The web tools app.ts builds once per app for the routers that need more than their services: Passport, the
+ * rate limits and the upload factory. Routers receive `(services, web)`; the services come from ../services.ts.
  */
-import type { Logger } from 'pino';
-import type { Config } from '../config';
-import type { PassportInstance } from '../auth/passport';
-import type { Mailer } from '../mail/mailer';
+import type passport from 'passport';
 import type { RateLimits } from './rate-limits';
 import type { UploadFactory } from './upload';
 
-export interface FeatureContext {
-  config: Config;
-  logger: Logger;
-  mailer: Mailer;
+export type PassportInstance = InstanceType<typeof passport.Passport>;
+
+export interface WebTools {
   passport: PassportInstance;
   rateLimits: RateLimits;
   upload: UploadFactory;

@@ -4,7 +4,7 @@
  * Preferences come from the signed-in person, or before sign-in from the PREFERENCES_COOKIE (JSON).
  */
 import type { Request, RequestHandler } from 'express';
-import { DEFAULT_PREFERENCES, normalisePreferences, type Preferences } from '../users/types';
+import { DEFAULT_PREFERENCES, normalisePreferences, type Preferences } from '../people';
 
 /** Cookie holding the display preferences of someone who is not signed in. */
 export const PREFERENCES_COOKIE = 'coproduce.preferences';

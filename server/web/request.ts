@@ -4,7 +4,7 @@
  */
 // Brings in Passport's `req.user`, `req.login` and `req.logout` types.
 import type {} from 'passport';
-import type { SignedInUser } from '../users/types';
+import type { SignedInUser } from '../people';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares its types in this namespace.

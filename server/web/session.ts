@@ -10,6 +10,7 @@ import mongoose from 'mongoose';
 import { RecentReads } from '../db/recent-reads';
 
 export const SESSION_COOKIE = 'coproduce.sid';
+const SESSIONS_COLLECTION = 'sessions';
 /** A session ends after this long without activity. */
 const SESSION_IDLE_SECONDS = 12 * 60 * 60;
 const TOUCH_AFTER_SECONDS = 10 * 60;
@@ -45,7 +46,6 @@ export class RememberingSessionStore extends session.Store {
 
   constructor(readonly inner: session.Store) {
     super();
-    rememberingStores.add(this);
   }
 
   override get(sid: string, callback: (error: unknown, data?: session.SessionData | null) => void): void {
@@ -101,30 +101,29 @@ export class RememberingSessionStore extends session.Store {
   forgetAll(): void {
     this.reads.forgetAll();
   }
+
+  /** Ends every session of a person (after a password reset): in the database, and in what this store remembers. */
+  async endSessionsOfUser(userId: string): Promise<void> {
+    await mongoose.connection.collection(SESSIONS_COLLECTION).deleteMany({ 'session.passport.user': userId });
+    this.forgetAll();
+  }
 }
 
-const rememberingStores = new Set<RememberingSessionStore>();
-
 /**
- * The store for the connected Mongoose instance. Call after `connectDatabase`. The store creates its TTL index
- * in the background: await `sessionStoreReady(store)` before closing the connection.
+ * The store for the connected Mongoose instance: one per app, made by the composition root after
+ * `connectDatabase`. The store creates its TTL index in the background: await `sessionStoreReady(store)` before
+ * closing the connection.
  */
 export function createSessionStore(): RememberingSessionStore {
   return new RememberingSessionStore(
     MongoStore.create({
       client: mongoose.connection.getClient(),
-      collectionName: 'sessions',
+      collectionName: SESSIONS_COLLECTION,
       ttl: SESSION_IDLE_SECONDS,
       touchAfter: TOUCH_AFTER_SECONDS,
       stringify: false,
     }),
   );
-}
-
-/** Ends every session of a person (after a password reset): in the database, and in what this process remembers. */
-export async function endSessionsOfUser(userId: string): Promise<void> {
-  await mongoose.connection.collection('sessions').deleteMany({ 'session.passport.user': userId });
-  for (const store of rememberingStores) store.forgetAll();
 }
 
 export function sessions(options: { secret: string; production: boolean; store: session.Store }): RequestHandler {

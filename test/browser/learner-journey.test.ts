@@ -7,8 +7,6 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { Certificate } from '../../server/certificates/model';
-import { importCourses } from '../../server/courses/import';
-import { getCourseBySlug, getPublishedVersion } from '../../server/courses/service';
 import type { CheckBlock, CourseVersionContent } from '../../server/courses/types';
 import { SHIPPED_COURSE_SLUG, seedDemoLearning } from '../../server/learning/seed';
 import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
@@ -22,14 +20,12 @@ let content: CourseVersionContent;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   await harness.app.seedDemoAccounts(DEMO_PASSWORD);
-  const report = await importCourses({
-    dir: path.join(PROJECT_ROOT, 'content', 'courses'),
-    assetsDir: path.join(harness.app.config.dataDir, 'media'),
-  });
+  const { services } = harness.app;
+  const report = await services.courseImport.importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses') });
   expect(report.ok).toBe(true);
-  await seedDemoLearning();
-  const course = await getCourseBySlug(SHIPPED_COURSE_SLUG);
-  const published = course ? await getPublishedVersion(course.id) : null;
+  await seedDemoLearning(services);
+  const course = await services.courses.getCourseBySlug(SHIPPED_COURSE_SLUG);
+  const published = course ? await services.courses.getPublishedVersion(course.id) : null;
   if (!published) throw new Error('The shipped course is not published');
   content = published;
 }, 120_000);

@@ -13,7 +13,7 @@ let course: FixtureCourse;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   await harness.app.seedDemoAccounts(PASSWORD);
-  course = await importFixtureCourse();
+  course = await importFixtureCourse(harness.app.services);
 }, 60_000);
 
 afterAll(async () => {

@@ -6,8 +6,6 @@
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { importCourses } from '../../server/courses/import';
-import { getCourseBySlug, getPublishedVersion } from '../../server/courses/service';
 import type { CheckBlock, CourseVersionContent } from '../../server/courses/types';
 import { axeScan, screenshot, signIn, startBrowserHarness, type BrowserHarness } from './support/browser';
 
@@ -21,10 +19,11 @@ let content: CourseVersionContent;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   await harness.app.seedDemoAccounts(DEMO_PASSWORD);
-  const report = await importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses'), assetsDir: path.join(harness.app.config.dataDir, 'media') });
+  const { services } = harness.app;
+  const report = await services.courseImport.importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses') });
   expect(report.ok).toBe(true);
-  const course = await getCourseBySlug(SLUG);
-  const published = course ? await getPublishedVersion(course.id) : null;
+  const course = await services.courses.getCourseBySlug(SLUG);
+  const published = course ? await services.courses.getPublishedVersion(course.id) : null;
   if (!published) throw new Error('The second shipped course is not published');
   content = published;
 }, 120_000);

@@ -7,25 +7,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded/index';
-import { describeImport, importCourseFromDirectory, importCourses } from '../../server/courses/import';
+import { describeImport } from '../../server/courses/import';
 import { Course, CourseVersion } from '../../server/courses/model';
 import { formatProblem } from '../../server/courses/parse';
-import {
-  clearCourseCache,
-  getCourseBySlug,
-  getCourseVersion,
-  getPublishedVersion,
-  listPublishedCourses,
-  publishLatestDraft,
-} from '../../server/courses/service';
 import { Asset } from '../../server/media/model';
 import type { MediaBlock } from '../../server/courses/types';
+import { LocalDiskStorage } from '../../server/media/storage';
+import { courseServicesOn } from '../support/course-services';
 
 const fixture = path.join(__dirname, 'fixtures', 'tiny-course');
 
 let engine: EmbeddedMongo;
 let work: string;
 let assetsDir: string;
+/** Made again for each test, so nothing is remembered from one test to the next. */
+let services: ReturnType<typeof courseServicesOn>;
 
 beforeAll(async () => {
   engine = await startEmbeddedMongo({ log: () => undefined });
@@ -42,7 +38,7 @@ beforeEach(async () => {
   assetsDir = path.join(work, 'media-store');
   // deleteMany rather than dropping the database: the unique indexes must stay in place.
   await Promise.all([Course.deleteMany({}), CourseVersion.deleteMany({}), Asset.deleteMany({})]);
-  clearCourseCache();
+  services = courseServicesOn(new LocalDiskStorage(assetsDir));
 });
 
 afterEach(async () => {
@@ -64,14 +60,14 @@ async function editFile(dir: string, file: string, change: (text: string) => str
 describe('importing a valid course', () => {
   test('the first import stores the course, its media and version 1, and publishes it', async () => {
     const dir = await copyFixture();
-    const result = await importCourseFromDirectory(dir, { assetsDir });
+    const result = await services.courseImport.importCourseFromDirectory(dir);
     expect(result).toMatchObject({ slug: 'tiny-course', outcome: 'created', version: 1, published: true, problems: [] });
 
-    const [summary] = await listPublishedCourses();
+    const [summary] = await services.courses.listPublishedCourses();
     expect(summary).toMatchObject({ slug: 'tiny-course', title: 'A tiny course', publishedVersion: 1, moduleCount: 1, estimatedMinutes: 5 });
     expect(summary?.credits[0]).toMatchObject({ displayName: 'Test Author', sample: true });
 
-    const version = await getPublishedVersion(result.courseId ?? '');
+    const version = await services.courses.getPublishedVersion(result.courseId ?? '');
     expect(version?.status).toBe('published');
     const module = version?.modules[0];
     expect(module?.credits[0]?.displayName).toBe('Alex'); // credited by first name, as chosen
@@ -93,9 +89,9 @@ describe('importing a valid course', () => {
 
   test('an unchanged course is left alone on the next import', async () => {
     const dir = await copyFixture();
-    await importCourseFromDirectory(dir, { assetsDir });
+    await services.courseImport.importCourseFromDirectory(dir);
     const before = await CourseVersion.find({}, 'updatedAt').lean();
-    const again = await importCourseFromDirectory(dir, { assetsDir });
+    const again = await services.courseImport.importCourseFromDirectory(dir);
     expect(again).toMatchObject({ outcome: 'unchanged', version: 1 });
     expect(await CourseVersion.find({}, 'updatedAt').lean()).toEqual(before);
     expect(await Asset.countDocuments()).toBe(4);
@@ -103,65 +99,65 @@ describe('importing a valid course', () => {
 
   test('a changed file makes a draft; learners keep seeing the published version until it is published', async () => {
     const dir = await copyFixture();
-    const first = await importCourseFromDirectory(dir, { assetsDir });
+    const first = await services.courseImport.importCourseFromDirectory(dir);
     const courseId = first.courseId ?? '';
     await editFile(dir, '01-first-steps.md', (text) => text.replace('Some **plain** text.', 'Some **clearer** text.'));
 
-    const changed = await importCourseFromDirectory(dir, { assetsDir });
+    const changed = await services.courseImport.importCourseFromDirectory(dir);
     expect(changed).toMatchObject({ outcome: 'draft-created', version: 2, published: false });
-    expect((await getPublishedVersion(courseId))?.version).toBe(1);
-    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+    expect((await services.courses.getPublishedVersion(courseId))?.version).toBe(1);
+    expect((await services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
 
     // Changed again before publishing: the waiting draft is replaced, not piled up.
     await editFile(dir, '01-first-steps.md', (text) => text.replace('clearer', 'much clearer'));
-    const changedAgain = await importCourseFromDirectory(dir, { assetsDir });
+    const changedAgain = await services.courseImport.importCourseFromDirectory(dir);
     expect(changedAgain).toMatchObject({ outcome: 'draft-updated', version: 2 });
     expect(await CourseVersion.countDocuments({ course: courseId })).toBe(2);
     // Unchanged media keep their assets: the same files are not stored twice.
     expect(await Asset.countDocuments()).toBe(4);
 
-    const published = await publishLatestDraft(courseId);
+    const published = await services.courses.publishLatestDraft(courseId);
     expect(published.version).toBe(2);
     expect(JSON.stringify(published.modules)).toContain('much clearer');
-    expect((await getPublishedVersion(courseId))?.version).toBe(2);
+    expect((await services.courses.getPublishedVersion(courseId))?.version).toBe(2);
     // Learners who started version 1 can still finish it.
-    const old = await getCourseVersion(courseId, 1);
+    const old = await services.courses.getCourseVersion(courseId, 1);
     expect(old?.status).toBe('archived');
     expect(JSON.stringify(old?.modules)).toContain('Some <strong>plain</strong> text.');
-    await expect(publishLatestDraft(courseId)).rejects.toThrow('no draft');
+    await expect(services.courses.publishLatestDraft(courseId)).rejects.toThrow('no draft');
   });
 
   test('--publish publishes a changed course at once, and its change note travels with the version', async () => {
     const dir = await copyFixture();
-    const first = await importCourseFromDirectory(dir, { assetsDir });
+    const first = await services.courseImport.importCourseFromDirectory(dir);
     await editFile(dir, 'course.md', (text) => text.replace('estimatedMinutes: 5', 'estimatedMinutes: 10\nchanges: You said the course was too short. We added more.'));
-    const result = await importCourseFromDirectory(dir, { assetsDir, publish: true });
+    const result = await services.courseImport.importCourseFromDirectory(dir, { publish: true });
     expect(result).toMatchObject({ outcome: 'draft-created', version: 2, published: true });
-    const version = await getPublishedVersion(first.courseId ?? '');
+    const version = await services.courses.getPublishedVersion(first.courseId ?? '');
     expect(version).toMatchObject({ version: 2, estimatedMinutes: 10, changeSummary: 'You said the course was too short. We added more.' });
-    expect((await getCourseBySlug('tiny-course'))?.estimatedMinutes).toBe(10);
+    expect((await services.courses.getCourseBySlug('tiny-course'))?.estimatedMinutes).toBe(10);
   });
 
   test('two processes importing the same new course at once make one course and one version', async () => {
     const dir = await copyFixture();
-    const results = await Promise.all([importCourseFromDirectory(dir, { assetsDir }), importCourseFromDirectory(dir, { assetsDir })]);
+    const results = await Promise.all([services.courseImport.importCourseFromDirectory(dir), services.courseImport.importCourseFromDirectory(dir)]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'unchanged']);
     expect(await Course.countDocuments()).toBe(1);
     expect(await CourseVersion.countDocuments()).toBe(1);
-    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+    expect((await services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
   });
 
   test('a first import that stopped after saving the course is finished by the next one', async () => {
     const dir = await copyFixture();
     await Course.create({ slug: 'tiny-course', title: 'A tiny course', summary: 's', audience: 'a', estimatedMinutes: 5 });
-    const result = await importCourseFromDirectory(dir, { assetsDir });
+    const result = await services.courseImport.importCourseFromDirectory(dir);
     expect(result).toMatchObject({ outcome: 'created', version: 1, published: true });
-    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+    expect((await services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
   });
 
   test('a dry run checks everything and writes nothing', async () => {
     await copyFixture();
-    const report = await importCourses({ dir: path.join(work, 'courses'), dryRun: true });
+    const report = await services.courseImport.importCourses({ dir: path.join(work, 'courses'), dryRun: true });
     expect(report.ok).toBe(true);
     expect(report.courses[0]).toMatchObject({ slug: 'tiny-course', outcome: 'valid' });
     expect(await Course.countDocuments()).toBe(0);
@@ -265,7 +261,7 @@ describe('invalid content', () => {
   test.each(cases)('$name is reported with its file and line, and nothing is imported', async ({ file, change, line, message }) => {
     const dir = await copyFixture();
     await editFile(dir, file, change);
-    const report = await importCourses({ dir: path.join(work, 'courses'), assetsDir });
+    const report = await services.courseImport.importCourses({ dir: path.join(work, 'courses') });
     expect(report.ok).toBe(false);
     const [result] = report.courses;
     expect(result?.outcome).toBe('invalid');
@@ -282,7 +278,7 @@ describe('invalid content', () => {
   test('a file whose content does not match its name is refused, even when the rest is fine', async () => {
     const dir = await copyFixture();
     await writeFile(path.join(dir, 'media', 'picture.png'), '<html><script>alert(1)</script></html>');
-    const result = await importCourseFromDirectory(dir, { assetsDir });
+    const result = await services.courseImport.importCourseFromDirectory(dir);
     expect(result.outcome).toBe('invalid');
     expect(result.problems.map(formatProblem).join('\n')).toMatch(/01-first-steps\.md:17: media\/picture\.png: its content is not recognised, not \.png/);
   });
@@ -291,25 +287,25 @@ describe('invalid content', () => {
     const dir = await copyFixture();
     await rm(path.join(dir, 'media', 'handout.txt'));
     await symlink('/etc/hostname', path.join(dir, 'media', 'handout.txt'));
-    const result = await importCourseFromDirectory(dir, { assetsDir });
+    const result = await services.courseImport.importCourseFromDirectory(dir);
     expect(result.problems.map(formatProblem).join('\n')).toMatch(/:24: media\/handout\.txt: this is a link to another file/);
   });
 
   test('captions that are not WebVTT are refused with the line in the captions file', async () => {
     const dir = await copyFixture();
     await writeFile(path.join(dir, 'media', 'clip.vtt'), 'WEBVTT\n\n00:02.000 --> 00:01.000\nBackwards.\n');
-    const result = await importCourseFromDirectory(dir, { assetsDir });
+    const result = await services.courseImport.importCourseFromDirectory(dir);
     expect(result.problems.map(formatProblem).join('\n')).toMatch(/:20: media\/clip\.vtt: this cue ends before it starts \(line 3 of media\/clip\.vtt\)/);
   });
 
   test('an invalid change to a published course leaves the published version as it was', async () => {
     const dir = await copyFixture();
-    const first = await importCourseFromDirectory(dir, { assetsDir });
+    const first = await services.courseImport.importCourseFromDirectory(dir);
     await appendFile(path.join(dir, '01-first-steps.md'), '\n:::quiz\n? x\n:::\n');
-    const result = await importCourseFromDirectory(dir, { assetsDir });
+    const result = await services.courseImport.importCourseFromDirectory(dir);
     expect(result.outcome).toBe('invalid');
     expect(result.problems.map(formatProblem).join('\n')).toMatch(/unknown block :::quiz/);
     expect(await CourseVersion.countDocuments({ course: first.courseId })).toBe(1);
-    expect((await getPublishedVersion(first.courseId ?? ''))?.version).toBe(1);
+    expect((await services.courses.getPublishedVersion(first.courseId ?? ''))?.version).toBe(1);
   });
 });

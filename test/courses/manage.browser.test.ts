@@ -6,8 +6,6 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { importCourseFromDirectory } from '../../server/courses/import';
-import { getCourseBySlug } from '../../server/courses/service';
 import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from '../browser/support/browser';
 
 let harness: BrowserHarness;
@@ -18,8 +16,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'manage-browser-'));
   const courseDir = path.join(work, 'tiny-course');
   await cp(path.join(__dirname, 'fixtures', 'tiny-course'), courseDir, { recursive: true });
-  const assetsDir = path.join(harness.app.config.dataDir, 'media');
-  await importCourseFromDirectory(courseDir, { assetsDir });
+  await harness.app.services.courseImport.importCourseFromDirectory(courseDir);
   const courseFile = path.join(courseDir, 'course.md');
   await writeFile(
     courseFile,
@@ -30,7 +27,7 @@ beforeAll(async () => {
     '  - name: Alex Example', '    display: first-name', '    contribution: co-author', '    role: fixture contributor', '---',
     '', '## Keep going', '', 'More to read.', '',
   ].join('\n'));
-  const draft = await importCourseFromDirectory(courseDir, { assetsDir });
+  const draft = await harness.app.services.courseImport.importCourseFromDirectory(courseDir);
   expect(draft.outcome).toBe('draft-created');
 }, 120_000);
 
@@ -68,6 +65,6 @@ test('a trainer reviews what the draft changes and publishes it', async () => {
   expect(await page.locator('main').innerText()).toContain('Nothing is waiting to be published');
   await axeScan(page, 'course after publishing');
   await screenshot(page, 'courses-manage-published');
-  expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(2);
+  expect((await harness.app.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(2);
   expect(takeBrowserProblems(page)).toEqual([]);
 });

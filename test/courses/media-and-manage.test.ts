@@ -6,8 +6,6 @@
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { importCourseFromDirectory } from '../../server/courses/import';
-import { getCourseBySlug, getPublishedVersion } from '../../server/courses/service';
 import type { FileBlock, ImageBlock, MediaBlock } from '../../server/courses/types';
 import { hashFile, storageKeyOf } from '../../server/media/storage';
 import { csrfFrom, startTestApp, type TestApp } from '../support/app';
@@ -26,8 +24,8 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'courses-web-'));
   courseDir = path.join(work, 'tiny-course');
   await cp(fixture, courseDir, { recursive: true });
-  const result = await importCourseFromDirectory(courseDir, { assetsDir: path.join(t.config.dataDir, 'media') });
-  const version = await getPublishedVersion(result.courseId ?? '');
+  const result = await t.services.courseImport.importCourseFromDirectory(courseDir);
+  const version = await t.services.courses.getPublishedVersion(result.courseId ?? '');
   const blocks = version?.modules[0]?.lessons[0]?.blocks ?? [];
   image = blocks.find((b): b is ImageBlock => b.kind === 'image') as ImageBlock;
   audio = blocks.find((b): b is MediaBlock => b.kind === 'audio') as MediaBlock;
@@ -108,7 +106,7 @@ describe('the trainer course pages', () => {
     const moduleFile = path.join(courseDir, '01-first-steps.md');
     const text = await readFile(moduleFile, 'utf8');
     await writeFile(moduleFile, `${text}\n## A new lesson {#new-lesson}\n\nMore to read.\n`);
-    const result = await importCourseFromDirectory(courseDir, { assetsDir: path.join(t.config.dataDir, 'media') });
+    const result = await t.services.courseImport.importCourseFromDirectory(courseDir);
     expect(result.outcome).toMatch(/^draft-/);
   }
 
@@ -141,7 +139,7 @@ describe('the trainer course pages', () => {
       .type('form')
       .send({ _csrf: token, version: '2', contentHash: '0'.repeat(64) });
     expect(refused.status).toBe(403);
-    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+    expect((await t.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
   });
 
   test('publishing needs a CSRF token, then publishes exactly the draft that was shown', async () => {
@@ -152,14 +150,14 @@ describe('the trainer course pages', () => {
 
     const withoutToken = await agent.post('/manage/courses/tiny-course/publish').type('form').send({ version: '2', contentHash });
     expect(withoutToken.status).toBe(403);
-    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+    expect((await t.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
 
     const stale = await agent
       .post('/manage/courses/tiny-course/publish')
       .type('form')
       .send({ _csrf: csrfFrom(page.text), version: '2', contentHash: 'f'.repeat(64) });
     expect(stale.status).toBe(409);
-    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
+    expect((await t.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
 
     const published = await agent
       .post('/manage/courses/tiny-course/publish')
@@ -170,6 +168,6 @@ describe('the trainer course pages', () => {
     const after = await agent.get('/manage/courses/tiny-course');
     expect(after.text).toContain('Version 2 of &#34;A tiny course&#34; is published');
     expect(after.text).toContain('Nothing is waiting to be published');
-    expect((await getCourseBySlug('tiny-course'))?.publishedVersion).toBe(2);
+    expect((await t.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(2);
   });
 });

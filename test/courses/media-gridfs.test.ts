@@ -10,13 +10,12 @@ import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded/index';
-import { importCourseFromDirectory } from '../../server/courses/import';
-import { getPublishedVersion } from '../../server/courses/service';
 import type { MediaBlock } from '../../server/courses/types';
 import { GridFsStorage } from '../../server/media/gridfs-storage';
 import { mediaRouter, parseByteRange } from '../../server/media/routes';
-import type { SignedInUser } from '../../server/users/types';
+import type { SignedInUser } from '../../server/people';
 import { errorHandler } from '../../server/web/errors';
+import { courseServicesOn } from '../support/course-services';
 
 const fixture = path.join(__dirname, 'fixtures', 'tiny-course');
 let engine: EmbeddedMongo;
@@ -28,8 +27,9 @@ beforeAll(async () => {
   engine = await startEmbeddedMongo({ log: () => undefined });
   await connectDatabase(engine.uri);
   const storage = new GridFsStorage(() => mongoose.connection.db);
-  const first = await importCourseFromDirectory(fixture, { storage });
-  const version = await getPublishedVersion(first.courseId ?? '');
+  const { courses, media, courseImport } = courseServicesOn(storage);
+  const first = await courseImport.importCourseFromDirectory(fixture);
+  const version = await courses.getPublishedVersion(first.courseId ?? '');
   audio = version?.modules[0]?.lessons[0]?.blocks.find((b): b is MediaBlock => b.kind === 'audio') as MediaBlock;
   clip = await readFile(path.join(fixture, 'media', 'clip.mp3'));
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
     req.user = { id: '0123456789abcdef01234567', name: 'Test', email: 't@example.org', roles: ['learner'] } as SignedInUser;
     next();
   });
-  app.use('/media', mediaRouter({ config: { dataDir: '/nonexistent', mongodbUri: engine.uri }, storage }));
+  app.use('/media', mediaRouter({ media }));
   app.use(errorHandler({ showStack: false }));
 });
 

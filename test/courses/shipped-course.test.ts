@@ -7,11 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded/index';
-import { importCourses } from '../../server/courses/import';
 import { formatProblem, parseCourseDirectory, type ParsedCourse } from '../../server/courses/parse';
-import { getPublishedVersion } from '../../server/courses/service';
 import type { Block, CheckBlock, MediaBlock } from '../../server/courses/types';
 import { coProducers } from '../../server/learning/credits';
+import { LocalDiskStorage } from '../../server/media/storage';
+import { courseServicesOn } from '../support/course-services';
 
 const contentDir = path.resolve(__dirname, '..', '..', 'content');
 const courseDir = path.join(contentDir, 'courses', 'person-centred-support');
@@ -145,16 +145,17 @@ describe('importing the shipped content', () => {
   });
 
   test('imports and publishes cleanly, then finds nothing to do the second time', async () => {
-    const options = { dir: path.join(contentDir, 'courses'), assetsDir: path.join(dataDir, 'media') };
-    const first = await importCourses(options);
+    const { courses, courseImport } = courseServicesOn(new LocalDiskStorage(path.join(dataDir, 'media')));
+    const options = { dir: path.join(contentDir, 'courses') };
+    const first = await courseImport.importCourses(options);
     expect(first.ok).toBe(true);
     expect(first.courses.map((c) => [c.slug, c.outcome, c.version]).sort()).toEqual([
       ['keeping-safe-and-well', 'created', 1],
       ['person-centred-support', 'created', 1],
     ]);
-    const version = await getPublishedVersion(first.courses.find((c) => c.slug === 'person-centred-support')?.courseId ?? '');
+    const version = await courses.getPublishedVersion(first.courses.find((c) => c.slug === 'person-centred-support')?.courseId ?? '');
     expect(version?.modules.map((m) => m.key)).toEqual(parsed.content.modules.map((m) => m.key));
-    const second = await importCourses(options);
+    const second = await courseImport.importCourses(options);
     expect(second.courses.map((c) => c.outcome)).toEqual(['unchanged', 'unchanged']);
   });
 });

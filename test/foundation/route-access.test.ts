@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROLES, type Role } from '../../server/users/types';
+import { ROLES, type Role } from '../../server/people';
 import { describeRouteTable, effectiveAccess, listRoutes, type RouteEntry } from '../../server/web/route-table';
 import { csrfFrom, startTestApp, type TestAgent, type TestApp } from '../support/app';
 

@@ -4,7 +4,6 @@
  */
 import { assignCourse } from '../../server/learning/assignments';
 import { seedDemoLearning } from '../../server/learning/seed';
-import { addMembers, createTeam } from '../../server/teams/service';
 import { startTestApp, type TestApp } from '../support/app';
 import { importFixtureCourse, type FixtureCourse } from './support/fixture-course';
 
@@ -16,8 +15,8 @@ let second: FixtureCourse;
 
 beforeAll(async () => {
   t = await startTestApp();
-  first = await importFixtureCourse('first-course', 'Calm spaces course');
-  second = await importFixtureCourse('second-course', 'Talking together course');
+  first = await importFixtureCourse(t.services, 'first-course', 'Calm spaces course');
+  second = await importFixtureCourse(t.services, 'second-course', 'Talking together course');
 });
 
 afterAll(async () => {
@@ -29,8 +28,8 @@ afterAll(async () => {
 describe('dashboard', () => {
   it('shows assigned courses with due dates, overdue first, then in progress and finished', async () => {
     const { agent, user } = await t.signedInAgent({ roles: ['learner'] });
-    const team = await createTeam('Dashboard team');
-    await addMembers(team.id, [user.id]);
+    const team = await t.services.teams.createTeam('Dashboard team');
+    await t.services.teams.addMembers(team.id, [user.id]);
     await assignCourse({ courseId: second.courseId, learnerId: user.id, dueAt: new Date(Date.now() + 7 * DAY_MS) });
     await assignCourse({ courseId: first.courseId, teamId: team.id, dueAt: new Date(Date.now() - 2 * DAY_MS) });
 
@@ -66,8 +65,8 @@ describe('dashboard', () => {
 describe('seedDemoLearning', () => {
   it('assigns the course to the demo learner once', async () => {
     await t.seedDemoAccounts('demo-password-for-tests');
-    expect(await seedDemoLearning({ courseSlug: 'first-course' })).toEqual({ assigned: true });
-    expect(await seedDemoLearning({ courseSlug: 'first-course' })).toEqual({ assigned: false });
+    expect(await seedDemoLearning(t.services, { courseSlug: 'first-course' })).toEqual({ assigned: true });
+    expect(await seedDemoLearning(t.services, { courseSlug: 'first-course' })).toEqual({ assigned: false });
     const agent = t.request();
     await t.signIn(agent, 'learner@example.org', 'demo-password-for-tests');
     const home = await agent.get('/');

@@ -7,7 +7,6 @@ import { Types } from 'mongoose';
 import { Certificate } from '../../server/certificates/model';
 import { orderOptions } from '../../server/assessment/order';
 import { Enrolment } from '../../server/learning/model';
-import { addMembers, addTrainers, createTeam } from '../../server/teams/service';
 import { startTestApp, type TestAgent, type TestApp, type TestUser } from '../support/app';
 import { importFixtureCourse, type FixtureCourse } from './support/fixture-course';
 import { pdfText } from './support/pdf-text';
@@ -17,7 +16,7 @@ let course: FixtureCourse;
 
 beforeAll(async () => {
   t = await startTestApp();
-  course = await importFixtureCourse();
+  course = await importFixtureCourse(t.services);
 });
 
 afterAll(async () => {
@@ -333,9 +332,9 @@ describe('reflections', () => {
     const other = await newLearner();
     const trainer = await t.signedInAgent({ roles: ['trainer'] });
     const otherTrainer = await t.signedInAgent({ roles: ['trainer'] });
-    const team = await createTeam(`Team ${owner.user.id}`);
-    await addMembers(team.id, [owner.user.id]);
-    await addTrainers(team.id, [trainer.user.id]);
+    const team = await t.services.teams.createTeam(`Team ${owner.user.id}`);
+    await t.services.teams.addMembers(team.id, [owner.user.id]);
+    await t.services.teams.addTrainers(team.id, [trainer.user.id]);
     await start(owner);
     await writeReflection(owner, 'A private thought about my practice');
 
@@ -356,9 +355,9 @@ describe('reflections', () => {
     const member = await newLearner();
     const trainer = await t.signedInAgent({ roles: ['trainer'] });
     const admin = await t.signedInAgent({ roles: ['admin'] });
-    const team = await createTeam(`Team page ${member.user.id}`);
-    await addMembers(team.id, [member.user.id]);
-    await addTrainers(team.id, [trainer.user.id]);
+    const team = await t.services.teams.createTeam(`Team page ${member.user.id}`);
+    await t.services.teams.addMembers(team.id, [member.user.id]);
+    await t.services.teams.addTrainers(team.id, [trainer.user.id]);
     await start(member);
     await writeReflection(member, 'Found through the team page');
 
@@ -403,9 +402,9 @@ describe('access between learners', () => {
     // A trainer of A's team may open A's certificate; a trainer of another team may not.
     const trainer = await t.signedInAgent({ roles: ['trainer'] });
     const otherTrainer = await t.signedInAgent({ roles: ['trainer'] });
-    const team = await createTeam(`Certificate team ${a.user.id}`);
-    await addMembers(team.id, [a.user.id]);
-    await addTrainers(team.id, [trainer.user.id]);
+    const team = await t.services.teams.createTeam(`Certificate team ${a.user.id}`);
+    await t.services.teams.addMembers(team.id, [a.user.id]);
+    await t.services.teams.addTrainers(team.id, [trainer.user.id]);
     const byTrainer = await trainer.agent.get(`/certificates/${certificateNumber}.pdf`);
     expect(byTrainer.status).toBe(200);
     expect(byTrainer.headers['content-type']).toBe('application/pdf');

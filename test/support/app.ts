@@ -14,13 +14,14 @@
  *      `agent.post(...).send({ _csrf: await t.csrfToken(agent) })` sends the old cookie and gets 403)
  *   const mail = await t.latestMail('someone@example.org');   // { to, subject, text, links } from the .eml files
  *   await t.seedDemoAccounts('demo-password-1');         // the four demo users of a first start
+ *   await t.services.teams.createTeam('Blue team');      // the app's own services, made once as main.ts makes them
  *
  * Helpers for any HTML: `csrfFrom(html)`. Passwords are hashed with a low argon2 cost here to keep tests quick.
  * Options: startTestApp({ nodeEnv: 'production' }) to see production behaviour (secure cookies, no stack traces);
  * `env` adds settings as environment variables would (e.g. { TRUST_PROXY: '1' }); `logDestination` receives the
  * app's log lines. Models live on the default mongoose instance: one test app at a time per test file
- * (start, stop, then start another is fine). Change people through server/users/service.ts, not the model:
- * the service keeps the signed-in cache right.
+ * (start, stop, then start another is fine). Change things through `t.services`, not the models: the services
+ * keep this app's caches right. For a route test without a database, see test/foundation/fake-services.test.ts.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,9 +36,10 @@ import { startEmbeddedMongo } from '../../server/db/embedded/index';
 import { createLogger } from '../../server/web/logging';
 import { createSessionStore, sessionStoreReady } from '../../server/web/session';
 import { createMailer } from '../../server/mail/mailer';
+import { mediaStorageFor } from '../../server/media/service';
 import { seedDemoAccounts } from '../../server/seed/demo';
-import { createUser as createUserAccount } from '../../server/users/service';
-import type { Role } from '../../server/users/types';
+import { createServices, type Services } from '../../server/services';
+import type { Role } from '../../server/people';
 import type { UserStatus } from '../../server/users/model';
 
 export type TestAgent = ReturnType<typeof supertest.agent>;
@@ -71,6 +73,8 @@ export interface TestMail {
 export interface TestApp {
   app: express.Express;
   config: Config;
+  /** The services the app was built with (one set per test app, as main.ts makes them). */
+  services: Services;
   mailDir: string;
   /** The database URI (the in-memory engine), for tests that need the driver directly. */
   uri: string;
@@ -151,7 +155,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = options.logDestination ? createLogger('info', options.logDestination) : createLogger('silent');
   const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
   const sessionStore = createSessionStore();
-  const app = buildApp({ config, logger, mailer, sessionStore });
+  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore });
+  const app = buildApp({ config, logger, services });
   const mailDir = path.join(dataDir, 'mail');
 
   const createUser = async (input: NewTestUser = {}): Promise<TestUser> => {
@@ -159,7 +164,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const password = input.password ?? `password-${userCounter}-long-enough`;
     const roles = input.roles ?? ['learner'];
     const email = input.email ?? `person${userCounter}.${roles.join('-')}@example.org`;
-    const user = await createUserAccount({
+    const user = await services.users.createUser({
       email,
       name: input.name ?? `Test Person ${userCounter}`,
       roles,
@@ -188,6 +193,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   return {
     app,
     config,
+    services,
     mailDir,
     uri: engine.uri,
     request: () => supertest.agent(app),
@@ -208,7 +214,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return latest;
     },
     async seedDemoAccounts(password) {
-      await seedDemoAccounts({ password });
+      await seedDemoAccounts(services, { password });
     },
     async stop() {
       await sessionStoreReady(sessionStore);

@@ -2,7 +2,7 @@
  * A small course for the learning tests, written as content files in a temporary folder and imported through
  * the courses feature (importCourseFromDirectory), the same way real content arrives.
  *
- *   const course = await importFixtureCourse();        // version 1, published
+ *   const course = await importFixtureCourse(t.services);   // version 1, published
  *   await course.publishVersion2();                    // a changed version, published (learners part-way stay on 1)
  *
  * Lessons (module "basics"): welcome (reading only), check-lesson (a check: 3 questions, pass mark 2),
@@ -13,8 +13,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { importCourseFromDirectory } from '../../../server/courses/import';
-import { getCourseBySlug, getPublishedVersion } from '../../../server/courses/service';
+import type { Services } from '../../../server/services';
 import type { CheckBlock, CourseVersionContent } from '../../../server/courses/types';
 
 export const FIXTURE_SLUG = 'learning-fixture';
@@ -141,19 +140,21 @@ async function writeCourse(dir: string, version: number, title: string): Promise
   await writeFile(path.join(dir, '02-many-parts.md'), manyPartsModule(version));
 }
 
-export async function importFixtureCourse(slug = FIXTURE_SLUG, title = 'Learning fixture course'): Promise<FixtureCourse> {
+export async function importFixtureCourse(
+  { courseImport, courses }: Pick<Services, 'courseImport' | 'courses'>,
+  slug = FIXTURE_SLUG, title = 'Learning fixture course'): Promise<FixtureCourse> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'coproduce-learning-'));
   const dir = path.join(root, slug);
   await mkdir(dir);
   await writeCourse(dir, 1, title);
-  const result = await importCourseFromDirectory(dir);
+  const result = await courseImport.importCourseFromDirectory(dir);
   if (result.outcome !== 'created' || !result.courseId) {
     throw new Error(`The fixture course did not import: ${JSON.stringify(result.problems)}`);
   }
   const courseId = result.courseId;
 
   const content = async (): Promise<CourseVersionContent> => {
-    const published = await getPublishedVersion(courseId);
+    const published = await courses.getPublishedVersion(courseId);
     if (!published) throw new Error('The fixture course is not published');
     return published;
   };
@@ -187,9 +188,9 @@ export async function importFixtureCourse(slug = FIXTURE_SLUG, title = 'Learning
     },
     async publishVersion2() {
       await writeCourse(dir, 2, title);
-      const changed = await importCourseFromDirectory(dir, { publish: true });
+      const changed = await courseImport.importCourseFromDirectory(dir, { publish: true });
       if (!changed.published) throw new Error(`Version 2 did not publish: ${JSON.stringify(changed)}`);
-      const course = await getCourseBySlug(slug);
+      const course = await courses.getCourseBySlug(slug);
       if (course?.publishedVersion !== 2) throw new Error('Version 2 is not the published version');
     },
     async cleanUp() {

@@ -1,0 +1,124 @@
+/**
+ * A course's overview for a learner: its modules and lessons (with where the learner is), credits, the start or
+ * continue action, a due date and a newer version when there is one; and where "Continue" takes them.
+ */
+import type { CourseSummary, CoursesService } from '../courses/service';
+import { LEVEL_LABELS, type CourseVersionContent } from '../courses/types';
+import { NotFound } from '../errors';
+import type { TeamsService } from '../teams/service';
+import { coursesDueFor } from './assignments';
+import { doneKeys, type EnrolmentRecord } from './model';
+import { lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
+import type { Learner, LearningService } from './service';
+import {
+  STATE_LABELS,
+  certificateHref,
+  continueHref,
+  courseHref,
+  creditViews,
+  formatDate,
+  lessonHref,
+  minutesLabel,
+  newerVersionNotice,
+  type CreditView,
+  type NoticeView,
+} from './views';
+
+export interface OverviewModule {
+  title: string;
+  summary: string;
+  levelLabel: string;
+  credits: CreditView[];
+  lessons: { title: string; href: string | null; stateLabel: string | null }[];
+}
+
+export interface CourseOverview {
+  slug: string;
+  title: string;
+  summary: string;
+  audience: string;
+  minutesLabel: string;
+  version: number;
+  credits: CreditView[];
+  modules: OverviewModule[];
+  status: 'not started' | 'in progress' | 'finished';
+  progress: { done: number; total: number } | null;
+  startAction: string;
+  continueHref: string;
+  certificateHref: string | null;
+  completedLabel: string | null;
+  notice: NoticeView | null;
+  due: string | null;
+}
+
+function overviewModules(slug: string, content: CourseVersionContent, enrolment: Pick<EnrolmentRecord, 'blocks'> | null): OverviewModule[] {
+  const done = enrolment ? doneKeys(enrolment) : new Set<string>();
+  const lessons = lessonsInOrder(content);
+  return content.modules.map((module) => ({
+    title: module.title,
+    summary: module.summary,
+    levelLabel: LEVEL_LABELS[module.coProductionLevel],
+    credits: creditViews(module.credits),
+    lessons: lessons
+      .filter((ref) => ref.moduleKey === module.key)
+      .map((ref) => {
+        if (!enrolment) return { title: ref.lesson.title, href: null, stateLabel: null };
+        const state = lessonState(ref, done, undefined);
+        return { title: ref.lesson.title, href: lessonHref(slug, ref), stateLabel: STATE_LABELS[state] };
+      }),
+  }));
+}
+
+export interface CourseOverviewPageDeps {
+  courses: Pick<CoursesService, 'getCourseBySlug' | 'getCourseVersion'>;
+  teams: Pick<TeamsService, 'teamIdsOfLearner'>;
+  learning: Pick<LearningService, 'findEnrolment' | 'newerVersionFor'>;
+}
+
+export function createCourseOverviewPage({ courses, teams, learning }: CourseOverviewPageDeps) {
+  async function courseOverviewFor(learner: Learner, slug: string): Promise<CourseOverview> {
+    const course: CourseSummary | null = await courses.getCourseBySlug(slug);
+    if (!course) throw new NotFound('There is no course at this address.');
+    const enrolment = await learning.findEnrolment(learner, course.slug);
+    if (!enrolment && course.publishedVersion === null) throw new NotFound('There is no course at this address.');
+    const version = enrolment?.version ?? (course.publishedVersion as number);
+    const content = await courses.getCourseVersion(course.id, version);
+    if (!content) throw new NotFound('There is no course at this address.');
+    const progress = enrolment ? progressOf(content, doneKeys(enrolment)) : null;
+    const [newer, due] = await Promise.all([
+      enrolment ? learning.newerVersionFor(enrolment) : Promise.resolve(null),
+      teams.teamIdsOfLearner(learner.id).then((teams) => coursesDueFor(learner.id, teams)),
+    ]);
+    const dueItem = due.find((item) => item.courseId === course.id);
+    return {
+      slug: course.slug,
+      title: content.title,
+      summary: content.summary,
+      audience: content.audience,
+      minutesLabel: minutesLabel(content.estimatedMinutes),
+      version,
+      credits: creditViews(content.credits),
+      modules: overviewModules(course.slug, content, enrolment),
+      status: !enrolment ? 'not started' : enrolment.completedAt ? 'finished' : 'in progress',
+      progress: progress ? { done: progress.lessonsDone, total: progress.lessonCount } : null,
+      startAction: `${courseHref(course.slug)}/start`,
+      continueHref: continueHref(course.slug),
+      certificateHref: enrolment?.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
+      completedLabel: enrolment?.completedAt ? `You finished this course on ${formatDate(enrolment.completedAt)}.` : null,
+      notice: newerVersionNotice(course.slug, newer),
+      due: dueItem && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
+    };
+  }
+
+  /** The address "Continue" sends a learner to, or the overview when they have not started. */
+  async function continueHrefFor(learner: Learner, slug: string): Promise<string> {
+    const enrolment = await learning.findEnrolment(learner, slug);
+    if (!enrolment) return courseHref(slug);
+    const content = await courses.getCourseVersion(enrolment.course.toString(), enrolment.version);
+    if (!content) return courseHref(slug);
+    const ref = resumeLesson(content, doneKeys(enrolment), enrolment.lastLesson ?? undefined);
+    return ref ? lessonHref(enrolment.courseSlug, ref) : courseHref(slug);
+  }
+
+  return { courseOverviewFor, continueHrefFor };
+}

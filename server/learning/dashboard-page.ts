@@ -1,0 +1,128 @@
+/**
+ * The learner's dashboard: the courses assigned to them (overdue first), those in progress and those finished.
+ */
+import { Types } from 'mongoose';
+import type { CoursesService } from '../courses/service';
+import type { TeamsService } from '../teams/service';
+import { coursesDueFor } from './assignments';
+import { Enrolment, doneKeys, type EnrolmentRecord } from './model';
+import { progressOf } from './progress';
+import type { Learner } from './service';
+import { certificateHref, continueHref, courseHref, formatDate } from './views';
+
+type DashboardEnrolment = Pick<EnrolmentRecord, 'course' | 'courseSlug' | 'version' | 'blocks' | 'lastLesson' | 'completedAt' | 'certificateNumber'>;
+
+export interface DashboardCourse {
+  title: string;
+  overviewHref: string;
+  continueHref: string;
+  /** For a course not started yet: the form that starts it (POST). */
+  startAction: string | null;
+  progress: { done: number; total: number } | null;
+  due: { label: string; overdue: boolean } | null;
+  newerVersion: boolean;
+}
+
+export interface CompletedCourse {
+  title: string;
+  overviewHref: string;
+  completedLabel: string;
+  certificateHref: string | null;
+}
+
+export interface DashboardView {
+  assigned: DashboardCourse[];
+  inProgress: DashboardCourse[];
+  completed: CompletedCourse[];
+  empty: boolean;
+}
+
+function startOfToday(now: Date): number {
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+}
+
+export interface DashboardPageDeps {
+  courses: Pick<CoursesService, 'listPublishedCourses' | 'getCourseVersion'>;
+  teams: Pick<TeamsService, 'teamIdsOfLearner'>;
+}
+
+export function createDashboardPage({ courses, teams }: DashboardPageDeps) {
+  async function dashboardFor(learner: Learner, now = new Date()): Promise<DashboardView> {
+    const [enrolments, published, teamIds] = await Promise.all([
+      Enrolment.find(
+        { learner: new Types.ObjectId(learner.id) },
+        { course: 1, courseSlug: 1, version: 1, blocks: 1, lastLesson: 1, completedAt: 1, certificateNumber: 1 },
+      ).lean<DashboardEnrolment[]>(),
+      courses.listPublishedCourses(),
+      teams.teamIdsOfLearner(learner.id),
+    ]);
+    const due = await coursesDueFor(learner.id, teamIds);
+    const courseById = new Map(published.map((course) => [course.id, course]));
+    const enrolmentByCourse = new Map(enrolments.map((enrolment) => [enrolment.course.toString(), enrolment]));
+
+    const inProgressView = async (enrolment: DashboardEnrolment, title: string): Promise<DashboardCourse> => {
+      const content = await courses.getCourseVersion(enrolment.course.toString(), enrolment.version);
+      const progress = content ? progressOf(content, doneKeys(enrolment)) : null;
+      // Only a flag here (the changed lessons are for the course page), from the published courses read above:
+      // a course's publishedVersion is set only together with its published status.
+      const publishedVersion = courseById.get(enrolment.course.toString())?.publishedVersion ?? null;
+      const newerVersion = publishedVersion !== null && publishedVersion > enrolment.version;
+      return {
+        title: content?.title ?? title,
+        overviewHref: courseHref(enrolment.courseSlug),
+        continueHref: continueHref(enrolment.courseSlug),
+        startAction: null,
+        progress: progress ? { done: progress.lessonsDone, total: progress.lessonCount } : null,
+        due: null,
+        newerVersion,
+      };
+    };
+
+    const assigned: DashboardCourse[] = [];
+    const assignedIds = new Set<string>();
+    for (const item of due) {
+      const enrolment = enrolmentByCourse.get(item.courseId);
+      const course = courseById.get(item.courseId);
+      if (enrolment?.completedAt || (!enrolment && !course)) continue;
+      assignedIds.add(item.courseId);
+      const overdue = item.dueAt.getTime() < startOfToday(now);
+      const dueView = { label: `${overdue ? 'Was due' : 'Due'} ${formatDate(item.dueAt)}`, overdue };
+      if (enrolment) {
+        assigned.push({ ...(await inProgressView(enrolment, course?.title ?? '')), due: dueView });
+      } else if (course) {
+        assigned.push({
+          title: course.title,
+          overviewHref: courseHref(course.slug),
+          continueHref: courseHref(course.slug),
+          startAction: `${courseHref(course.slug)}/start`,
+          progress: null,
+          due: dueView,
+          newerVersion: false,
+        });
+      }
+    }
+    // Overdue first, then soonest due (coursesDueFor already sorts by due date).
+    assigned.sort((a, b) => Number(b.due?.overdue) - Number(a.due?.overdue));
+
+    const inProgress: DashboardCourse[] = [];
+    const completed: CompletedCourse[] = [];
+    for (const enrolment of enrolments) {
+      const courseId = enrolment.course.toString();
+      const title = courseById.get(courseId)?.title ?? enrolment.courseSlug;
+      if (enrolment.completedAt) {
+        const content = await courses.getCourseVersion(courseId, enrolment.version);
+        completed.push({
+          title: content?.title ?? title,
+          overviewHref: courseHref(enrolment.courseSlug),
+          completedLabel: `Finished on ${formatDate(enrolment.completedAt)}`,
+          certificateHref: enrolment.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
+        });
+      } else if (!assignedIds.has(courseId)) {
+        inProgress.push(await inProgressView(enrolment, title));
+      }
+    }
+    return { assigned, inProgress, completed, empty: assigned.length + inProgress.length + completed.length === 0 };
+  }
+
+  return { dashboardFor };
+}

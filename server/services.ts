@@ -1,0 +1,82 @@
+/**
+ * The services, made once per app by the composition root (main.ts; tests through test/support/app.ts) and
+ * handed to `buildApp`: each router receives the services it uses. A feature's service is made by its factory
+ * (`createXService(deps)`) from the services and stores it depends on; nothing here connects or listens.
+ *
+ * Stores and caches are instances owned here, one set per app, never module globals: two apps in one process
+ * (tests) share nothing, and a change made through one app's services forgets what that app remembers.
+ */
+import type { Store } from 'express-session';
+import type { Config } from './config';
+import { createAuditService, type AuditService } from './audit/service';
+import { createAuthService, type AuthService, type SessionEnding } from './auth/service';
+import { createCertificatesService, type CertificatesService } from './certificates/service';
+import { createCourseImport, type CourseImport } from './courses/import';
+import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
+import { createLearnerPages, type LearnerPages } from './learning/pages';
+import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
+import type { Mailer } from './mail/mailer';
+import { createMediaService, createServableAssetCache, type MediaService, type ServableAssetCache } from './media/service';
+import type { MediaStorage } from './media/storage';
+import { createTeamsService, type TeamsService } from './teams/service';
+import { createSignedInCache, createUsersService, type SignedInCache, type UsersService } from './users/service';
+
+/** Where sessions live: express-session's store, which can also end every session of one person. */
+export type SessionStore = Store & SessionEnding;
+
+/** What this process remembers for a few seconds or for good (see each factory for what and why). */
+export interface Caches {
+  signedInUsers: SignedInCache;
+  lessonEnrolments: LessonReadCache;
+  courses: CourseCaches;
+  servableAssets: ServableAssetCache;
+}
+
+export function createCaches(): Caches {
+  return {
+    signedInUsers: createSignedInCache(),
+    lessonEnrolments: createLessonReadCache(),
+    courses: createCourseCaches(),
+    servableAssets: createServableAssetCache(),
+  };
+}
+
+export interface ServiceDeps {
+  config: Pick<Config, 'baseUrl'>;
+  mailer: Mailer;
+  /** Where media bytes live (media/service.ts mediaStorageFor), one per process. */
+  mediaStorage: MediaStorage;
+  sessionStore: SessionStore;
+  caches?: Caches;
+}
+
+export interface Services {
+  users: UsersService;
+  teams: TeamsService;
+  audit: AuditService;
+  auth: AuthService;
+  courses: CoursesService;
+  courseImport: CourseImport;
+  media: MediaService;
+  certificates: CertificatesService;
+  learning: LearningService;
+  learnerPages: LearnerPages;
+  mailer: Mailer;
+  sessionStore: SessionStore;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const caches = deps.caches ?? createCaches();
+  const { baseUrl } = deps.config;
+  const audit = createAuditService();
+  const users = createUsersService({ signedInCache: caches.signedInUsers, audit });
+  const teams = createTeamsService({ users, audit });
+  const auth = createAuthService({ users, teams, audit, mailer: deps.mailer, baseUrl, sessions: deps.sessionStore });
+  const courses = createCoursesService({ caches: caches.courses, audit });
+  const media = createMediaService({ storage: deps.mediaStorage, servableAssets: caches.servableAssets });
+  const courseImport = createCourseImport({ courses, media });
+  const certificates = createCertificatesService({ teams, baseUrl });
+  const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
+  const learnerPages = createLearnerPages({ courses, teams, users, learning });
+  return { users, teams, audit, auth, courses, courseImport, media, certificates, learning, learnerPages, mailer: deps.mailer, sessionStore: deps.sessionStore };
+}

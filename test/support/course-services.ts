@@ -1,0 +1,16 @@
+/**
+ * The courses and media services with the import, for tests that use the database without a whole app:
+ *   const { courses, courseImport } = courseServicesOn(new LocalDiskStorage(dir));
+ * Made the way server/services.ts makes them, with their own caches.
+ */
+import { createAuditService } from '../../server/audit/service';
+import { createCourseImport } from '../../server/courses/import';
+import { createCourseCaches, createCoursesService } from '../../server/courses/service';
+import { createMediaService, createServableAssetCache } from '../../server/media/service';
+import type { MediaStorage } from '../../server/media/storage';
+
+export function courseServicesOn(storage: MediaStorage) {
+  const courses = createCoursesService({ caches: createCourseCaches(), audit: createAuditService() });
+  const media = createMediaService({ storage, servableAssets: createServableAssetCache() });
+  return { courses, media, courseImport: createCourseImport({ courses, media }) };
+}
