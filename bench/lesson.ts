@@ -237,9 +237,10 @@ export async function prepareApp(dataDir: string, mode: AppMode = 'production-pr
   for (let start = 0; start < others.length; start += 250) await Enrolment.collection.insertMany(others.slice(start, start + 250));
   const enrolments = await Enrolment.countDocuments();
 
-  // The lesson: the second one (a profile, an audio clip with captions and a transcript, a download).
-  const second = lessonsInOrder(content)[1];
-  if (!second) throw new Error('The shipped course has fewer than two lessons');
+  // The lesson with a profile, an audio clip with captions and a transcript, and a download (the course's second
+  // teaching lesson, after the plain-words page), found by its content so the benchmark measures the same page.
+  const second = lessonsInOrder(content).find((ref) => ['profile', 'audio', 'file'].every((kind) => ref.lesson.blocks.some((block) => block.kind === kind)));
+  if (!second) throw new Error('The shipped course has no lesson with a profile, a clip and a download');
   const lessonPath = lessonHref(SHIPPED_COURSE_SLUG, second);
 
   const app = buildApp({ config, logger, services });

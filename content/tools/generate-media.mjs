@@ -1,9 +1,10 @@
-// Makes the shipped course's media on a machine with espeak-ng, ffmpeg/ffprobe and rsvg-convert (Debian
+// Makes the shipped courses' media on a machine with espeak-ng, ffmpeg/ffprobe and rsvg-convert (Debian
 // packages espeak-ng, ffmpeg, librsvg2-bin). Not part of the app and not needed to run or test it: the
 // generated files are committed. Run from the project root: node content/tools/generate-media.mjs
 //
-// - art/*.svg are drawn by hand and rasterised to PNG (the app never serves SVG, which can carry script).
-// - narration.json lists clips; each sentence is synthesised on its own, measured with ffprobe, and joined
+// - art/<course>/*.svg are drawn by hand and rasterised to PNG in that course's media folder (the app never
+//   serves SVG, which can carry script).
+// - narration.json lists clips, each with the course it belongs to; each sentence is synthesised on its own, measured with ffprobe, and joined
 //   with a short pause, so every WebVTT cue matches exactly the time its sentence is spoken.
 // - A clip with an "image" becomes an .mp4 with that still picture; the others become mono .mp3 files.
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const mediaDir = path.resolve(here, '../courses/person-centred-support/media');
+const mediaDirOf = (course) => path.resolve(here, '../courses', course, 'media');
 const pauseSeconds = 0.4;
 
 function run(command, args) {
@@ -30,14 +31,17 @@ function stamp(seconds) {
   return `${String(minutes).padStart(2, '0')}:${String(Math.floor(rest / 1000)).padStart(2, '0')}.${String(rest % 1000).padStart(3, '0')}`;
 }
 
-for (const file of readdirSync(path.join(here, 'art')).filter((f) => f.endsWith('.svg'))) {
-  const target = path.join(mediaDir, file.replace(/\.svg$/, '.png'));
-  run('rsvg-convert', ['-w', '800', '-h', '450', path.join(here, 'art', file), '-o', target]);
-  console.log(`image ${path.relative(process.cwd(), target)}`);
+for (const course of readdirSync(path.join(here, 'art'))) {
+  for (const file of readdirSync(path.join(here, 'art', course)).filter((f) => f.endsWith('.svg'))) {
+    const target = path.join(mediaDirOf(course), file.replace(/\.svg$/, '.png'));
+    run('rsvg-convert', ['-w', '800', '-h', '450', path.join(here, 'art', course, file), '-o', target]);
+    console.log(`image ${path.relative(process.cwd(), target)}`);
+  }
 }
 
 const clips = JSON.parse(readFileSync(path.join(here, 'narration.json'), 'utf8'));
 for (const clip of clips) {
+  const mediaDir = mediaDirOf(clip.course);
   const work = mkdtempSync(path.join(tmpdir(), 'narration-'));
   try {
     const parts = [];

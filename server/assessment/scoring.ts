@@ -3,6 +3,7 @@
  * `checkForLearner` is the only shape of a check that may be sent to a browser before it is answered.
  */
 import type { CheckBlock } from '../courses/types';
+import { orderOptions } from './order';
 
 /** The learner's answers: question key -> the option keys they chose. */
 export type CheckAnswers = Record<string, string[]>;
@@ -39,7 +40,8 @@ export interface CheckForLearner {
   questions: { key: string; prompt: string; multiple: boolean; options: { key: string; text: string }[] }[];
 }
 
-export function checkForLearner(block: CheckBlock): CheckForLearner {
+/** The check as one attempt shows it: options in the order of that attempt's seed (`null`: as authored). */
+export function checkForLearner(block: CheckBlock, seed: number | null = null): CheckForLearner {
   return {
     key: block.key,
     title: block.title,
@@ -49,7 +51,7 @@ export function checkForLearner(block: CheckBlock): CheckForLearner {
       key: question.key,
       prompt: question.prompt,
       multiple: question.multiple,
-      options: question.options.map((option) => ({ key: option.key, text: option.text })),
+      options: orderOptions(question.options, question.key, seed).map((option) => ({ key: option.key, text: option.text })),
     })),
   };
 }

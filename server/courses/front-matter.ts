@@ -69,6 +69,26 @@ const creditInput = z
 
 type CreditInput = z.infer<typeof creditInput>;
 
+/**
+ * One entry per person in a credits list: a person listed twice shows up twice to learners and on certificates.
+ * Everything they did goes in their one entry (their role can say "drew the pictures and the one in the video").
+ */
+const creditList = z.array(creditInput).superRefine((credits, context) => {
+  const seen = new Set<string>();
+  credits.forEach((credit, index) => {
+    if (credit.name === undefined) return;
+    const person = credit.name.trim().toLowerCase();
+    if (seen.has(person)) {
+      context.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `${credit.name} is credited more than once here: list each person once, and say all they did in their role`,
+      });
+    }
+    seen.add(person);
+  });
+});
+
 /** The name learners see, from how the contributor chose to be credited. */
 export function resolveCredit(credit: CreditInput): CreditEntry {
   const name = credit.name ?? '';
@@ -86,7 +106,7 @@ export const courseFrontMatter = z.strictObject({
   summary: text,
   audience: text,
   estimatedMinutes: z.number().int().positive().max(6000),
-  credits: z.array(creditInput).default([]),
+  credits: creditList.default([]),
   /** "You said, we did": what changed in this version, in plain words for learners. */
   changes: z.string().trim().optional(),
 });
@@ -95,7 +115,7 @@ export const moduleFrontMatter = z.strictObject({
   title: text,
   summary: text,
   coProductionLevel: z.enum(['informing', 'consultation', 'co-design', 'co-production']),
-  credits: z.array(creditInput).min(1, 'credit the people who co-authored this module'),
+  credits: creditList.min(1, 'credit the people who co-authored this module'),
 });
 
 /** zod issues as problems pointing at the line of the setting each is about. */

@@ -36,6 +36,8 @@ const attemptSchema = new Schema(
     total: { type: Number, required: true },
     passed: { type: Boolean, required: true },
     at: { type: Date, required: true },
+    /** The seed of the order the options were shown in (../assessment/order.ts); null before shuffling. */
+    seed: { type: Number, default: null },
   },
   { _id: false },
 );
@@ -61,6 +63,8 @@ const enrolmentSchema = new Schema(
     /** The lesson the learner was last on (module key / lesson key): "Continue" returns there. */
     lastLesson: { type: String, default: null },
     attempts: { type: [attemptSchema], default: [] },
+    /** fieldKey(block key) -> the seed of the option order for the learner's next attempt at that check. */
+    checkOrders: { type: Map, of: Number, default: () => new Map() },
     /** fieldKey(block key) -> the learner's reflection. Private to the learner and their trainers. */
     reflections: { type: Map, of: reflectionSchema, default: () => new Map() },
     startedAt: { type: Date, required: true },
@@ -83,6 +87,7 @@ export interface AttemptRecord {
   total: number;
   passed: boolean;
   at: Date;
+  seed?: number | null;
 }
 
 export interface ReflectionRecord {
@@ -100,6 +105,8 @@ export interface EnrolmentRecord {
   blocks: Record<string, Date>;
   lastLesson: string | null;
   attempts: AttemptRecord[];
+  /** Absent on enrolments made before options were shuffled. */
+  checkOrders?: Record<string, number>;
   reflections: Record<string, ReflectionRecord>;
   startedAt: Date;
   completedAt: Date | null;

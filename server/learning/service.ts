@@ -9,9 +9,11 @@
 import { Types } from 'mongoose';
 import { RecentReads } from '../db/recent-reads';
 import { scoreCheck, type CheckAnswers, type CheckResult } from '../assessment/scoring';
+import { defaultOrderSeed, newOrderSeed } from '../assessment/order';
 import type { CertificatesService } from '../certificates/service';
 import type { CourseSummary, CoursesService, PublishedVersion } from '../courses/service';
-import type { Block, CheckBlock, CourseVersionContent, CreditEntry } from '../courses/types';
+import type { Block, CheckBlock, CourseVersionContent } from '../courses/types';
+import { coProducers } from './credits';
 import { Conflict, Invalid, NotFound } from '../errors';
 import { Enrolment, doneKeys, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
 import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, type LessonRef } from './progress';
@@ -29,7 +31,7 @@ function learnerObjectId(learner: Learner): Types.ObjectId {
   return new Types.ObjectId(learner.id);
 }
 
-export type LessonEnrolment = ProgressRecord & Partial<Pick<EnrolmentRecord, 'reflections' | 'attempts'>>;
+export type LessonEnrolment = ProgressRecord & Partial<Pick<EnrolmentRecord, 'reflections' | 'attempts' | 'checkOrders'>>;
 
 /**
  * The lesson page reads the learner's enrolment on every visit; through the embedded engine that one read cost
@@ -98,7 +100,7 @@ type ProgressRecord = Pick<
 >;
 
 interface ProgressTarget {
-  enrolment: Pick<EnrolmentRecord, '_id' | 'course' | 'courseSlug' | 'version'>;
+  enrolment: Pick<EnrolmentRecord, '_id' | 'course' | 'courseSlug' | 'version' | 'checkOrders'>;
   content: PublishedVersion;
 }
 
@@ -121,17 +123,9 @@ function findBlock(content: CourseVersionContent, address: LessonAddress, blockK
   return lesson && block ? { block, lesson } : undefined;
 }
 
-function coProducers(content: CourseVersionContent): { displayName: string; contribution: string; role: string }[] {
-  const seen = new Set<string>();
-  const credits: CreditEntry[] = [...content.credits, ...content.modules.flatMap((module) => module.credits)];
-  const unique: { displayName: string; contribution: string; role: string }[] = [];
-  for (const credit of credits) {
-    const id = `${credit.displayName}\u0000${credit.role}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    unique.push({ displayName: credit.displayName, contribution: credit.contribution, role: credit.role });
-  }
-  return unique;
+/** The seed of the option order the learner is shown for their next attempt at a check (../assessment/order.ts). */
+export function checkOrderSeed(enrolment: Pick<EnrolmentRecord, '_id' | 'checkOrders'>, blockKey: string): number {
+  return enrolment.checkOrders?.[fieldKey(blockKey)] ?? defaultOrderSeed(enrolment._id.toString(), blockKey);
 }
 
 /** The latest attempt at a check, for showing its feedback after submitting. */
@@ -231,9 +225,10 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
   // Progress: each change is one atomic update, then the completion rules are applied on the server.
 
   async function progressTarget(learner: Learner, slug: string): Promise<ProgressTarget> {
-    const enrolment = await Enrolment.findOne({ learner: learnerObjectId(learner), courseSlug: String(slug) }, { course: 1, courseSlug: 1, version: 1 }).lean<
-      Pick<EnrolmentRecord, '_id' | 'course' | 'courseSlug' | 'version'>
-    >();
+    const enrolment = await Enrolment.findOne(
+      { learner: learnerObjectId(learner), courseSlug: String(slug) },
+      { course: 1, courseSlug: 1, version: 1, checkOrders: 1 },
+    ).lean<ProgressTarget['enrolment']>();
     if (!enrolment) throw new NotFound('You have not started this course yet.');
     return { enrolment, content: await pinnedContent(enrolment) };
   }
@@ -311,7 +306,10 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
     return { ...outcome, next: lessons[lesson.index + 1] ?? null };
   }
 
-  /** Scores a check on the server, records the attempt, and marks the check done when it is passed. */
+  /**
+   * Scores a check on the server, records the attempt with the option order it was shown in, gives the next
+   * attempt a new order, and marks the check done when it is passed.
+   */
   async function submitCheck(learner: Learner, address: LessonAddress, blockKey: string, answers: CheckAnswers): Promise<CheckOutcome> {
     const target = await progressTarget(learner, address.slug);
     const found = findBlock(target.content, address, blockKey);
@@ -323,8 +321,9 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
     }
     const result = scoreCheck(check, answers);
     const now = new Date();
-    const attempt: AttemptRecord = { block: blockKey, answers, score: result.score, total: result.total, passed: result.passed, at: now };
-    const set: Record<string, unknown> = { lastLesson: found.lesson.id };
+    const seed = checkOrderSeed(target.enrolment, blockKey);
+    const attempt: AttemptRecord = { block: blockKey, answers, score: result.score, total: result.total, passed: result.passed, at: now, seed };
+    const set: Record<string, unknown> = { lastLesson: found.lesson.id, [`checkOrders.${fieldKey(blockKey)}`]: newOrderSeed() };
     if (result.passed) set[`blocks.${fieldKey(blockKey)}`] = now;
     const outcome = await applyProgress(learner, target, { $set: set, $push: { attempts: attempt } });
     return { ...outcome, result };

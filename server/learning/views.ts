@@ -8,7 +8,7 @@ import { mediaUrl } from '../media/types';
 import type { AttemptRecord, ReflectionRecord } from './model';
 import { blockKeyOf } from './model';
 import { isCourseComplete, isReadingBlock, lessonState, progressOf, type LessonRef, type LessonState } from './progress';
-import { latestAttempt, type LessonContext, type NewerVersion } from './service';
+import { checkOrderSeed, latestAttempt, type LessonContext, type NewerVersion } from './service';
 
 export function formatDate(date: Date): string {
   return date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -171,6 +171,12 @@ export interface LessonViewOptions {
   reflectionError?: { blockKey: string; text: string; error: string };
 }
 
+/** The chosen options in the order the attempt showed them. */
+function inShownOrder<T extends { optionKey: string }>(chosen: T[], shown: { key: string }[]): T[] {
+  const place = new Map(shown.map((option, index) => [option.key, index]));
+  return [...chosen].sort((a, b) => (place.get(a.optionKey) ?? 0) - (place.get(b.optionKey) ?? 0));
+}
+
 function resultView(attempt: AttemptRecord, result: CheckResult, check: CheckForLearner): CheckResultView {
   return {
     score: attempt.score,
@@ -180,7 +186,9 @@ function resultView(attempt: AttemptRecord, result: CheckResult, check: CheckFor
     questions: result.questions.map((question) => ({
       prompt: check.questions.find((candidate) => candidate.key === question.questionKey)?.prompt ?? '',
       right: question.right,
-      chosen: question.chosen.map((option) => ({ text: option.text, feedback: option.feedback })),
+      chosen: inShownOrder(question.chosen, check.questions.find((candidate) => candidate.key === question.questionKey)?.options ?? []).map(
+        (option) => ({ text: option.text, feedback: option.feedback }),
+      ),
     })),
   };
 }
@@ -228,7 +236,8 @@ function blockView(
         imageAlt: block.imageAlt ?? '',
       };
     case 'check': {
-      const check = checkForLearner(block);
+      // The form shows the order of the learner's next attempt; a result shows the order of the attempt it scores.
+      const check = checkForLearner(block, checkOrderSeed(context.enrolment, block.key));
       const attempt = options.resultFor === block.key ? latestAttempt(context.enrolment.attempts, block.key) : undefined;
       const incomplete = options.incomplete?.blockKey === block.key ? options.incomplete : undefined;
       return {
@@ -237,7 +246,7 @@ function blockView(
         blockKey: block.key,
         check,
         passed: context.done.has(block.key),
-        result: attempt ? resultView(attempt, scoreCheck(block, attempt.answers), check) : null,
+        result: attempt ? resultView(attempt, scoreCheck(block, attempt.answers), checkForLearner(block, attempt.seed ?? null)) : null,
         chosen: incomplete?.chosen ?? (attempt && !attempt.passed ? attempt.answers : {}),
         errors: incomplete?.errors ?? {},
       };

@@ -239,6 +239,17 @@ describe('invalid content', () => {
       message: /raw HTML is not allowed/,
     },
     {
+      name: 'the same person credited twice in one module',
+      file: '01-first-steps.md',
+      change: (t) =>
+        t.replace(
+          'credits:\n',
+          'credits:\n  - name: Alex Example\n    display: first-name\n    contribution: artwork\n    role: fixture artist\n    sample: true\n',
+        ),
+      line: 5,
+      message: /credits\.1\.name: Alex Example is credited more than once here/,
+    },
+    {
       name: 'a wrong setting in the front matter',
       file: 'course.md',
       change: (t) => t.replace('estimatedMinutes: 5', 'estimatedMinutes: soon'),

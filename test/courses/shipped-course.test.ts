@@ -9,6 +9,7 @@ import { connectDatabase, disconnectDatabase } from '../../server/db/connection'
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded/index';
 import { formatProblem, parseCourseDirectory, type ParsedCourse } from '../../server/courses/parse';
 import type { Block, CheckBlock, MediaBlock } from '../../server/courses/types';
+import { coProducers } from '../../server/learning/credits';
 import { LocalDiskStorage } from '../../server/media/storage';
 import { courseServicesOn } from '../support/course-services';
 
@@ -31,10 +32,11 @@ test('the shipped course has no content problems', () => {
   expect(parsed.content.modules.length).toBeGreaterThanOrEqual(5);
 });
 
-test('every module has 2-3 lessons, a knowledge check with feedback on every answer, a reflection, a picture and a captioned clip', () => {
+test('every module has 2-3 lessons (the first also has the plain-words page), a knowledge check with feedback on every answer, a reflection, a picture and a captioned clip', () => {
   parsed.content.modules.forEach((module, index) => {
-    expect(module.lessons.length).toBeGreaterThanOrEqual(2);
-    expect(module.lessons.length).toBeLessThanOrEqual(3);
+    const teaching = module.lessons.filter((lesson) => lesson.key !== 'plain-words');
+    expect(teaching.length).toBeGreaterThanOrEqual(2);
+    expect(teaching.length).toBeLessThanOrEqual(3);
     const blocks = blocksOf(index);
     const checks = blocks.filter((b): b is CheckBlock => b.kind === 'check');
     expect(checks).toHaveLength(1);
@@ -60,8 +62,47 @@ test('each clip has captions whose cues are the sentences of its transcript', as
     const captionsFile = parsed.media.find((m) => m.target === clip.captions)?.absolutePath ?? '';
     const cues = (await readFile(captionsFile, 'utf8')).split(/\n\n+/).slice(1).map((cue) => cue.split('\n').slice(2).join(' ').trim());
     expect(cues.length).toBeGreaterThanOrEqual(4);
-    for (const cue of cues) expect(clip.transcriptHtml).toContain(cue);
+    // Word for word: the transcript's paragraphs, after its italic note, are the cues in order.
+    const spoken = [...(clip.transcriptHtml ?? '').matchAll(/<p>(?!<em>)(.*?)<\/p>/gs)].map((match) => (match[1] ?? '').replace(/\s+/g, ' ').trim());
+    expect(spoken.join(' ')).toBe(cues.join(' '));
   }
+});
+
+test('keeps its promises: a plain-words page, learning disability taught, a believable time', () => {
+  const lessons = parsed.content.modules.flatMap((m) => m.lessons);
+  const glossary = lessons.find((lesson) => lesson.key === 'plain-words');
+  const glossaryText = (glossary?.blocks ?? []).map((b) => (b.kind === 'text' ? b.html : '')).join('');
+  for (const word of ['Learning disability', 'Seclusion', 'Restrictive practice', 'Safeguarding lead', 'Stimming', 'Healthcare plan']) {
+    expect(glossaryText).toContain(`<strong>${word}</strong>`);
+  }
+  expect(parsed.content.audience).toMatch(/learning disability/);
+  const allText = lessons.flatMap((l) => l.blocks).map((b) => (b.kind === 'text' ? b.html : '')).join('');
+  expect(allText).toMatch(/<h3[^>]*>Autism and learning disability<\/h3>/);
+  expect(parsed.content.estimatedMinutes).toBeGreaterThanOrEqual(60);
+  expect(parsed.content.estimatedMinutes).toBeLessThanOrEqual(120);
+});
+
+test('every clip says it is a computer voice, and no credit says anyone recorded a clip', async () => {
+  const clips = parsed.content.modules.flatMap((_, i) => blocksOf(i)).filter((b): b is MediaBlock => b.kind === 'audio' || b.kind === 'video');
+  for (const clip of clips) {
+    const captionsFile = parsed.media.find((m) => m.target === clip.captions)?.absolutePath ?? '';
+    const firstCue = (await readFile(captionsFile, 'utf8')).split(/\n\n+/)[1]?.split('\n').slice(2).join(' ') ?? '';
+    expect(firstCue).toMatch(/^This is a computer voice/);
+    expect(clip.title).toMatch(/computer voice/);
+  }
+  const credits = [...parsed.content.credits, ...parsed.content.modules.flatMap((m) => m.credits)];
+  for (const credit of credits) expect(credit.role).not.toMatch(/record/i);
+});
+
+test('each contributor appears once in each module, and once on the certificate with all they did', () => {
+  for (const module of parsed.content.modules) {
+    const named = module.credits.filter((c) => c.display !== 'anonymous').map((c) => c.displayName);
+    expect(new Set(named).size).toBe(named.length);
+  }
+  const certificate = coProducers(parsed.content);
+  const names = certificate.map((c) => c.displayName);
+  expect(new Set(names).size).toBe(names.length);
+  expect(certificate.find((c) => c.displayName === 'Jess')?.contribution).toBe('artwork, video');
 });
 
 test('every contributor is credited as they chose and marked as invented sample data', () => {
@@ -108,10 +149,13 @@ describe('importing the shipped content', () => {
     const options = { dir: path.join(contentDir, 'courses') };
     const first = await courseImport.importCourses(options);
     expect(first.ok).toBe(true);
-    expect(first.courses.map((c) => [c.slug, c.outcome, c.version])).toEqual([['person-centred-support', 'created', 1]]);
-    const version = await courses.getPublishedVersion(first.courses[0]?.courseId ?? '');
+    expect(first.courses.map((c) => [c.slug, c.outcome, c.version]).sort()).toEqual([
+      ['keeping-safe-and-well', 'created', 1],
+      ['person-centred-support', 'created', 1],
+    ]);
+    const version = await courses.getPublishedVersion(first.courses.find((c) => c.slug === 'person-centred-support')?.courseId ?? '');
     expect(version?.modules.map((m) => m.key)).toEqual(parsed.content.modules.map((m) => m.key));
     const second = await courseImport.importCourses(options);
-    expect(second.courses.map((c) => c.outcome)).toEqual(['unchanged']);
+    expect(second.courses.map((c) => c.outcome)).toEqual(['unchanged', 'unchanged']);
   });
 });

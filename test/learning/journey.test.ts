@@ -5,6 +5,7 @@
  */
 import { Types } from 'mongoose';
 import { Certificate } from '../../server/certificates/model';
+import { orderOptions } from '../../server/assessment/order';
 import { Enrolment } from '../../server/learning/model';
 import { startTestApp, type TestAgent, type TestApp, type TestUser } from '../support/app';
 import { importFixtureCourse, type FixtureCourse } from './support/fixture-course';
@@ -165,6 +166,41 @@ describe('knowledge checks', () => {
       [0, false],
       [3, true],
     ]);
+  });
+
+  it('shows the options in an order shuffled per attempt and kept with it, so a reload, a result and a retry agree', async () => {
+    const learner = await newLearner();
+    await start(learner);
+    const block = await course.check();
+    const shownOrder = (html: string): Record<string, string[]> =>
+      Object.fromEntries(
+        block.questions.map((question) => [
+          question.key,
+          [...html.matchAll(new RegExp(`name="q:${question.key}" value="([^"]+)"`, 'g'))].map((match) => match[1] ?? ''),
+        ]),
+      );
+    const orderOf = (seed: number) => Object.fromEntries(block.questions.map((q) => [q.key, orderOptions(q.options, q.key, seed).map((o) => o.key)]));
+
+    const first = shownOrder((await learner.agent.get(lesson('basics', 'check-lesson'))).text);
+    expect(shownOrder((await learner.agent.get(lesson('basics', 'check-lesson'))).text)).toEqual(first);
+
+    // Every option of q2 chosen: the result lists the learner's choices in the order the attempt showed them.
+    const answers = { ...(await course.wrongAnswers()), q2: block.questions[1]?.options.map((o) => o.key) ?? [] };
+    const response = await post(learner, `${lesson('basics', 'check-lesson')}/check`, { block: course.checkKey, ...answerFields(answers) });
+    const enrolment = await enrolmentOf(learner);
+    const attemptSeed = enrolment?.attempts[0]?.seed as number;
+    expect(orderOf(attemptSeed)).toEqual(first);
+    const result = (await learner.agent.get(response.headers.location as string)).text;
+    const feedbackOrder = [...result.matchAll(/You chose: (Apple|Pear|Carrot)\./g)].map((match) => match[1]?.toLowerCase());
+    const q2Texts = Object.fromEntries((block.questions[1]?.options ?? []).map((o) => [o.key, o.text.toLowerCase()]));
+    expect(feedbackOrder).toEqual(first.q2?.map((key) => q2Texts[key]));
+
+    // The retry is a new attempt with a new order, kept on the server: the result page and a reload show it alike.
+    const stored = (enrolment?.checkOrders as unknown as Record<string, number> | undefined)?.[course.checkKey];
+    expect(typeof stored).toBe('number');
+    expect(stored).not.toBe(attemptSeed);
+    expect(shownOrder(result)).toEqual(orderOf(stored as number));
+    expect(shownOrder((await learner.agent.get(lesson('basics', 'check-lesson'))).text)).toEqual(orderOf(stored as number));
   });
 
   it('counts a multiple-choice question right only with every right option', async () => {

@@ -23,6 +23,8 @@ export interface FixtureCourse {
   slug: string;
   courseId: string;
   content(): Promise<CourseVersionContent>;
+  /** The fixture's check block, as published. */
+  check(): Promise<CheckBlock>;
   checkKey: string;
   rightAnswers(): Promise<Record<string, string[]>>;
   wrongAnswers(): Promise<Record<string, string[]>>;
@@ -169,6 +171,7 @@ export async function importFixtureCourse(
     slug,
     courseId,
     content,
+    check,
     checkKey: 'basics/check-lesson/check',
     reflectionKey: 'basics/reflect/thoughts',
     async rightAnswers() {
