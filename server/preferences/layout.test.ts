@@ -36,11 +36,11 @@ describe('the base layout', () => {
   });
 
   it.each([
-    [['learner'], ['My courses', 'Course catalogue', 'Preferences', 'Sign out']],
-    [['co-facilitator'], ['Courses to manage', 'Preferences', 'Sign out']],
-    [['trainer'], ['Courses to manage', 'People', 'Teams', 'Preferences', 'Sign out']],
-    [['admin'], ['People', 'Teams', 'Audit log', 'Preferences', 'Sign out']],
-    [['learner', 'trainer', 'admin'], ['My courses', 'Course catalogue', 'Courses to manage', 'People', 'Teams', 'Audit log', 'Preferences', 'Sign out']],
+    [['learner'], ['My courses', 'Course catalogue', 'My account', 'Preferences', 'Sign out']],
+    [['co-facilitator'], ['Courses to manage', 'My account', 'Preferences', 'Sign out']],
+    [['trainer'], ['Courses to manage', 'People', 'Teams', 'My account', 'Preferences', 'Sign out']],
+    [['admin'], ['People', 'Teams', 'Audit log', 'My account', 'Preferences', 'Sign out']],
+    [['learner', 'trainer', 'admin'], ['My courses', 'Course catalogue', 'Courses to manage', 'People', 'Teams', 'Audit log', 'My account', 'Preferences', 'Sign out']],
   ])('offers a person with roles %j the navigation %j', (roles, expected) => {
     expect(navTexts(renderPage('', user(roles)))).toEqual(expected);
   });

@@ -197,6 +197,9 @@ export function createUsersService({ signedInCache: signedInReads, audit, sessio
 
   async function recordSuccessfulSignIn(userId: string): Promise<void> {
     await User.updateOne({ _id: objectId(userId) }, { $set: { lastSignInAt: new Date() } });
+    // The sign-in has just read the person afresh: what this process remembers may be from before a change made on
+    // another process (turned back on, say) whose note the revocation feed has not brought yet.
+    forgetSignedInUser(userId);
   }
 
   /**
