@@ -33,7 +33,14 @@ export interface Config {
   readonly mailFrom: string;
   /** Who becomes the first admin: invited at start while no admin exists (how production gets its first person). */
   readonly adminEmail?: string;
+  /** Largest upload accepted per kind of block, in bytes (UPLOAD_MAX_<KIND>_MB). */
+  readonly uploadLimits: UploadLimits;
 }
+
+/** The kinds of file people upload, each with its own allow-list (server/media/upload-kinds.ts) and size limit. */
+export const UPLOAD_KINDS = ['image', 'audio', 'video', 'document', 'captions'] as const;
+export type UploadKind = (typeof UPLOAD_KINDS)[number];
+export type UploadLimits = Readonly<Record<UploadKind, number>>;
 
 /** Raised when a setting is missing or wrong; the message names the variable. */
 export class ConfigError extends Error {
@@ -67,7 +74,14 @@ const environmentSchema = z.object({
   TRUST_PROXY: optionalText,
   MAIL_FROM: optionalText.pipe(z.string().min(3).optional()),
   ADMIN_EMAIL: optionalText.pipe(z.email('must be an email address').optional()),
+  UPLOAD_MAX_IMAGE_MB: z.coerce.number().positive().default(20),
+  UPLOAD_MAX_AUDIO_MB: z.coerce.number().positive().default(200),
+  UPLOAD_MAX_VIDEO_MB: z.coerce.number().positive().default(2048),
+  UPLOAD_MAX_DOCUMENT_MB: z.coerce.number().positive().default(50),
+  UPLOAD_MAX_CAPTIONS_MB: z.coerce.number().positive().default(1),
 });
+
+const MB = 1024 * 1024;
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined || value === 'false') return false;
@@ -107,6 +121,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(settings.TRUST_PROXY),
     mailFrom: settings.MAIL_FROM ?? 'Coproduce <no-reply@coproduce.invalid>',
     adminEmail: settings.ADMIN_EMAIL?.toLowerCase(),
+    uploadLimits: Object.freeze({
+      image: Math.round(settings.UPLOAD_MAX_IMAGE_MB * MB),
+      audio: Math.round(settings.UPLOAD_MAX_AUDIO_MB * MB),
+      video: Math.round(settings.UPLOAD_MAX_VIDEO_MB * MB),
+      document: Math.round(settings.UPLOAD_MAX_DOCUMENT_MB * MB),
+      captions: Math.round(settings.UPLOAD_MAX_CAPTIONS_MB * MB),
+    }),
   };
   return Object.freeze(config);
 }
