@@ -106,6 +106,24 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
   }
 
 
+  /** One of a person's own uploads, as storeUpload returned it; null if absent or someone else's. */
+  async function findUpload(assetId: string, uploadedBy: string): Promise<UploadedAsset | null> {
+    if (!Types.ObjectId.isValid(assetId) || !Types.ObjectId.isValid(uploadedBy)) return null;
+    const doc = await Asset.findOne({ _id: assetId, source: 'upload', uploadedBy, status: 'ready' }).lean<AssetDoc>();
+    if (!doc) return null;
+    return {
+      assetId: doc._id.toString(),
+      fileName: doc.originalName,
+      kind: (doc.kind ?? 'document') as UploadedAsset['kind'],
+      mimeType: doc.mimeType,
+      sizeBytes: doc.sizeBytes,
+      sha256: doc.sha256,
+      width: doc.width ?? null,
+      height: doc.height ?? null,
+      widths: doc.width ? [...(doc.variants ?? []).map((variant) => variant.width), doc.width] : [],
+    };
+  }
+
   async function findServableAsset(assetId: string): Promise<ServableAsset | null> {
     if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
     const cached = servableCache.get(assetId);
@@ -132,6 +150,9 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     storeContentFile,
     storeUpload,
     discardUpload,
+    findUpload,
+    /** Largest upload per kind, in bytes (from configuration). */
+    uploadLimits: uploads?.limits ?? ({ image: 0, audio: 0, video: 0, document: 0, captions: 0 } as UploadLimits),
     findServableAsset,
   };
 }

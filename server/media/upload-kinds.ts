@@ -74,7 +74,8 @@ const svgStart = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE\s+svg[^>
 /** The type of a file from its first bytes, or undefined when it is nothing we recognise. */
 export async function detectType(head: Buffer, complete: boolean): Promise<string | undefined> {
   const detected = await fileType.fromBuffer(head);
-  if (detected) return detected.mime;
+  // XML is text: told apart below (an SVG, or plain text).
+  if (detected && detected.mime !== 'application/xml') return detected.mime;
   if (!looksLikeText(head, complete)) return undefined;
   const text = head.toString('utf8').replace(/^\uFEFF/, '');
   if (/^WEBVTT([ \t\r\n]|$)/.test(text)) return 'text/vtt';

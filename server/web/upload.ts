@@ -30,6 +30,50 @@ export interface UploadOptions {
   /** For `array`: how many files at most (default 10). */
   maxFiles?: number;
   storage?: multer.StorageEngine;
+  /**
+   * The given storage checks each file's type itself (the media service: an allow-list per kind chosen in the
+   * form), so it is not wrapped by the check of `accept` here.
+   */
+  storageChecksContent?: boolean;
+}
+
+/** What a storage made by `storageThrough` keeps of a stored file on `req.file`. */
+export interface StoredUpload {
+  /** Identifies the stored file for `remove`, e.g. an asset id. */
+  id: string;
+  mimetype: string;
+  size: number;
+}
+
+/**
+ * A Multer storage engine that hands each file's stream to a service operation (for media: media.storeUpload),
+ * which stores it and returns its id; `remove` undoes it when Multer gives up on the request after the file was
+ * stored (another part too large, the client hung up).
+ */
+export function storageThrough(
+  store: (req: Request, file: { stream: Readable; originalname: string; fieldname: string }) => Promise<StoredUpload>,
+  remove: (req: Request, id: string) => Promise<void>,
+): multer.StorageEngine {
+  return {
+    _handleFile(req, file, callback) {
+      store(req, file).then(
+        (stored) => callback(null, { filename: stored.id, mimetype: stored.mimetype, size: stored.size }),
+        (error: unknown) => {
+          // The rest of this file's bytes are not wanted; reading them lets Multer finish the request.
+          if (!file.stream.destroyed) file.stream.resume();
+          callback(error as Error);
+        },
+      );
+    },
+    _removeFile(req, file, callback) {
+      const id = (file as { filename?: string }).filename;
+      if (!id) {
+        callback(null);
+        return;
+      }
+      remove(req, id).then(() => callback(null), (error: unknown) => callback(error as Error));
+    },
+  };
 }
 
 export interface UploadFactory {
@@ -143,7 +187,11 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
   function build(field: string, upload: UploadOptions, kind: 'single' | 'array'): RequestHandler[] {
     const maxFiles = kind === 'single' ? 1 : (upload.maxFiles ?? 10);
     const instance = multer({
-      storage: upload.storage ? contentCheckedStorage(upload.storage, upload.accept, field) : multer.memoryStorage(),
+      storage: upload.storage
+        ? upload.storageChecksContent
+          ? upload.storage
+          : contentCheckedStorage(upload.storage, upload.accept, field)
+        : multer.memoryStorage(),
       limits: { fileSize: upload.maxFileBytes, files: maxFiles, fields: 50, fieldSize: 100_000, parts: maxFiles + 50 },
       fileFilter: (req, _file, accept) => {
         // The fields before the file are parsed by now, including _csrf.

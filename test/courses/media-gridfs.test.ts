@@ -13,6 +13,7 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded
 import type { MediaBlock } from '../../server/courses/types';
 import { GridFsStorage } from '../../server/media/gridfs-storage';
 import { mediaRouter, parseByteRange } from '../../server/media/routes';
+import { createUploadFactory } from '../../server/web/upload';
 import type { SignedInUser } from '../../server/people';
 import { errorHandler } from '../../server/web/errors';
 import { courseServicesOn } from '../support/course-services';
@@ -39,7 +40,7 @@ beforeAll(async () => {
     req.user = { id: '0123456789abcdef01234567', name: 'Test', email: 't@example.org', roles: ['learner'] } as SignedInUser;
     next();
   });
-  app.use('/media', mediaRouter({ media }));
+  app.use('/media', mediaRouter({ media }, { upload: createUploadFactory({ validateCsrf: () => true }) }));
   app.use(errorHandler({ showStack: false }));
 });
 
