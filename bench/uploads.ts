@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -173,6 +173,7 @@ export async function runUploadBench(log: (line: string) => void = (line) => con
     await makeVideoFile(source, FILE_BYTES);
     const warmup = path.join(work, 'warmup.mp4');
     await makeVideoFile(warmup, 8 * MB);
+    await mkdir(dataDir, { recursive: true });
 
     await connectDatabase(engine.uri);
     const config = loadConfig({
