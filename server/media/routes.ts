@@ -117,7 +117,7 @@ export function mediaRouter({ media }: Pick<Services, 'media'>, web: Pick<WebToo
   const upload = web.upload.single('file', {
     accept: [],
     // The media service refuses a file over its kind's limit; this is Multer's outer bound, a little above all.
-    maxFileBytes: Math.max(...Object.values(media.uploadLimits)) + 1024 * 1024,
+    maxFileBytes: () => Math.max(...Object.values(media.uploadLimits)) + 1024 * 1024,
     storageChecksContent: true,
     storage: storageThrough(
       async (req, file) => {

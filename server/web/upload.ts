@@ -26,7 +26,8 @@ const TEXT_TYPES = new Set(['text/csv', 'text/plain', 'text/vtt', 'text/markdown
 export interface UploadOptions {
   /** Accepted types (MIME), as detected from the file's content. */
   accept: readonly string[];
-  maxFileBytes: number;
+  /** A function when the limit comes from a service, read per request (so a router is built without calling it). */
+  maxFileBytes: number | (() => number);
   /** For `array`: how many files at most (default 10). */
   maxFiles?: number;
   storage?: multer.StorageEngine;
@@ -186,13 +187,15 @@ function uploadedFiles(req: Request): Express.Multer.File[] {
 export function createUploadFactory(options: { validateCsrf: (req: Request) => boolean }): UploadFactory {
   function build(field: string, upload: UploadOptions, kind: 'single' | 'array'): RequestHandler[] {
     const maxFiles = kind === 'single' ? 1 : (upload.maxFiles ?? 10);
+    const maxFileBytes = (): number => (typeof upload.maxFileBytes === 'function' ? upload.maxFileBytes() : upload.maxFileBytes);
     const instance = multer({
       storage: upload.storage
         ? upload.storageChecksContent
           ? upload.storage
           : contentCheckedStorage(upload.storage, upload.accept, field)
         : multer.memoryStorage(),
-      limits: { fileSize: upload.maxFileBytes, files: maxFiles, fields: 50, fieldSize: 100_000, parts: maxFiles + 50 },
+      // Multer reads limits given as a function once per request; its types know only the object.
+      limits: ((): multer.Options['limits'] => ({ fileSize: maxFileBytes(), files: maxFiles, fields: 50, fieldSize: 100_000, parts: maxFiles + 50 })) as unknown as multer.Options['limits'],
       fileFilter: (req, _file, accept) => {
         // The fields before the file are parsed by now, including _csrf.
         if (!options.validateCsrf(req)) {
@@ -209,7 +212,7 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
         if (error instanceof multer.MulterError) {
           const message =
             error.code === 'LIMIT_FILE_SIZE'
-              ? `The file is too large. It can be up to ${describeLimit(upload.maxFileBytes)}.`
+              ? `The file is too large. It can be up to ${describeLimit(maxFileBytes())}.`
               : error.code === 'LIMIT_FILE_COUNT' || error.code === 'LIMIT_UNEXPECTED_FILE'
                 ? `Choose at most ${maxFiles} ${maxFiles === 1 ? 'file' : 'files'}.`
                 : 'The upload could not be read. Please try again.';
