@@ -1,17 +1,19 @@
 /**
  * `npm run bench`: every benchmark in one run. Each prints its figures as ratios to a baseline measured in the
  * same run (absolute numbers vary between machines; ratios are what we compare).
- * `npm run bench -- embedded` or `-- lesson` runs one of them.
+ * `npm run bench -- NAME` runs one of them.
  */
 import { runEmbeddedBench } from './embedded';
 import { runFootprintBench } from './footprint';
 import { runLessonBench } from './lesson';
+import { runUploadBench } from './uploads';
 
 const benches: Record<string, () => Promise<unknown>> = {
   embedded: () => runEmbeddedBench(),
   lesson: () => runLessonBench(),
   footprint: () => runFootprintBench({ documents: 200_000 }),
   'footprint-1m': () => runFootprintBench({ documents: 1_000_000 }),
+  uploads: () => runUploadBench(),
 };
 /** Run only when named: `npm run bench -- footprint-1m`. */
 const onRequest = new Set(['footprint-1m']);

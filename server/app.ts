@@ -131,7 +131,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/', authRouter(services, web)],
     ['/', preferencesRouter(services, { production })],
     ['/admin', adminRouter(services, web)],
-    ['/media', mediaRouter(services)],
+    ['/media', mediaRouter(services, web)],
     ['/manage/courses', manageCoursesRouter(services)],
     ['/certificates', certificatesRouter(services)],
     ['/account', accountRouter(services, web, config)],

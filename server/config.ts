@@ -39,7 +39,14 @@ export interface Config {
    * template on every page made it several times slower.
    */
   readonly templateCache: boolean;
+  /** Largest upload accepted per kind of block, in bytes (UPLOAD_MAX_<KIND>_MB). */
+  readonly uploadLimits: UploadLimits;
 }
+
+/** The kinds of file people upload, each with its own allow-list (server/media/upload-kinds.ts) and size limit. */
+export const UPLOAD_KINDS = ['image', 'audio', 'video', 'document', 'captions'] as const;
+export type UploadKind = (typeof UPLOAD_KINDS)[number];
+export type UploadLimits = Readonly<Record<UploadKind, number>>;
 
 /** Raised when a setting is missing or wrong; the message names the variable. */
 export class ConfigError extends Error {
@@ -74,7 +81,14 @@ const environmentSchema = z.object({
   MAIL_FROM: optionalText.pipe(z.string().min(3).optional()),
   ADMIN_EMAIL: optionalText.pipe(z.email('must be an email address').optional()),
   TEMPLATE_CACHE: optionalText.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional()),
+  UPLOAD_MAX_IMAGE_MB: z.coerce.number().positive().default(20),
+  UPLOAD_MAX_AUDIO_MB: z.coerce.number().positive().default(200),
+  UPLOAD_MAX_VIDEO_MB: z.coerce.number().positive().default(2048),
+  UPLOAD_MAX_DOCUMENT_MB: z.coerce.number().positive().default(50),
+  UPLOAD_MAX_CAPTIONS_MB: z.coerce.number().positive().default(1),
 });
+
+const MB = 1024 * 1024;
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined || value === 'false') return false;
@@ -115,6 +129,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: settings.MAIL_FROM ?? 'Coproduce <no-reply@coproduce.invalid>',
     adminEmail: settings.ADMIN_EMAIL?.toLowerCase(),
     templateCache: settings.TEMPLATE_CACHE !== 'false',
+    uploadLimits: Object.freeze({
+      image: Math.round(settings.UPLOAD_MAX_IMAGE_MB * MB),
+      audio: Math.round(settings.UPLOAD_MAX_AUDIO_MB * MB),
+      video: Math.round(settings.UPLOAD_MAX_VIDEO_MB * MB),
+      document: Math.round(settings.UPLOAD_MAX_DOCUMENT_MB * MB),
+      captions: Math.round(settings.UPLOAD_MAX_CAPTIONS_MB * MB),
+    }),
   };
   return Object.freeze(config);
 }

@@ -17,7 +17,7 @@ import { createCourseCaches, createCoursesService, type CourseCaches, type Cours
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
 import type { Mailer } from './mail/mailer';
-import { createMediaService, createServableAssetCache, type MediaService, type ServableAssetCache } from './media/service';
+import { createMediaService, createServableAssetCache, incomingDirFor, type MediaService, type ServableAssetCache } from './media/service';
 import type { MediaStorage } from './media/storage';
 import type { RevocationFeed, RevocationListener } from './sessions/feed';
 import { createSessionsService, type SessionsService } from './sessions/service';
@@ -48,7 +48,7 @@ export function createCaches(): Caches {
 }
 
 export interface ServiceDeps {
-  config: Pick<Config, 'baseUrl'>;
+  config: Pick<Config, 'baseUrl' | 'dataDir' | 'uploadLimits'>;
   mailer: Mailer;
   /** Where media bytes live (media/service.ts mediaStorageFor), one per process. */
   mediaStorage: MediaStorage;
@@ -103,7 +103,11 @@ export function createServices(deps: ServiceDeps): Services {
   const teams = createTeamsService({ users, audit });
   const auth = createAuthService({ users, teams, audit, mailer: deps.mailer, baseUrl, sessions });
   const courses = createCoursesService({ caches: caches.courses, audit });
-  const media = createMediaService({ storage: deps.mediaStorage, servableAssets: caches.servableAssets });
+  const media = createMediaService({
+    storage: deps.mediaStorage,
+    servableAssets: caches.servableAssets,
+    uploads: { incomingDir: incomingDirFor(deps.config), limits: deps.config.uploadLimits },
+  });
   const courseImport = createCourseImport({ courses, media });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });

@@ -3,7 +3,7 @@
  * where a local disk is not shared. Files are named by their storage key, so the same bytes are stored once.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, type Db, type ObjectId } from 'mongodb';
@@ -42,6 +42,31 @@ export class GridFsStorage implements MediaStorage {
     // always picks the oldest.
     await pipeline(createReadStream(sourcePath), this.bucket.openUploadStream(storageKey, { metadata: { sha256 } }));
     return { storageKey, sha256, sizeBytes: (await stat(sourcePath)).size };
+  }
+
+  async adoptFile(sourcePath: string, sha256: string): Promise<StoredFile> {
+    const storageKey = storageKeyOf(sha256);
+    try {
+      const existing = await this.find(storageKey);
+      if (existing) return { storageKey, sha256, sizeBytes: existing.length };
+      const upload = this.bucket.openUploadStream(storageKey, { metadata: { sha256 } });
+      try {
+        await pipeline(createReadStream(sourcePath), upload);
+      } catch (error) {
+        // Deletes the chunks written so far: a failed copy leaves nothing in the bucket.
+        await upload.abort().catch(() => undefined);
+        throw error;
+      }
+      return { storageKey, sha256, sizeBytes: (await stat(sourcePath)).size };
+    } finally {
+      await rm(sourcePath, { force: true });
+    }
+  }
+
+  async remove(storageKey: string): Promise<void> {
+    if (!storageKeyPattern.test(storageKey)) return;
+    const files = await this.bucket.find({ filename: storageKey }).toArray();
+    for (const file of files) await this.bucket.delete(file._id);
   }
 
   async localPath(): Promise<string | null> {

@@ -1,16 +1,32 @@
 /**
- * Serving stored media.
- *   GET /media/:assetId   requireSignIn   the file, with Range support for audio and video
+ * Serving and uploading media.
+ *   GET  /media/uploads    requireRole('trainer')   a form to upload a file of a kind (and what was just uploaded)
+ *   POST /media/uploads    requireRole('trainer')   multipart: _csrf, kind, then file; media.storeUpload
+ *                                                   (JSON 201 with the asset, or 303 back to the form)
+ *   GET /media/:assetId   requireSignIn   the file, with Range support for audio and video; `?width=` a smaller
+ *                                         copy of a picture (see srcset)
  * The type sent is the one checked against the file's content at import or upload, with nosniff, so a browser
  * never treats a stored file as a page. Anything that is not audio, video, a picture, captions or a PDF is sent
- * as a download. Files are content-addressed, so they can be cached for a long time.
+ * as a download, and every media answer carries a sandbox Content-Security-Policy, so even a file opened
+ * directly can run no script on the app's origin. Files are content-addressed, so they can be cached for a long time.
  */
 import { pipeline } from 'node:stream/promises';
-import express, { type Request, type Response } from 'express';
-import { requireSignIn } from '../web/access';
-import { NotFound } from '../errors';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { UPLOAD_KINDS } from '../config';
+import { currentUser, requireRole, requireSignIn } from '../web/access';
+import { wantsJson } from '../web/errors';
+import type { WebTools } from '../web/feature-context';
+import { storageThrough } from '../web/upload';
+import { Invalid, NotFound } from '../errors';
 import type { Services } from '../services';
+import type { UploadedAsset } from './service';
 import type { ByteRange, MediaStorage } from './storage';
+import { describeKind } from './upload-kinds';
+import { mediaSrcset, mediaUrl } from './types';
+
+/** On media answers: no script, no plugin, no form, whatever the file is, even opened on its own. */
+const MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
 
 const shownInPage = new Set([
   'video/mp4',
@@ -23,8 +39,8 @@ const shownInPage = new Set([
   'image/jpeg',
   'image/webp',
   'image/gif',
+  'audio/webm',
   'text/vtt',
-  'application/pdf',
 ]);
 
 /** A file name safe inside a quoted header value. */
@@ -84,16 +100,99 @@ async function streamFromStorage(req: Request, res: Response, storage: MediaStor
   });
 }
 
-export function mediaRouter({ media }: Pick<Services, 'media'>): express.Router {
+const uploadKind = z.enum(UPLOAD_KINDS);
+
+const kindOptions = UPLOAD_KINDS.map((kind) => ({ value: kind, text: describeKind(kind) }));
+
+function assetJson(asset: UploadedAsset) {
+  return { ...asset, url: mediaUrl(asset.assetId), srcset: mediaSrcset(asset.assetId, asset.widths) };
+}
+
+export function mediaRouter({ media }: Pick<Services, 'media'>, web: Pick<WebTools, 'upload'>): express.Router {
   const router = express.Router();
+  const trainerOnly = requireRole('trainer');
+
+  /** What each request stored, for its handler (Multer keeps only a file's id). */
+  const stored = new WeakMap<Request, UploadedAsset>();
+  const upload = web.upload.single('file', {
+    accept: [],
+    // The media service refuses a file over its kind's limit; this is Multer's outer bound, a little above all.
+    maxFileBytes: () => Math.max(...Object.values(media.uploadLimits)) + 1024 * 1024,
+    storageChecksContent: true,
+    storage: storageThrough(
+      async (req, file) => {
+        // The kind field comes before the file in the form, so it is parsed by now (like _csrf).
+        const kind = uploadKind.safeParse((req.body as Record<string, unknown> | undefined)?.kind);
+        if (!kind.success) throw new Invalid({ kind: 'Choose what kind of file this is.' });
+        const asset = await media.storeUpload({
+          stream: file.stream,
+          originalName: file.originalname,
+          kind: kind.data,
+          uploadedBy: currentUser(req).id,
+          field: file.fieldname,
+        });
+        stored.set(req, asset);
+        return { id: asset.assetId, mimetype: asset.mimeType, size: asset.sizeBytes };
+      },
+      (_req, id) => media.discardUpload(id),
+    ),
+  });
+
+  const renderUploads = async (res: Response, status: number, page: { kind?: string; errors?: Record<string, string>; uploaded?: UploadedAsset | null }) => {
+    res.status(status).render('media/uploads', {
+      kindOptions,
+      limits: media.uploadLimits,
+      values: { kind: page.kind ?? 'image' },
+      errors: page.errors ?? {},
+      uploaded: page.uploaded ? assetJson(page.uploaded) : null,
+    });
+  };
+
+  router.get('/uploads', trainerOnly, async (req: Request, res: Response) => {
+    const uploadedId = typeof req.query.uploaded === 'string' ? req.query.uploaded : '';
+    const uploaded = uploadedId ? await media.findUpload(uploadedId, currentUser(req).id) : null;
+    await renderUploads(res, 200, { uploaded });
+  });
+
+  /** A refused upload re-shows the form (HTML) with the message naming the file; JSON goes to the error handler. */
+  const uploadRefused: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    if (!(error instanceof Invalid) || wantsJson(req)) {
+      next(error);
+      return;
+    }
+    const kind = uploadKind.safeParse((req.body as Record<string, unknown> | undefined)?.kind);
+    renderUploads(res, 422, { kind: kind.success ? kind.data : undefined, errors: error.fields }).catch(next);
+  };
+
+  router.post(
+    '/uploads',
+    trainerOnly,
+    ...upload,
+    async (req: Request, res: Response) => {
+      const asset = stored.get(req);
+      if (!req.file || !asset) throw new Invalid({ file: 'Choose a file to upload.' });
+      if (wantsJson(req)) {
+        res.status(201).json({ asset: assetJson(asset) });
+        return;
+      }
+      res.redirect(303, `/media/uploads?uploaded=${encodeURIComponent(asset.assetId)}`);
+    },
+    uploadRefused,
+  );
 
   router.get('/:assetId', requireSignIn, async (req: Request, res: Response) => {
-    const asset = await media.findServableAsset(String(req.params.assetId));
-    if (!asset) throw new NotFound('This file is not available.');
+    const found = await media.findServableAsset(String(req.params.assetId));
+    if (!found) throw new NotFound('This file is not available.');
+    // A smaller copy of a picture: the same record, other bytes.
+    const width = typeof req.query.width === 'string' ? Number(req.query.width) : undefined;
+    const variant = width === undefined ? undefined : found.variants.find((candidate) => candidate.width === width);
+    if (width !== undefined && !variant) throw new NotFound('This file is not available in that size.');
+    const asset = variant ? { ...found, ...variant } : found;
     const file = await media.storage.localPath(asset.storageKey);
     const inline = shownInPage.has(asset.mimeType);
     res.setHeader('Content-Type', asset.mimeType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', MEDIA_CSP);
     res.setHeader('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename="${headerFileName(asset.originalName)}"`);
     // Private: only signed-in people may fetch it, so shared caches must not keep it. Immutable: the bytes
     // under this id never change.

@@ -4,11 +4,19 @@
  */
 import path from 'node:path';
 import mongoose, { Types } from 'mongoose';
-import type { Config } from '../config';
+import type { Config, UploadLimits } from '../config';
 import type { AssetRef } from './types';
 import { GridFsStorage } from './gridfs-storage';
 import { Asset, type AssetDoc } from './model';
 import { LocalDiskStorage, type MediaStorage } from './storage';
+import { createUploadStore, type UploadInput, type UploadedAsset } from './uploads';
+
+export type { UploadInput, UploadedAsset } from './uploads';
+
+/** Where uploads in progress are written: inside the disk storage's root, so finishing one is a rename. */
+export function incomingDirFor(config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'media', '.incoming');
+}
 
 /**
  * Where this app keeps media: on local disk under $DATA_DIR/media with the embedded database (one machine), in
@@ -28,6 +36,8 @@ export interface ServableAsset {
   sizeBytes: number;
   sha256: string;
   storageKey: string;
+  /** Smaller copies of a picture, by width. */
+  variants: { width: number; storageKey: string; sizeBytes: number; sha256: string }[];
 }
 
 /**
@@ -45,9 +55,30 @@ export interface MediaServiceDeps {
   /** Where the bytes live (mediaStorageFor, once per process). */
   storage: MediaStorage;
   servableAssets: ServableAssetCache;
+  /** For uploads by people (storeUpload): the incoming folder (incomingDirFor) and the size limit per kind. */
+  uploads?: { incomingDir: string; limits: UploadLimits };
 }
 
-export function createMediaService({ storage, servableAssets: servableCache }: MediaServiceDeps) {
+export function createMediaService({ storage, servableAssets: servableCache, uploads }: MediaServiceDeps) {
+  const uploadStore = uploads ? createUploadStore({ storage, ...uploads }) : undefined;
+
+  /**
+   * Streams a person's upload into storage and records it as an Asset: the one way authoring pages store files.
+   * Refusals (wrong type for the kind, too large, empty, unreadable picture) are `Invalid` with a message naming
+   * the file and why; a refused, interrupted or failed upload leaves no file and no record.
+   */
+  async function storeUpload(input: UploadInput): Promise<UploadedAsset> {
+    if (!uploadStore) throw new Error('This media service was made without uploads (createMediaService({ uploads }))');
+    return uploadStore.storeUpload(input);
+  }
+
+  /** Removes an upload's record and its bytes (unless shared with another record). */
+  async function discardUpload(assetId: string): Promise<void> {
+    if (!uploadStore) return;
+    servableCache.delete(assetId);
+    await uploadStore.discardUpload(assetId);
+  }
+
   /**
    * Stores a file that came with a course's content (already checked by validate.ts) and returns its reference.
    * A file with the same bytes and type is stored once: re-importing a course reuses its assets, so asset ids stay
@@ -79,11 +110,29 @@ export function createMediaService({ storage, servableAssets: servableCache }: M
   }
 
 
+  /** One of a person's own uploads, as storeUpload returned it; null if absent or someone else's. */
+  async function findUpload(assetId: string, uploadedBy: string): Promise<UploadedAsset | null> {
+    if (!Types.ObjectId.isValid(assetId) || !Types.ObjectId.isValid(uploadedBy)) return null;
+    const doc = await Asset.findOne({ _id: assetId, source: 'upload', uploadedBy, status: 'ready' }).lean<AssetDoc>();
+    if (!doc) return null;
+    return {
+      assetId: doc._id.toString(),
+      fileName: doc.originalName,
+      kind: (doc.kind ?? 'document') as UploadedAsset['kind'],
+      mimeType: doc.mimeType,
+      sizeBytes: doc.sizeBytes,
+      sha256: doc.sha256,
+      width: doc.width ?? null,
+      height: doc.height ?? null,
+      widths: doc.width ? [...(doc.variants ?? []).map((variant) => variant.width), doc.width] : [],
+    };
+  }
+
   async function findServableAsset(assetId: string): Promise<ServableAsset | null> {
     if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
     const cached = servableCache.get(assetId);
     if (cached) return cached;
-    const doc = await Asset.findOne({ _id: assetId, status: 'ready' }, 'originalName mimeType sizeBytes sha256 storageKey').lean<AssetDoc>();
+    const doc = await Asset.findOne({ _id: assetId, status: 'ready' }, 'originalName mimeType sizeBytes sha256 storageKey variants').lean<AssetDoc>();
     if (!doc) return null;
     const asset: ServableAsset = {
       id: assetId,
@@ -92,6 +141,7 @@ export function createMediaService({ storage, servableAssets: servableCache }: M
       sizeBytes: doc.sizeBytes,
       sha256: doc.sha256,
       storageKey: doc.storageKey,
+      variants: (doc.variants ?? []).map(({ width, storageKey, sizeBytes, sha256 }) => ({ width, storageKey, sizeBytes, sha256 })),
     };
     if (servableCache.size >= cacheLimit) servableCache.clear();
     servableCache.set(assetId, asset);
@@ -102,6 +152,11 @@ export function createMediaService({ storage, servableAssets: servableCache }: M
     /** Where the bytes live, for the media route to stream from. */
     storage,
     storeContentFile,
+    storeUpload,
+    discardUpload,
+    findUpload,
+    /** Largest upload per kind, in bytes (from configuration). */
+    uploadLimits: uploads?.limits ?? ({ image: 0, audio: 0, video: 0, document: 0, captions: 0 } as UploadLimits),
     findServableAsset,
   };
 }

@@ -25,6 +25,13 @@ export interface ByteRange {
 export interface MediaStorage {
   /** Copies a file into storage; storing the same bytes again is cheap and returns the same key. */
   putFile(sourcePath: string): Promise<StoredFile>;
+  /**
+   * Moves a finished upload (a temporary file under the incoming folder, already hashed while it streamed in)
+   * into storage: no second copy on disk. The source file is gone afterwards, whatever happens.
+   */
+  adoptFile(sourcePath: string, sha256: string): Promise<StoredFile>;
+  /** Deletes stored bytes (the media service calls it only when no record refers to them). */
+  remove(storageKey: string): Promise<void>;
   /** The file on local disk for a key (so Express sends it, with Range support), or null if not on this disk. */
   localPath(storageKey: string): Promise<string | null>;
   /** The stored bytes (or a range of them) as a stream, or null if absent. */
@@ -72,6 +79,26 @@ export class LocalDiskStorage implements MediaStorage {
     }
     const stored = await stat(target);
     return { storageKey, sha256, sizeBytes: stored.size };
+  }
+
+  async adoptFile(sourcePath: string, sha256: string): Promise<StoredFile> {
+    const storageKey = storageKeyOf(sha256);
+    const target = this.pathOf(storageKey);
+    try {
+      const existing = await stat(target).catch(() => null);
+      if (existing?.isFile()) return { storageKey, sha256, sizeBytes: existing.size };
+      await mkdir(path.dirname(target), { recursive: true });
+      // The incoming folder is inside the root (same disk), so this is a rename, never a copy: atomic for readers.
+      await rename(sourcePath, target);
+      const stored = await stat(target);
+      return { storageKey, sha256, sizeBytes: stored.size };
+    } finally {
+      await rm(sourcePath, { force: true });
+    }
+  }
+
+  async remove(storageKey: string): Promise<void> {
+    await rm(this.pathOf(storageKey), { force: true });
   }
 
   async localPath(storageKey: string): Promise<string | null> {

@@ -15,3 +15,11 @@ export interface AssetRef {
 export function mediaUrl(asset: AssetRef | string): string {
   return `/media/${encodeURIComponent(typeof asset === 'string' ? asset : asset.assetId)}`;
 }
+
+/** A picture's `srcset`: each stored width (smaller copies are served with `?width=`; the largest is the original). */
+export function mediaSrcset(assetId: string, widths: readonly number[]): string {
+  const largest = Math.max(...widths);
+  return widths
+    .map((width) => `${width === largest ? mediaUrl(assetId) : `${mediaUrl(assetId)}?width=${width}`} ${width}w`)
+    .join(', ');
+}

@@ -26,10 +26,55 @@ const TEXT_TYPES = new Set(['text/csv', 'text/plain', 'text/vtt', 'text/markdown
 export interface UploadOptions {
   /** Accepted types (MIME), as detected from the file's content. */
   accept: readonly string[];
-  maxFileBytes: number;
+  /** A function when the limit comes from a service, read per request (so a router is built without calling it). */
+  maxFileBytes: number | (() => number);
   /** For `array`: how many files at most (default 10). */
   maxFiles?: number;
   storage?: multer.StorageEngine;
+  /**
+   * The given storage checks each file's type itself (the media service: an allow-list per kind chosen in the
+   * form), so it is not wrapped by the check of `accept` here.
+   */
+  storageChecksContent?: boolean;
+}
+
+/** What a storage made by `storageThrough` keeps of a stored file on `req.file`. */
+export interface StoredUpload {
+  /** Identifies the stored file for `remove`, e.g. an asset id. */
+  id: string;
+  mimetype: string;
+  size: number;
+}
+
+/**
+ * A Multer storage engine that hands each file's stream to a service operation (for media: media.storeUpload),
+ * which stores it and returns its id; `remove` undoes it when Multer gives up on the request after the file was
+ * stored (another part too large, the client hung up).
+ */
+export function storageThrough(
+  store: (req: Request, file: { stream: Readable; originalname: string; fieldname: string }) => Promise<StoredUpload>,
+  remove: (req: Request, id: string) => Promise<void>,
+): multer.StorageEngine {
+  return {
+    _handleFile(req, file, callback) {
+      store(req, file).then(
+        (stored) => callback(null, { filename: stored.id, mimetype: stored.mimetype, size: stored.size }),
+        (error: unknown) => {
+          // The rest of this file's bytes are not wanted; reading them lets Multer finish the request.
+          if (!file.stream.destroyed) file.stream.resume();
+          callback(error as Error);
+        },
+      );
+    },
+    _removeFile(req, file, callback) {
+      const id = (file as { filename?: string }).filename;
+      if (!id) {
+        callback(null);
+        return;
+      }
+      remove(req, id).then(() => callback(null), (error: unknown) => callback(error as Error));
+    },
+  };
 }
 
 export interface UploadFactory {
@@ -142,9 +187,15 @@ function uploadedFiles(req: Request): Express.Multer.File[] {
 export function createUploadFactory(options: { validateCsrf: (req: Request) => boolean }): UploadFactory {
   function build(field: string, upload: UploadOptions, kind: 'single' | 'array'): RequestHandler[] {
     const maxFiles = kind === 'single' ? 1 : (upload.maxFiles ?? 10);
+    const maxFileBytes = (): number => (typeof upload.maxFileBytes === 'function' ? upload.maxFileBytes() : upload.maxFileBytes);
     const instance = multer({
-      storage: upload.storage ? contentCheckedStorage(upload.storage, upload.accept, field) : multer.memoryStorage(),
-      limits: { fileSize: upload.maxFileBytes, files: maxFiles, fields: 50, fieldSize: 100_000, parts: maxFiles + 50 },
+      storage: upload.storage
+        ? upload.storageChecksContent
+          ? upload.storage
+          : contentCheckedStorage(upload.storage, upload.accept, field)
+        : multer.memoryStorage(),
+      // Multer reads limits given as a function once per request; its types know only the object.
+      limits: ((): multer.Options['limits'] => ({ fileSize: maxFileBytes(), files: maxFiles, fields: 50, fieldSize: 100_000, parts: maxFiles + 50 })) as unknown as multer.Options['limits'],
       fileFilter: (req, _file, accept) => {
         // The fields before the file are parsed by now, including _csrf.
         if (!options.validateCsrf(req)) {
@@ -161,7 +212,7 @@ export function createUploadFactory(options: { validateCsrf: (req: Request) => b
         if (error instanceof multer.MulterError) {
           const message =
             error.code === 'LIMIT_FILE_SIZE'
-              ? `The file is too large. It can be up to ${describeLimit(upload.maxFileBytes)}.`
+              ? `The file is too large. It can be up to ${describeLimit(maxFileBytes())}.`
               : error.code === 'LIMIT_FILE_COUNT' || error.code === 'LIMIT_UNEXPECTED_FILE'
                 ? `Choose at most ${maxFiles} ${maxFiles === 1 ? 'file' : 'files'}.`
                 : 'The upload could not be read. Please try again.';

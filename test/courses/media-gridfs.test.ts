@@ -3,8 +3,14 @@
  * the import stores files once by content, and the media route streams them with the same Range rules
  * that Express's sendFile applies to files on disk.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import sharp from 'sharp';
+import { loadConfig } from '../../server/config';
+import { Asset } from '../../server/media/model';
+import { createMediaService, createServableAssetCache } from '../../server/media/service';
 import express from 'express';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
@@ -13,6 +19,7 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded
 import type { MediaBlock } from '../../server/courses/types';
 import { GridFsStorage } from '../../server/media/gridfs-storage';
 import { mediaRouter, parseByteRange } from '../../server/media/routes';
+import { createUploadFactory } from '../../server/web/upload';
 import type { SignedInUser } from '../../server/people';
 import { errorHandler } from '../../server/web/errors';
 import { courseServicesOn } from '../support/course-services';
@@ -39,7 +46,7 @@ beforeAll(async () => {
     req.user = { id: '0123456789abcdef01234567', name: 'Test', email: 't@example.org', roles: ['learner'] } as SignedInUser;
     next();
   });
-  app.use('/media', mediaRouter({ media }));
+  app.use('/media', mediaRouter({ media }, { upload: createUploadFactory({ validateCsrf: () => true }) }));
   app.use(errorHandler({ showStack: false }));
 });
 
@@ -89,4 +96,52 @@ test('reads the Range header forms media players send', () => {
   expect(parseByteRange('bytes=1000-', 1000)).toBe('unsatisfiable');
   expect(parseByteRange('bytes=0-1,5-6', 1000)).toBeNull();
   expect(parseByteRange(undefined, 1000)).toBeNull();
+});
+
+describe('uploads into GridFS (media.storeUpload)', () => {
+  const incomingDir = path.join(os.tmpdir(), `coproduce-gridfs-incoming-${process.pid}`);
+  afterAll(async () => {
+    await rm(incomingDir, { recursive: true, force: true });
+  });
+  const uploadMedia = () =>
+    createMediaService({
+      storage: new GridFsStorage(() => mongoose.connection.db),
+      servableAssets: createServableAssetCache(),
+      uploads: { incomingDir, limits: loadConfig({ NODE_ENV: 'test' }).uploadLimits },
+    });
+  const counts = async () => ({
+    files: await mongoose.connection.db?.collection('media.files').countDocuments(),
+    chunks: await mongoose.connection.db?.collection('media.chunks').countDocuments(),
+    records: await Asset.countDocuments(),
+  });
+
+  test('stores a picture without its metadata and its smaller copies, and discarding it removes them all', async () => {
+    const media = uploadMedia();
+    const before = await counts();
+    const photo = await sharp({ create: { width: 700, height: 400, channels: 3, background: { r: 10, g: 200, b: 90 } } })
+      .jpeg()
+      .withExif({ IFD0: { Make: 'PhoneMaker' } })
+      .toBuffer();
+    const asset = await media.storeUpload({ stream: Readable.from([photo]), originalName: 'p.jpg', kind: 'image', uploadedBy: '0123456789abcdef01234567' });
+    expect(asset.widths).toEqual([320, 640, 700]);
+    const record = await Asset.findById(asset.assetId).lean();
+    const stream = await media.storage.openRead(record?.storageKey ?? '');
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream ?? []) chunks.push(chunk as Buffer);
+    const stored = Buffer.concat(chunks);
+    expect((await sharp(stored).metadata()).exif).toBeUndefined();
+    expect(stored.includes('PhoneMaker')).toBe(false);
+    expect((await counts()).files).toBe((before.files ?? 0) + 3);
+    await media.discardUpload(asset.assetId);
+    expect(await counts()).toEqual(before);
+  });
+
+  test('a refused upload leaves no file, no chunk and no record', async () => {
+    const media = uploadMedia();
+    const before = await counts();
+    await expect(
+      media.storeUpload({ stream: Readable.from([clip]), originalName: 'clip.mp3', kind: 'video', uploadedBy: '0123456789abcdef01234567' }),
+    ).rejects.toMatchObject({ fields: { file: expect.stringMatching(/^"clip\.mp3" was not accepted: its content is audio\/mpeg/) } });
+    expect(await counts()).toEqual(before);
+  });
 });
