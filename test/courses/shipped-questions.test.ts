@@ -64,3 +64,12 @@ test('the measure counts a right answer tied for longest as longest, and a short
   expect(rightIsLongest({ key: 'q', prompt: 'p', multiple: false, options: [option('Same', true), option('Also', false)] })).toBe(true);
   expect(rightIsLongest({ key: 'q', prompt: 'p', multiple: false, options: [option('Short', true), option('Much longer', false)] })).toBe(false);
 });
+
+test('the feedback of every wrong option starts with a clear "No." and a reason, never "Not quite"', async () => {
+  const softened = (await shippedQuestions()).flatMap(({ course, question }) =>
+    question.options
+      .filter((option) => !option.correct && !/^No\. \S/.test(option.feedback))
+      .map((option) => `  ${course}: ${question.prompt} -> ${option.text}: ${option.feedback}`),
+  );
+  expect(softened).toEqual([]);
+});
