@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Engine } from './engine';
-import type { Doc } from './query/values';
+import type { Doc } from './bson/values';
 
 let dir: string;
 

@@ -4,7 +4,7 @@
  */
 import { BSON, Long } from 'bson';
 import { EngineError, ErrorCodes } from './errors';
-import type { Doc } from './query/values';
+import type { Doc } from './bson/values';
 
 interface OpenCursor {
   id: Long;

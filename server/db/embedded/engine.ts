@@ -11,7 +11,7 @@ import type { CommandContext, ConnectionInfo, ServerInfo } from './commands/type
 import { Cursors } from './cursors';
 import { EngineError, ErrorCodes } from './errors';
 import { Edge } from './catalog/bounds';
-import { fromWire, toNumber, type Doc } from './query/values';
+import { fromWire, toNumber, type Doc } from './bson/values';
 import type { FileLayer } from './storage/file-io';
 import { Journal } from './storage/journal';
 

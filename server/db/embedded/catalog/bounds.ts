@@ -2,7 +2,7 @@
  * Index bounds: an interval of values per indexed field, with sentinels at the edges of a BSON type's bracket
  * (MongoDB's `$gt: 5` only ever matches numbers, so its interval runs from 5 to "the largest number").
  */
-import { compareValues, typeRank } from '../query/values';
+import { compareValues, typeRank } from '../bson/values';
 
 /** A sentinel below (edge 'min') or above (edge 'max') every value of a type rank. */
 export class Edge {

@@ -4,7 +4,7 @@
  */
 import { Binary } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
-import type { Doc } from '../query/values';
+import type { Doc } from '../bson/values';
 import { Collection, type CollectionOptions } from './collection';
 import type { DiffStep } from './document-diff';
 import type { IndexSpec } from './index-store';

@@ -5,8 +5,8 @@
  */
 import { BSON, ObjectId } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
-import { MAX_BSON_BYTES } from '../wire/protocol';
-import { firstDollarField, valueKey, type Doc } from '../query/values';
+import { MAX_BSON_BYTES } from '../bson/limits';
+import { firstDollarField, valueKey, type Doc } from '../bson/values';
 import { applyDiff, diffDocuments, type DiffStep } from './document-diff';
 import { duplicateKeyError, IndexStore, type IndexSpec } from './index-store';
 import { decodeFields, encodeDocument, StoredDocuments } from './stored-documents';

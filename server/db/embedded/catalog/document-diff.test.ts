@@ -1,6 +1,6 @@
 /** Update records: the steps from one document version to the next rebuild the next exactly, byte for byte. */
 import { BSON, Decimal128, Double, Long, ObjectId } from 'bson';
-import { cloneDocument, type Doc } from '../query/values';
+import { cloneDocument, type Doc } from '../bson/values';
 import { applyDiff, diffDocuments } from './document-diff';
 
 // mulberry32: a small seeded generator, so a failure can be replayed.

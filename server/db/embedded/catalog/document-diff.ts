@@ -10,7 +10,7 @@
  * over a snapshot that already holds the change is harmless).
  */
 import { BSON } from 'bson';
-import { isPlainObject, type Doc } from '../query/values';
+import { isPlainObject, type Doc } from '../bson/values';
 
 export type PathPart = string | number;
 

@@ -2,9 +2,9 @@
  * One index: its MongoDB spec and a sorted array of entries (key tuple + document key) kept in index order by
  * binary search. Multikey documents contribute one entry per distinct key tuple.
  */
-import { Query } from '../query/mingo-context';
+import { Query } from '../bson/mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
-import { comparisonView, valueKey, valuesAtPath, type Doc } from '../query/values';
+import { comparisonView, valueKey, valuesAtPath, type Doc } from '../bson/values';
 import { compareBounded, contains, HIGHEST, LOWEST, type Interval } from './bounds';
 import { SortedChunks, type Position } from './sorted-chunks';
 

@@ -8,7 +8,7 @@
  * document is shared between readers and must never be changed: an update builds a new one.
  */
 import { BSON } from 'bson';
-import { fromWire, type Doc } from '../query/values';
+import { fromWire, type Doc } from '../bson/values';
 
 /** Decoded documents kept per collection, counted in BSON bytes (the decoded form takes several times more). */
 export const DEFAULT_DECODED_CACHE_BYTES = 8 * 1024 * 1024;

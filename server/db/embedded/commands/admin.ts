@@ -3,7 +3,7 @@
  * standalone answers them: setParameter/getParameter (on admin only), replSetGetStatus, profile and fsync.
  */
 import { EngineError, ErrorCodes } from '../errors';
-import type { Doc } from '../query/values';
+import type { Doc } from '../bson/values';
 import type { CommandContext, CommandHandler } from './types';
 
 /** Parameters the engine has; `runtime` ones may be set with setParameter, the others only read. */

@@ -1,6 +1,6 @@
 /** aggregate: runs a pipeline and hands the result out through a cursor. */
 import { EngineError, ErrorCodes } from '../errors';
-import { isPlainObject, type Doc } from '../query/values';
+import { isPlainObject, type Doc } from '../bson/values';
 import { explainRead } from './explain';
 import { preparePipeline, runPipeline } from './pipeline';
 import { asNumber, namespaceOf, type CommandContext, type CommandHandler } from './types';

@@ -3,7 +3,7 @@ import { defaultIndexName, type Collection } from '../catalog/collection';
 import type { IndexSpec } from '../catalog/index-store';
 import { EngineError, ErrorCodes } from '../errors';
 import { compileFilter } from '../query/filter';
-import { isPlainObject, type Doc } from '../query/values';
+import { isPlainObject, type Doc } from '../bson/values';
 import { asNumber, changeEvents, collectionName, type CommandContext, type CommandHandler } from './types';
 import { isView, notOnView, refuseView, validateViewOptions } from './views';
 

@@ -1,6 +1,6 @@
 /** The change log on its own: resume tokens across engine starts, the history window, update descriptions. */
 import { ChangeLog, describeUpdate, type StreamReader } from './change-streams';
-import type { Doc } from '../query/values';
+import type { Doc } from '../bson/values';
 
 const reader: StreamReader = { lookup: () => null, runPipeline: (_stages, events) => events };
 

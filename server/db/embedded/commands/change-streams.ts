@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { Long, Timestamp } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
-import { cloneDocument, isPlainObject, valueKey, type Doc } from '../query/values';
+import { cloneDocument, isPlainObject, valueKey, type Doc } from '../bson/values';
 
 const MAX_EVENTS = 10_000;
 const DEFAULT_AWAIT_MS = 1000;

@@ -3,7 +3,7 @@ import { EngineError, ErrorCodes } from '../errors';
 import { readDocuments, type ReadStats } from '../query/execute';
 import { compileFilter } from '../query/filter';
 import { describeBounds } from '../query/planner';
-import { isPlainObject, type Doc } from '../query/values';
+import { isPlainObject, type Doc } from '../bson/values';
 import { preparePipeline } from './pipeline';
 import { asNumber, namespaceOf, type CommandContext, type CommandHandler } from './types';
 

@@ -1,6 +1,6 @@
 /** The command table: finds the handler for a command document and turns failures into MongoDB error replies. */
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
-import type { Doc } from '../query/values';
+import type { Doc } from '../bson/values';
 import { evaluateLet } from '../query/variables';
 import { adminCommands } from './admin';
 import { aggregateCommands } from './aggregate';

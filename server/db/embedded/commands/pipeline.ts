@@ -5,8 +5,8 @@
  */
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import { readDocuments, type ReadStats } from '../query/execute';
-import { Aggregator } from '../query/mingo-context';
-import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, originalOf, restoreNumericTypes, valueKey, type Doc } from '../query/values';
+import { Aggregator } from '../bson/mingo-context';
+import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, originalOf, restoreNumericTypes, valueKey, type Doc } from '../bson/values';
 import { asNumber, type CommandContext } from './types';
 import { writeMerge, writeOut } from './out';
 import { resolveView, type ResolvedView } from './views';

@@ -3,7 +3,7 @@ import { EngineError, ErrorCodes } from '../errors';
 import { readDocuments, sortDocuments, type ReadOptions } from '../query/execute';
 import { compileFilter } from '../query/filter';
 import { compileProjection } from '../query/projection';
-import { isPlainObject, valueKey, valuesAtPath, type Doc } from '../query/values';
+import { isPlainObject, valueKey, valuesAtPath, type Doc } from '../bson/values';
 import { streamReader } from './aggregate';
 import { viewDocuments } from './pipeline';
 import { asNumber, collectionName, namespaceOf, type CommandContext, type CommandHandler } from './types';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Binary } from 'bson';
 import { EngineError, ErrorCodes } from '../errors';
-import { isPlainObject, type Doc } from '../query/values';
+import { isPlainObject, type Doc } from '../bson/values';
 
 /** Without access control every session belongs to the empty user, whose uid is SHA-256 of the empty string. */
 const ANONYMOUS_UID = new Binary(createHash('sha256').update('').digest(), 0);

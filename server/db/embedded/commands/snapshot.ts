@@ -13,7 +13,7 @@
  * `{ bson: <Binary> }` for each of its `count` documents, holding the document's BSON bytes as stored. The reply also carries `snapshotTime` and the engine's `dbPath`.
  */
 import { EngineError, ErrorCodes } from '../errors';
-import { isPlainObject, type Doc } from '../query/values';
+import { isPlainObject, type Doc } from '../bson/values';
 import { asNumber, type CommandContext, type CommandHandler } from './types';
 
 interface Part {

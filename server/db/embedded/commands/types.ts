@@ -3,7 +3,7 @@ import type { Catalog, Changes } from '../catalog/catalog';
 import type { Cursors } from '../cursors';
 import type { ChangeLog } from './change-streams';
 import type { LocalSessions } from './sessions';
-import type { Doc } from '../query/values';
+import type { Doc } from '../bson/values';
 import type { Variables } from '../query/variables';
 
 export interface ServerInfo {

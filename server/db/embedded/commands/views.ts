@@ -5,7 +5,7 @@
  */
 import type { Collection } from '../catalog/collection';
 import { EngineError, ErrorCodes } from '../errors';
-import { isPlainObject, type Doc } from '../query/values';
+import { isPlainObject, type Doc } from '../bson/values';
 import type { CommandContext } from './types';
 
 /** MongoDB's limit on views built on views. */

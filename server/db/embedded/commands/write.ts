@@ -3,7 +3,7 @@ import type { Collection } from '../catalog/collection';
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import { readDocuments } from '../query/execute';
 import { compileProjection } from '../query/projection';
-import { isPlainObject, valueKey, type Doc } from '../query/values';
+import { isPlainObject, valueKey, type Doc } from '../bson/values';
 import { applyUpdate, isOperatorUpdate, seedFromFilter, validateUpdate, type UpdateSpec } from '../update/apply';
 import { changeEvents, collectionName, type CommandContext, type CommandHandler } from './types';
 import { refuseView } from './views';

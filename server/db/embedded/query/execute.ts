@@ -7,7 +7,7 @@ import type { Collection } from '../catalog/collection';
 import { compileFilter } from './filter';
 import { planQuery, sortPairs, type Plan } from './planner';
 import type { Variables } from './variables';
-import { compareValues, valuesAtPath, type Doc } from './values';
+import { compareValues, valuesAtPath, type Doc } from '../bson/values';
 
 export interface ReadOptions {
   filter?: Doc;

@@ -3,10 +3,10 @@
  * (geo and $text need indexes we do not have) and adapting what MongoDB sends differently ($where as BSON Code).
  */
 import { Code } from 'bson';
-import { Query } from './mingo-context';
+import { Query } from '../bson/mingo-context';
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import type { Variables } from './variables';
-import { comparisonView, isPlainObject, normaliseNumbers, type Doc } from './values';
+import { comparisonView, isPlainObject, normaliseNumbers, type Doc } from '../bson/values';
 
 const GEO_OPERATORS = new Set(['$near', '$nearSphere', '$geoWithin', '$geoIntersects', '$within', '$box', '$center']);
 

@@ -6,7 +6,7 @@ import { Long } from 'bson';
 import { Collection } from '../catalog/collection';
 import { readDocuments, sortDocuments, sortValue } from './execute';
 import { compileFilter } from './filter';
-import { valueKey, type Doc } from './values';
+import { valueKey, type Doc } from '../bson/values';
 
 // mulberry32: a small seeded generator, so a failure can be replayed.
 let seed = 7;

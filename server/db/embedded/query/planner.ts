@@ -7,7 +7,7 @@ import { Edge, FULL, intersect, isEmptyInterval, point, describeInterval, type I
 import type { Collection } from '../catalog/collection';
 import type { IndexStore } from '../catalog/index-store';
 import { EngineError, ErrorCodes } from '../errors';
-import { isPlainObject, normaliseNumbers, typeRank, type Doc } from './values';
+import { isPlainObject, normaliseNumbers, typeRank, type Doc } from '../bson/values';
 
 export interface Plan {
   index?: IndexStore;

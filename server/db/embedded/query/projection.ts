@@ -2,10 +2,10 @@
  * Projections: mingo's $project for inclusion/exclusion and $slice; `$elemMatch` and the positional `field.$`
  * are done here because mingo's $elemMatch projection fails on arrays of scalars and it has no positional form.
  */
-import { Query } from './mingo-context';
+import { Query } from '../bson/mingo-context';
 import { EngineError, ErrorCodes } from '../errors';
 import type { Variables } from './variables';
-import { comparisonView, isPlainObject, normaliseNumbers, type Doc } from './values';
+import { comparisonView, isPlainObject, normaliseNumbers, type Doc } from '../bson/values';
 
 export type Projector = (doc: Doc) => Doc;
 

@@ -3,8 +3,8 @@
  * command can read as `$$name`. Each value is an expression evaluated once, against no document.
  */
 import { EngineError, ErrorCodes } from '../errors';
-import { Aggregator } from './mingo-context';
-import { isPlainObject, normaliseNumbers, type Doc } from './values';
+import { Aggregator } from '../bson/mingo-context';
+import { isPlainObject, normaliseNumbers, type Doc } from '../bson/values';
 
 export type Variables = Readonly<Doc>;
 

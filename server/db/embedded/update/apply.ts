@@ -4,7 +4,7 @@
  * several may appear in one update), and numeric types (updates run on numbers, then BSON types are restored).
  */
 import { update as mingoUpdate } from 'mingo';
-import { Aggregator, mingoOptions, Query } from '../query/mingo-context';
+import { Aggregator, mingoOptions, Query } from '../bson/mingo-context';
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import type { Variables } from '../query/variables';
 import {
@@ -17,7 +17,7 @@ import {
   setPath,
   valueKey,
   type Doc,
-} from '../query/values';
+} from '../bson/values';
 
 const OPERATORS = new Set([
   '$set',

@@ -3,14 +3,16 @@
  * and OP_MSG with its kind 0 (body) and kind 1 (document sequence) sections.
  */
 import { BSON } from 'bson';
-import { fromWire, type Doc } from '../query/values';
+import { MAX_BSON_BYTES } from '../bson/limits';
+import { fromWire, type Doc } from '../bson/values';
+
+export { MAX_BSON_BYTES };
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
 export const OP_MSG = 2013;
 
 export const MAX_MESSAGE_BYTES = 48_000_000;
-export const MAX_BSON_BYTES = 16 * 1024 * 1024;
 
 const FLAG_CHECKSUM_PRESENT = 1 << 0;
 const FLAG_MORE_TO_COME = 1 << 1;

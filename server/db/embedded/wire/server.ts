@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { Engine } from '../engine';
-import type { Doc } from '../query/values';
+import type { Doc } from '../bson/values';
 import { buildOpMsg, buildOpReply, MAX_MESSAGE_BYTES, OP_QUERY, OversizedDocument, parseHeader, parseMessage, type Request } from './protocol';
 import { EngineError, ErrorCodes } from '../errors';
 
