@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { PROJECT_ROOT } from './project-root';
 import { adminRouter } from './admin/routes';
+import { assignmentsRouter } from './assignments/routes';
 import type { AssignmentsService } from './assignments/service';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
@@ -137,6 +138,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/admin', adminRouter(context)],
     ['/media', mediaRouter({ config })],
     ['/manage/courses', manageCoursesRouter()],
+    ['/manage/assignments', assignmentsRouter({ assignments: deps.assignments, upload: context.upload })],
     ['/certificates', certificatesRouter({ baseUrl: config.baseUrl })],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);

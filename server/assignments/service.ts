@@ -516,6 +516,13 @@ export function createAssignmentsService(deps: AssignmentsDeps) {
     return record;
   }
 
+  /** Whose a recorded completion is (for the page to return to), or null. */
+  async function recordedCompletionLearner(id: string): Promise<string | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const record = await RecordedCompletion.findById(new Types.ObjectId(id), { learner: 1 }).lean<Pick<RecordedCompletionRecord, 'learner'>>();
+    return record ? String(record.learner) : null;
+  }
+
   /** Withdraws a recorded completion (kept, marked withdrawn, no longer counted). Audited. */
   async function withdrawRecordedCompletion(actor: SignedInUser, id: string, reason: string): Promise<void> {
     const record = await findRecorded(id);
@@ -569,6 +576,7 @@ export function createAssignmentsService(deps: AssignmentsDeps) {
     statusesForTeams,
     recordCompletion,
     withdrawRecordedCompletion,
+    recordedCompletionLearner,
     recordedCompletionsOf,
     openEvidence,
     hasAssignment,
