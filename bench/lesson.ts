@@ -34,6 +34,7 @@ import { allBlocks, lessonsInOrder } from '../server/learning/progress';
 import { enrol, enrolmentFacts, loadLesson } from '../server/learning/service';
 import { SHIPPED_COURSE_SLUG } from '../server/assignments/seed';
 import { createAssignmentsService } from '../server/assignments/service';
+import { createRemindersService } from '../server/reminders/service';
 import { mediaStorageFor } from '../server/media/service';
 import { buildLessonView, lessonHref } from '../server/learning/views';
 import { createMailer } from '../server/mail/mailer';
@@ -212,7 +213,9 @@ export async function prepareApp(dataDir: string): Promise<PreparedApp> {
   const lessonPath = lessonHref(SHIPPED_COURSE_SLUG, second);
 
   const assignments = createAssignmentsService({ enrolmentFacts, storage: mediaStorageFor(config) });
-  const app = buildApp({ config, logger, mailer: createMailer({ dataDir, from: config.mailFrom, logger }), assignments });
+  const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
+  const reminders = createRemindersService({ assignments, mailer, baseUrl: config.baseUrl, logger });
+  const app = buildApp({ config, logger, mailer, assignments, reminders });
   const server = await listen(app);
   const jar = await signIn(server, 'bench.learner@example.org');
   // The first visit records the lesson as the learner's position; later visits write nothing.

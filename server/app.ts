@@ -20,6 +20,8 @@ import { PROJECT_ROOT } from './project-root';
 import { adminRouter } from './admin/routes';
 import { assignmentsRouter } from './assignments/routes';
 import type { AssignmentsService } from './assignments/service';
+import { remindersRouter } from './reminders/routes';
+import type { RemindersService } from './reminders/service';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
 import { createPassport } from './auth/passport';
@@ -48,6 +50,7 @@ export interface AppDeps {
   mailer: Mailer;
   /** Built once in the composition root (main.ts; tests through test/support/app.ts). */
   assignments: AssignmentsService;
+  reminders: RemindersService;
   /** Defaults to MongoDB sessions on Mongoose's connection (which must be open). */
   sessionStore?: Store;
 }
@@ -138,6 +141,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/admin', adminRouter(context)],
     ['/media', mediaRouter({ config })],
     ['/manage/courses', manageCoursesRouter()],
+    ['/', remindersRouter({ reminders: deps.reminders, assignments: deps.assignments })],
     ['/manage/assignments', assignmentsRouter({ assignments: deps.assignments, upload: context.upload })],
     ['/certificates', certificatesRouter({ baseUrl: config.baseUrl })],
   ];

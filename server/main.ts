@@ -14,7 +14,11 @@ import { importCourses, describeImport } from './courses/import';
 import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongoThread } from './db/embedded/thread';
 import { seedDemoLearning } from './assignments/seed';
+import mongoose from 'mongoose';
 import { createAssignmentsService } from './assignments/service';
+import { createJobScheduler } from './jobs/scheduler';
+import { defineReminderJobs, scheduleReminderJobs } from './reminders/jobs';
+import { createRemindersService } from './reminders/service';
 import { enrolmentFacts } from './learning/service';
 import { backfillMemberships } from './teams/service';
 import { createMailer } from './mail/mailer';
@@ -105,7 +109,15 @@ async function main(): Promise<void> {
     print(`  ${link}`);
   }
   const assignments = createAssignmentsService({ enrolmentFacts, storage: mediaStorageFor(config) });
-  const app = buildApp({ config, logger, mailer, assignments });
+  const reminders = createRemindersService({ assignments, mailer, baseUrl: config.baseUrl, logger });
+  // The durable job scheduler: jobs in the database, shared by every app process (server/jobs/scheduler.ts).
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('The database connection is not open');
+  const scheduler = await createJobScheduler({ db, logger, name: `coproduce-${process.pid}` });
+  defineReminderJobs(scheduler, reminders);
+  await scheduler.start();
+  await scheduleReminderJobs(scheduler);
+  const app = buildApp({ config, logger, mailer, assignments, reminders });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
@@ -128,6 +140,8 @@ async function main(): Promise<void> {
     // Stops accepting; the callback runs once every connection has finished its request.
     server.close(() => {
       void (async () => {
+        // Unlocks the jobs this process holds, so another process (or the next start) runs them.
+        await scheduler.stop();
         await disconnectDatabase();
         await database.stopEngine?.();
         logger.info('stopped');

@@ -182,3 +182,13 @@ export async function teamNamesByIds(ids: string[]): Promise<Map<string, string>
   const teams = await Team.find({ _id: { $in: valid } }, { name: 1 }).lean();
   return new Map(teams.map((team) => [String(team._id), team.name]));
 }
+
+/** Every team's trainers: trainer id -> the ids of the teams they train (for the weekly digest). */
+export async function teamsByTrainer(): Promise<Map<string, string[]>> {
+  const teams = await Team.find({ 'trainers.0': { $exists: true } }, { trainers: 1 }).lean<{ _id: Types.ObjectId; trainers: Types.ObjectId[] }[]>();
+  const byTrainer = new Map<string, string[]>();
+  for (const team of teams) {
+    for (const trainer of team.trainers) byTrainer.set(String(trainer), [...(byTrainer.get(String(trainer)) ?? []), String(team._id)]);
+  }
+  return byTrainer;
+}

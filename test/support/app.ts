@@ -31,6 +31,7 @@ import supertest from 'supertest';
 import { buildApp } from '../../server/app';
 import { createAssignmentsService, type AssignmentsService } from '../../server/assignments/service';
 import { enrolmentFacts } from '../../server/learning/service';
+import { createRemindersService } from '../../server/reminders/service';
 import { mediaStorageFor } from '../../server/media/service';
 import { hashPassword, useFastPasswordHashing } from '../../server/auth/passwords';
 import { loadConfig, type Config } from '../../server/config';
@@ -38,7 +39,8 @@ import { connectDatabase, disconnectDatabase } from '../../server/db/connection'
 import { startEmbeddedMongo } from '../../server/db/embedded/index';
 import { createLogger } from '../../server/web/logging';
 import { createSessionStore, sessionStoreReady } from '../../server/web/session';
-import { createMailer } from '../../server/mail/mailer';
+import { createMailer, type Mailer } from '../../server/mail/mailer';
+import type { Logger } from 'pino';
 import { seedDemoAccounts } from '../../server/seed/demo';
 import { createUser as createUserAccount } from '../../server/users/service';
 import type { Role } from '../../server/users/types';
@@ -75,6 +77,8 @@ export interface TestMail {
 export interface TestApp {
   app: express.Express;
   config: Config;
+  mailer: Mailer;
+  logger: Logger;
   /** The app's assignments service (as main.ts builds it), on the test clock. */
   assignments: AssignmentsService;
   /** Moves the clock of the services built here (assignments, reminders); null returns to real time. */
@@ -163,7 +167,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   let clockTime: Date | null = null;
   const now = (): Date => (clockTime ? new Date(clockTime.getTime()) : new Date());
   const assignments = createAssignmentsService({ enrolmentFacts, storage: mediaStorageFor(config), now });
-  const app = buildApp({ config, logger, mailer, sessionStore, assignments });
+  // No job scheduler here: tests of jobs build their own (test/reminders/reminders.test.ts).
+  const reminders = createRemindersService({ assignments, mailer, baseUrl: config.baseUrl, logger, now });
+  const app = buildApp({ config, logger, mailer, sessionStore, assignments, reminders });
   const mailDir = path.join(dataDir, 'mail');
 
   const createUser = async (input: NewTestUser = {}): Promise<TestUser> => {
@@ -201,6 +207,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app,
     config,
     mailDir,
+    mailer,
+    logger,
     assignments,
     setNow(time) {
       clockTime = time;
