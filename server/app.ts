@@ -28,6 +28,8 @@ import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
 import type { Mailer } from './mail/mailer';
 import { preferencesRouter } from './preferences/routes';
+import { createReportsService } from './reports/service';
+import { reportsRouter } from './reports/routes';
 import { fontsRouter } from './preferences/static-fonts';
 import { publicAccess } from './web/access';
 import { csrfProtection } from './web/csrf';
@@ -135,6 +137,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/media', mediaRouter({ config })],
     ['/manage/courses', manageCoursesRouter()],
     ['/certificates', certificatesRouter({ baseUrl: config.baseUrl })],
+    ['/reports', reportsRouter(createReportsService())],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

@@ -116,7 +116,9 @@ export function authRouter(context: FeatureContext): express.Router {
         renderSignIn(res, 401, { values: { email: form.data.email }, next: safeReturnPath(form.data.next), problem });
         return;
       }
-      signIn(req, user).then(() => res.redirect(303, safeReturnPath(form.data.next) ?? '/'), next);
+      // Trainers land on their teams' completion overview; everyone else on the home page (learners: their dashboard).
+      const landing = user.roles.includes('trainer') ? '/reports' : '/';
+      signIn(req, user).then(() => res.redirect(303, safeReturnPath(form.data.next) ?? landing), next);
     })(req, res, next);
   });
 

@@ -1,0 +1,348 @@
+/**
+ * Figures about enrolments for trainers' reports, computed by aggregation pipelines in the database (never by
+ * reading enrolments into Node and counting them). The learning feature owns the Enrolment collection, so its
+ * pipelines live here; `server/reports/` turns the figures into pages and exports.
+ *
+ * Indexes used (declared in ./model.ts): { learner, course } for a team's or a person's enrolments, and
+ * { course, completedAt } for one course across learners. `explainFigures` prints the plans in `npm run bench`.
+ *
+ * Lesson progress (the % shown for a course in progress) follows progress.ts exactly: a lesson is done when every
+ * block that finishes it is done. The pipeline receives each course version's lessons as lists of block keys
+ * (a version never changes once published) and counts, per enrolment, the lessons whose keys are all done.
+ */
+import { Types, type PipelineStage } from 'mongoose';
+import type { CourseVersionContent } from '../courses/types';
+import { Enrolment, fieldKey } from './model';
+import { keysThatFinish, lessonsInOrder } from './progress';
+
+/** A published course version's lessons, each as the (stored) keys of the blocks that finish it. */
+export interface VersionShape {
+  courseId: string;
+  version: number;
+  lessons: string[][];
+}
+
+export function versionShape(courseId: string, version: number, content: CourseVersionContent): VersionShape {
+  return { courseId, version, lessons: lessonsInOrder(content).map((ref) => keysThatFinish(ref.lesson).map(fieldKey)) };
+}
+
+function objectIds(ids: readonly string[]): Types.ObjectId[] {
+  return ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+}
+
+/**
+ * The % of lessons done, as progress.ts's progressOf rounds it (half up). Needs `doneKeys` (the keys of `blocks`)
+ * on the document. A finished enrolment is 100.
+ */
+function percentExpression(shapes: readonly VersionShape[]): Record<string, unknown> {
+  const branches = shapes
+    .filter((shape) => shape.lessons.length > 0)
+    .map((shape) => ({
+      case: { $and: [{ $eq: ['$course', new Types.ObjectId(shape.courseId)] }, { $eq: ['$version', shape.version] }] },
+      then: {
+        $floor: {
+          $add: [
+            0.5,
+            {
+              $multiply: [
+                100 / shape.lessons.length,
+                { $size: { $filter: { input: { $literal: shape.lessons }, as: 'lesson', cond: { $setIsSubset: ['$$lesson', '$doneKeys'] } } } },
+              ],
+            },
+          ],
+        },
+      },
+    }));
+  const byVersion = branches.length > 0 ? { $switch: { branches, default: 0 } } : 0;
+  return { $cond: [{ $ne: ['$completedAt', null] }, 100, byVersion] };
+}
+
+const doneKeysStage: PipelineStage = {
+  $addFields: { doneKeys: { $map: { input: { $objectToArray: { $ifNull: ['$blocks', {}] } }, as: 'block', in: '$$block.k' } } },
+};
+
+const isCompleted = { $ne: [{ $ifNull: ['$completedAt', null] }, null] };
+
+export interface LearnerCounts {
+  learnerId: string;
+  started: number;
+  completed: number;
+}
+
+/** Per learner, over the given courses: how many they have started and how many finished. */
+export async function countsByLearner(learnerIds: readonly string[], courseIds: readonly string[]): Promise<LearnerCounts[]> {
+  if (learnerIds.length === 0 || courseIds.length === 0) return [];
+  const rows = await Enrolment.aggregate<{ _id: Types.ObjectId; started: number; completed: number }>([
+    { $match: { learner: { $in: objectIds(learnerIds) }, course: { $in: objectIds(courseIds) } } },
+    { $group: { _id: '$learner', started: { $sum: 1 }, completed: { $sum: { $cond: [isCompleted, 1, 0] } } } },
+  ]);
+  return rows.map((row) => ({ learnerId: String(row._id), started: row.started, completed: row.completed }));
+}
+
+export interface EnrolmentCell {
+  learnerId: string;
+  courseId: string;
+  courseSlug: string;
+  version: number;
+  startedAt: Date;
+  completedAt: Date | null;
+  percent: number;
+}
+
+export interface CourseCounts {
+  courseId: string;
+  started: number;
+  completed: number;
+}
+
+export interface MatrixFigures {
+  /** The enrolments of the people on the page. */
+  cells: EnrolmentCell[];
+  /** Per course, over every person shown (all pages). */
+  byCourse: CourseCounts[];
+  /** When sorting by one course: that course's enrolment of every person shown. */
+  sortCells: EnrolmentCell[];
+}
+
+interface CellRow {
+  learner: Types.ObjectId;
+  course: Types.ObjectId;
+  courseSlug: string;
+  version: number;
+  startedAt: Date;
+  completedAt: Date | null;
+  percent: number;
+}
+
+function toCell(row: CellRow): EnrolmentCell {
+  return {
+    learnerId: String(row.learner),
+    courseId: String(row.course),
+    courseSlug: row.courseSlug,
+    version: row.version,
+    startedAt: row.startedAt,
+    completedAt: row.completedAt ?? null,
+    percent: row.percent,
+  };
+}
+
+export interface MatrixQuery {
+  /** Everyone the matrix shows (after its filters), on every page. */
+  learnerIds: readonly string[];
+  /** The people on this page. */
+  pageLearnerIds: readonly string[];
+  courseIds: readonly string[];
+  shapes: readonly VersionShape[];
+  sortCourseId?: string;
+}
+
+/** One pipeline for a matrix page: the page's cells, the column totals, and the cells a column sort needs. */
+export async function matrixFigures(query: MatrixQuery): Promise<MatrixFigures> {
+  if (query.learnerIds.length === 0 || query.courseIds.length === 0) return { cells: [], byCourse: [], sortCells: [] };
+  const cellFields = { learner: 1, course: 1, courseSlug: 1, version: 1, startedAt: 1, completedAt: 1, percent: 1 };
+  const withPercent: PipelineStage.FacetPipelineStage[] = [doneKeysStage as PipelineStage.FacetPipelineStage, { $project: { ...cellFields, percent: percentExpression(query.shapes) } }];
+  const sortCourse = query.sortCourseId && Types.ObjectId.isValid(query.sortCourseId) ? new Types.ObjectId(query.sortCourseId) : null;
+  const [result] = await Enrolment.aggregate<{ cells: CellRow[]; byCourse: { _id: Types.ObjectId; started: number; completed: number }[]; sortCells: CellRow[] }>([
+    { $match: { learner: { $in: objectIds(query.learnerIds) }, course: { $in: objectIds(query.courseIds) } } },
+    { $project: { learner: 1, course: 1, courseSlug: 1, version: 1, startedAt: 1, completedAt: 1, blocks: 1 } },
+    {
+      $facet: {
+        cells: [{ $match: { learner: { $in: objectIds(query.pageLearnerIds) } } }, ...withPercent],
+        byCourse: [{ $group: { _id: '$course', started: { $sum: 1 }, completed: { $sum: { $cond: [isCompleted, 1, 0] } } } }],
+        sortCells: sortCourse ? [{ $match: { course: sortCourse } }, ...withPercent] : [{ $limit: 0 }],
+      },
+    },
+  ]);
+  return {
+    cells: (result?.cells ?? []).map(toCell),
+    byCourse: (result?.byCourse ?? []).map((row) => ({ courseId: String(row._id), started: row.started, completed: row.completed })),
+    sortCells: (result?.sortCells ?? []).map(toCell),
+  };
+}
+
+export interface CheckSummary {
+  courseId: string;
+  blockKey: string;
+  attempts: number;
+  firstScore: number;
+  bestScore: number;
+  total: number;
+  passed: boolean;
+  lastAt: Date;
+}
+
+export interface LearnerFigures {
+  enrolments: (EnrolmentCell & { certificateNumber: string | null; hasReflections: boolean })[];
+  checks: CheckSummary[];
+}
+
+/** One person's enrolments with progress, and their knowledge-check attempts summed up per check. */
+export async function learnerFigures(learnerId: string, shapes: readonly VersionShape[]): Promise<LearnerFigures> {
+  const [learner] = objectIds([learnerId]);
+  if (!learner) return { enrolments: [], checks: [] };
+  const [result] = await Enrolment.aggregate<{
+    enrolments: (CellRow & { certificateNumber: string | null; reflectionCount: number })[];
+    checks: { _id: { course: Types.ObjectId; block: string }; attempts: number; firstScore: number; bestScore: number; total: number; passed: boolean; lastAt: Date }[];
+  }>([
+    { $match: { learner } },
+    {
+      $facet: {
+        enrolments: [
+          doneKeysStage as PipelineStage.FacetPipelineStage,
+          {
+            $project: {
+              learner: 1,
+              course: 1,
+              courseSlug: 1,
+              version: 1,
+              startedAt: 1,
+              completedAt: 1,
+              certificateNumber: 1,
+              percent: percentExpression(shapes),
+              reflectionCount: { $size: { $objectToArray: { $ifNull: ['$reflections', {}] } } },
+            },
+          },
+        ],
+        checks: [
+          { $unwind: '$attempts' },
+          {
+            $group: {
+              _id: { course: '$course', block: '$attempts.block' },
+              attempts: { $sum: 1 },
+              // Attempts are pushed in the order they were made, and $unwind keeps that order.
+              firstScore: { $first: '$attempts.score' },
+              bestScore: { $max: '$attempts.score' },
+              total: { $last: '$attempts.total' },
+              passed: { $max: '$attempts.passed' },
+              lastAt: { $max: '$attempts.at' },
+            },
+          },
+        ],
+      },
+    },
+  ]);
+  return {
+    enrolments: (result?.enrolments ?? []).map((row) => ({ ...toCell(row), certificateNumber: row.certificateNumber ?? null, hasReflections: row.reflectionCount > 0 })),
+    checks: (result?.checks ?? []).map((row) => ({
+      courseId: String(row._id.course),
+      blockKey: row._id.block,
+      attempts: row.attempts,
+      firstScore: row.firstScore,
+      bestScore: row.bestScore,
+      total: row.total,
+      passed: Boolean(row.passed),
+      lastAt: row.lastAt,
+    })),
+  };
+}
+
+/** A knowledge-check question with its right answers, so the database can tell which first answers were wrong. */
+export interface QuestionKey {
+  blockKey: string;
+  questionKey: string;
+  correct: string[];
+}
+
+export interface CourseFigures {
+  started: number;
+  completed: number;
+  /** Days from starting to finishing, over those who finished. */
+  medianDays: number | null;
+  meanDays: number | null;
+  /** Completions per calendar month (UTC), oldest first. */
+  completionsByMonth: { month: Date; count: number }[];
+  /** How long finishing took, in buckets of days (lower bound of each bucket). */
+  daysTaken: { fromDays: number; count: number }[];
+  /** Questions by how many learners got them wrong at their first attempt at the check, most first. */
+  questions: { blockKey: string; questionKey: string; firstAttempts: number; wrong: number }[];
+}
+
+/** Bucket edges (in days) for "how long did it take": under a day, a week, two weeks, a month, two, three, more. */
+export const DAYS_TAKEN_EDGES = [0, 1, 7, 14, 30, 60, 90] as const;
+const DAY_MS = 86_400_000;
+
+/**
+ * One course's figures over the given learners (every learner when `learnerIds` is undefined: an admin's view).
+ * A trainer's scope is the members of the teams they train.
+ */
+export async function courseFigures(courseId: string, learnerIds: readonly string[] | undefined, questionKeys: readonly QuestionKey[]): Promise<CourseFigures> {
+  const empty: CourseFigures = { started: 0, completed: 0, medianDays: null, meanDays: null, completionsByMonth: [], daysTaken: [], questions: [] };
+  const [course] = objectIds([courseId]);
+  if (!course || (learnerIds && learnerIds.length === 0)) return empty;
+  const match: Record<string, unknown> = { course };
+  if (learnerIds) match.learner = { $in: objectIds(learnerIds) };
+  const days = { $divide: [{ $subtract: ['$completedAt', '$startedAt'] }, DAY_MS] };
+  const keyOf = (blockKey: string, questionKey: string): string => `${blockKey}\u0000${questionKey}`;
+  const answerKey = questionKeys.map((key) => ({ k: keyOf(key.blockKey, key.questionKey), correct: [...key.correct].sort() }));
+  const [result] = await Enrolment.aggregate<{
+    summary: { started: number; completed: number; medianDays: number | null; meanDays: number | null }[];
+    byMonth: { _id: Date; count: number }[];
+    daysTaken: { _id: number; count: number }[];
+    questions: { _id: string; firstAttempts: number; wrong: number }[];
+  }>([
+    { $match: match },
+    // Days taken as a field first: mingo's $median reads a field path more reliably than an expression.
+    { $project: { startedAt: 1, completedAt: 1, attempts: 1, daysTaken: { $cond: [isCompleted, days, null] } } },
+    {
+      $facet: {
+        summary: [
+          {
+            $group: {
+              _id: null,
+              started: { $sum: 1 },
+              completed: { $sum: { $cond: [isCompleted, 1, 0] } },
+              meanDays: { $avg: '$daysTaken' },
+              medianDays: { $median: { input: '$daysTaken', method: 'approximate' } },
+            },
+          },
+        ],
+        byMonth: [
+          { $match: { completedAt: { $ne: null } } },
+          { $group: { _id: { $dateTrunc: { date: '$completedAt', unit: 'month' } }, count: { $sum: 1 } } },
+          { $sort: { _id: 1 } },
+        ],
+        daysTaken: [
+          { $match: { completedAt: { $ne: null } } },
+          { $bucket: { groupBy: '$daysTaken', boundaries: [...DAYS_TAKEN_EDGES, Number.MAX_SAFE_INTEGER], default: -1, output: { count: { $sum: 1 } } } },
+        ],
+        questions: [
+          { $unwind: '$attempts' },
+          // The first attempt at each check by each learner (attempts are kept in the order they were made).
+          { $group: { _id: { enrolment: '$_id', block: '$attempts.block' }, answers: { $first: '$attempts.answers' } } },
+          { $project: { block: '$_id.block', answers: { $objectToArray: '$answers' } } },
+          { $unwind: '$answers' },
+          { $project: { key: { $concat: ['$block', '\u0000', '$answers.k'] }, chosen: '$answers.v' } },
+          { $set: { right: { $first: { $filter: { input: { $literal: answerKey }, as: 'q', cond: { $eq: ['$$q.k', '$key'] } } } } } },
+          { $match: { right: { $ne: null } } },
+          { $group: { _id: '$key', firstAttempts: { $sum: 1 }, wrong: { $sum: { $cond: [{ $setEquals: ['$chosen', '$right.correct'] }, 0, 1] } } } },
+          { $sort: { wrong: -1, _id: 1 } },
+        ],
+      },
+    },
+  ]);
+  const summary = result?.summary[0];
+  return {
+    started: summary?.started ?? 0,
+    completed: summary?.completed ?? 0,
+    medianDays: summary?.medianDays ?? null,
+    meanDays: summary?.meanDays ?? null,
+    completionsByMonth: (result?.byMonth ?? []).map((row) => ({ month: row._id, count: row.count })),
+    daysTaken: (result?.daysTaken ?? []).map((row) => ({ fromDays: row._id, count: row.count })),
+    questions: (result?.questions ?? []).map((row) => {
+      const [blockKey = '', questionKey = ''] = row._id.split('\u0000');
+      return { blockKey, questionKey, firstAttempts: row.firstAttempts, wrong: row.wrong };
+    }),
+  };
+}
+
+/** The plans of the reports' queries, for `npm run bench` (which index each one uses). */
+export async function explainFigures(sample: { learnerIds: readonly string[]; courseIds: readonly string[]; courseId: string }): Promise<Record<string, unknown>> {
+  const plan = async (pipeline: PipelineStage[]): Promise<unknown> => {
+    const explained = (await Enrolment.aggregate(pipeline).explain('executionStats')) as unknown as { queryPlanner?: { winningPlan?: unknown }; stages?: unknown };
+    return explained.queryPlanner?.winningPlan ?? explained.stages ?? explained;
+  };
+  return {
+    teamMatrix: await plan([{ $match: { learner: { $in: objectIds(sample.learnerIds) }, course: { $in: objectIds(sample.courseIds) } } }]),
+    courseReport: await plan([{ $match: { course: new Types.ObjectId(sample.courseId) } }]),
+  };
+}
