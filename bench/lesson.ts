@@ -31,8 +31,10 @@ import { startEmbeddedMongo } from '../server/db/embedded/index';
 import { startEmbeddedMongoThread } from '../server/db/embedded/thread';
 import { Enrolment, fieldKey } from '../server/learning/model';
 import { allBlocks, lessonsInOrder } from '../server/learning/progress';
-import { enrol, loadLesson } from '../server/learning/service';
-import { SHIPPED_COURSE_SLUG } from '../server/learning/seed';
+import { enrol, enrolmentFacts, loadLesson } from '../server/learning/service';
+import { SHIPPED_COURSE_SLUG } from '../server/assignments/seed';
+import { createAssignmentsService } from '../server/assignments/service';
+import { mediaStorageFor } from '../server/media/service';
 import { buildLessonView, lessonHref } from '../server/learning/views';
 import { createMailer } from '../server/mail/mailer';
 import { createUser } from '../server/users/service';
@@ -209,7 +211,8 @@ export async function prepareApp(dataDir: string): Promise<PreparedApp> {
   if (!second) throw new Error('The shipped course has fewer than two lessons');
   const lessonPath = lessonHref(SHIPPED_COURSE_SLUG, second);
 
-  const app = buildApp({ config, logger, mailer: createMailer({ dataDir, from: config.mailFrom, logger }) });
+  const assignments = createAssignmentsService({ enrolmentFacts, storage: mediaStorageFor(config) });
+  const app = buildApp({ config, logger, mailer: createMailer({ dataDir, from: config.mailFrom, logger }), assignments });
   const server = await listen(app);
   const jar = await signIn(server, 'bench.learner@example.org');
   // The first visit records the lesson as the learner's position; later visits write nothing.

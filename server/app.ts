@@ -18,6 +18,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { PROJECT_ROOT } from './project-root';
 import { adminRouter } from './admin/routes';
+import { assignmentsRouter } from './assignments/routes';
+import type { AssignmentsService } from './assignments/service';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
 import { createPassport } from './auth/passport';
@@ -46,6 +48,8 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   mailer: Mailer;
+  /** Built once in the composition root (main.ts; tests through test/support/app.ts). */
+  assignments: AssignmentsService;
   /** Defaults to MongoDB sessions on Mongoose's connection (which must be open). */
   sessionStore?: Store;
 }
@@ -130,12 +134,13 @@ export function buildApp(deps: AppDeps): express.Express {
   const routers: Array<[mountPath: string, router: express.Router]> = [
     // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
     ['/', homeRouter({ learnerDashboard: true })],
-    ['/', learningRouter()],
+    ['/', learningRouter({ assignments: deps.assignments })],
     ['/', authRouter(context)],
     ['/', preferencesRouter({ production })],
     ['/admin', adminRouter(context)],
     ['/media', mediaRouter({ config })],
     ['/manage/courses', manageCoursesRouter()],
+    ['/manage/assignments', assignmentsRouter({ assignments: deps.assignments, upload: context.upload })],
     ['/certificates', certificatesRouter({ baseUrl: config.baseUrl })],
     ['/reports', reportsRouter(createReportsService())],
   ];

@@ -13,7 +13,10 @@ import { PROJECT_ROOT } from './project-root';
 import { importCourses, describeImport } from './courses/import';
 import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongoThread } from './db/embedded/thread';
-import { seedDemoLearning } from './learning/seed';
+import { seedDemoLearning } from './assignments/seed';
+import { createAssignmentsService } from './assignments/service';
+import { enrolmentFacts } from './learning/service';
+import { backfillMemberships } from './teams/service';
 import { createMailer } from './mail/mailer';
 import { mediaStorageFor } from './media/service';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
@@ -87,6 +90,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true });
   const database = await openDatabase(config);
+  // Team members added before joining dates were kept get one (their team's creation), once.
+  await backfillMemberships();
 
   const firstStart = await seedDemo(config);
   await importShippedCourses(config);
@@ -99,7 +104,8 @@ async function main(): Promise<void> {
     print(`First admin: ${config.adminEmail} is invited (a new link at each start until they accept). The link, also emailed:`);
     print(`  ${link}`);
   }
-  const app = buildApp({ config, logger, mailer });
+  const assignments = createAssignmentsService({ enrolmentFacts, storage: mediaStorageFor(config) });
+  const app = buildApp({ config, logger, mailer, assignments });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });

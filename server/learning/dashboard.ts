@@ -8,11 +8,11 @@ import type { CourseVersionContent } from '../courses/types';
 import { LEVEL_LABELS } from '../courses/views';
 import { getPerson } from '../users/service';
 import { Forbidden, NotFound } from '../errors';
-import { coursesDueFor } from './assignments';
+import type { LearnerCourseStatus } from '../assignments/service';
 import { Enrolment, blockKeyOf, type EnrolmentRecord, type ReflectionRecord } from './model';
 import { allBlocks, lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
 import { doneKeys, findEnrolment, newerVersionFor, type Learner } from './service';
-import { looksAfter, teamIdsOfLearner } from './trainers';
+import { looksAfter } from './trainers';
 import {
   STATE_LABELS,
   certificateHref,
@@ -57,20 +57,28 @@ function continueHref(slug: string): string {
   return `${courseHref(slug)}/continue`;
 }
 
-function startOfToday(now: Date): number {
-  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+/** The words beside an assigned course: when it is due, or that it was. */
+function dueLabel(status: LearnerCourseStatus): { label: string; overdue: boolean } {
+  const overdue = status.pastDue || status.state === 'expired';
+  if (status.state === 'expired' && status.expiresAt) {
+    const when = status.dueAt && !status.pastDue && status.dueAt > status.expiresAt ? `. Due again ${formatDate(status.dueAt)}` : '';
+    return { label: `Certificate expired ${formatDate(status.expiresAt)}${when}`, overdue };
+  }
+  return { label: `${status.pastDue ? 'Was due' : 'Due'} ${status.dueAt ? formatDate(status.dueAt) : ''}`.trim(), overdue };
 }
 
-export async function dashboardFor(learner: Learner, now = new Date()): Promise<DashboardView> {
-  const [enrolments, courses, teamIds] = await Promise.all([
+/**
+ * `assigned`: the learner's assigned courses with their states (the assignments service's statusesForLearner),
+ * overdue and expired first.
+ */
+export async function dashboardFor(learner: Learner, assignedStatuses: LearnerCourseStatus[]): Promise<DashboardView> {
+  const [enrolments, courses] = await Promise.all([
     Enrolment.find(
       { learner: new Types.ObjectId(learner.id) },
       { course: 1, courseSlug: 1, version: 1, blocks: 1, lastLesson: 1, completedAt: 1, certificateNumber: 1 },
     ).lean<DashboardEnrolment[]>(),
     listPublishedCourses(),
-    teamIdsOfLearner(learner.id),
   ]);
-  const due = await coursesDueFor(learner.id, teamIds);
   const courseById = new Map(courses.map((course) => [course.id, course]));
   const enrolmentByCourse = new Map(enrolments.map((enrolment) => [enrolment.course.toString(), enrolment]));
 
@@ -94,13 +102,16 @@ export async function dashboardFor(learner: Learner, now = new Date()): Promise<
 
   const assigned: DashboardCourse[] = [];
   const assignedIds = new Set<string>();
-  for (const item of due) {
-    const enrolment = enrolmentByCourse.get(item.courseId);
+  for (const item of assignedStatuses) {
+    if (item.state === 'completed') continue;
+    const expired = item.state === 'expired';
+    const found = enrolmentByCourse.get(item.courseId);
+    // An expired course finished in its current round is started again from its overview (a new round).
+    const enrolment = expired && found?.completedAt ? undefined : found;
     const course = courseById.get(item.courseId);
     if (enrolment?.completedAt || (!enrolment && !course)) continue;
     assignedIds.add(item.courseId);
-    const overdue = item.dueAt.getTime() < startOfToday(now);
-    const dueView = { label: `${overdue ? 'Was due' : 'Due'} ${formatDate(item.dueAt)}`, overdue };
+    const dueView = dueLabel(item);
     if (enrolment) {
       assigned.push({ ...(await inProgressView(enrolment, course?.title ?? '')), due: dueView });
     } else if (course) {
@@ -108,14 +119,14 @@ export async function dashboardFor(learner: Learner, now = new Date()): Promise<
         title: course.title,
         overviewHref: courseHref(course.slug),
         continueHref: courseHref(course.slug),
-        startAction: `${courseHref(course.slug)}/start`,
+        startAction: expired ? null : `${courseHref(course.slug)}/start`,
         progress: null,
         due: dueView,
         newerVersion: false,
       });
     }
   }
-  // Overdue first, then soonest due (coursesDueFor already sorts by due date).
+  // Overdue first, then soonest due (the statuses come sorted by due day).
   assigned.sort((a, b) => Number(b.due?.overdue) - Number(a.due?.overdue));
 
   const inProgress: DashboardCourse[] = [];
@@ -225,7 +236,8 @@ function overviewModules(slug: string, content: CourseVersionContent, enrolment:
   }));
 }
 
-export async function courseOverviewFor(learner: Learner, slug: string): Promise<CourseOverview> {
+/** `assignedStatuses`: as for dashboardFor (the course's own status is found among them). */
+export async function courseOverviewFor(learner: Learner, slug: string, assignedStatuses: LearnerCourseStatus[]): Promise<CourseOverview> {
   const course: CourseSummary | null = await getCourseBySlug(slug);
   if (!course) throw new NotFound('There is no course at this address.');
   const enrolment = await findEnrolment(learner, course.slug);
@@ -234,11 +246,8 @@ export async function courseOverviewFor(learner: Learner, slug: string): Promise
   const content = await getCourseVersion(course.id, version);
   if (!content) throw new NotFound('There is no course at this address.');
   const progress = enrolment ? progressOf(content, doneKeys(enrolment)) : null;
-  const [newer, due] = await Promise.all([
-    enrolment ? newerVersionFor(enrolment) : Promise.resolve(null),
-    teamIdsOfLearner(learner.id).then((teams) => coursesDueFor(learner.id, teams)),
-  ]);
-  const dueItem = due.find((item) => item.courseId === course.id);
+  const newer = enrolment ? await newerVersionFor(enrolment) : null;
+  const dueItem = assignedStatuses.find((item) => item.courseId === course.id && item.state !== 'completed');
   return {
     slug: course.slug,
     title: content.title,
@@ -255,7 +264,7 @@ export async function courseOverviewFor(learner: Learner, slug: string): Promise
     certificateHref: enrolment?.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
     completedLabel: enrolment?.completedAt ? `You finished this course on ${formatDate(enrolment.completedAt)}.` : null,
     notice: newerVersionNotice(course.slug, newer),
-    due: dueItem && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
+    due: dueItem?.dueAt && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
   };
 }
 

@@ -21,6 +21,7 @@ import { requireSignIn } from '../web/access';
 import { Invalid, Unauthorized } from '../errors';
 import { wantsJson } from '../web/errors';
 import { setFlash } from '../web/locals';
+import type { AssignmentsService } from '../assignments/service';
 import { catalogueFor, continueHrefFor, courseOverviewFor, dashboardFor, reflectionsFor } from './dashboard';
 import {
   completeBlock,
@@ -84,11 +85,16 @@ async function renderLesson(req: Request, res: Response, status: number, options
   res.status(status).render('learning/lesson', { title: `${lesson.title}: ${lesson.courseTitle}`, lesson, pageClass: 'main--wide' });
 }
 
-export function learningRouter(): express.Router {
+export interface LearningRouterDeps {
+  /** The learner's assigned courses with their states, for the dashboard and course pages. */
+  assignments: Pick<AssignmentsService, 'statusesForLearner'>;
+}
+
+export function learningRouter(deps: LearningRouterDeps): express.Router {
   const router = express.Router();
 
   router.get('/dashboard', requireSignIn, async (req, res) => {
-    res.render('learning/dashboard', { title: 'My courses', dashboard: await dashboardFor(learnerOf(req)) });
+    res.render('learning/dashboard', { title: 'My courses', dashboard: await dashboardFor(learnerOf(req), await deps.assignments.statusesForLearner(learnerOf(req).id)) });
   });
 
   router.get('/courses', requireSignIn, async (req, res) => {
@@ -97,7 +103,7 @@ export function learningRouter(): express.Router {
 
   router.get('/courses/:slug', requireSignIn, async (req, res) => {
     const { slug } = parse(courseParams, req.params);
-    const course = await courseOverviewFor(learnerOf(req), slug);
+    const course = await courseOverviewFor(learnerOf(req), slug, await deps.assignments.statusesForLearner(learnerOf(req).id));
     res.render('learning/course', { title: course.title, course });
   });
 

@@ -10,7 +10,7 @@ import { Certificate } from '../../server/certificates/model';
 import { importCourses } from '../../server/courses/import';
 import { getCourseBySlug, getPublishedVersion } from '../../server/courses/service';
 import type { CheckBlock, CourseVersionContent } from '../../server/courses/types';
-import { SHIPPED_COURSE_SLUG, seedDemoLearning } from '../../server/learning/seed';
+import { SHIPPED_COURSE_SLUG, seedDemoLearning } from '../../server/assignments/seed';
 import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
 
 const DEMO_PASSWORD = 'demo-password-for-the-learner-journey';

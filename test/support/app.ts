@@ -14,6 +14,7 @@
  *      `agent.post(...).send({ _csrf: await t.csrfToken(agent) })` sends the old cookie and gets 403)
  *   const mail = await t.latestMail('someone@example.org');   // { to, subject, text, links } from the .eml files
  *   await t.seedDemoAccounts('demo-password-1');         // the four demo users of a first start
+ *   t.assignments                                        // the app's assignments service; t.setNow(date) moves its clock
  *
  * Helpers for any HTML: `csrfFrom(html)`. Passwords are hashed with a low argon2 cost here to keep tests quick.
  * Options: startTestApp({ nodeEnv: 'production' }) to see production behaviour (secure cookies, no stack traces);
@@ -28,6 +29,9 @@ import path from 'node:path';
 import type express from 'express';
 import supertest from 'supertest';
 import { buildApp } from '../../server/app';
+import { createAssignmentsService, type AssignmentsService } from '../../server/assignments/service';
+import { enrolmentFacts } from '../../server/learning/service';
+import { mediaStorageFor } from '../../server/media/service';
 import { hashPassword, useFastPasswordHashing } from '../../server/auth/passwords';
 import { loadConfig, type Config } from '../../server/config';
 import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
@@ -71,6 +75,11 @@ export interface TestMail {
 export interface TestApp {
   app: express.Express;
   config: Config;
+  /** The app's assignments service (as main.ts builds it), on the test clock. */
+  assignments: AssignmentsService;
+  /** Moves the clock of the services built here (assignments, reminders); null returns to real time. */
+  setNow(time: Date | null): void;
+  now(): Date;
   mailDir: string;
   /** The database URI (the in-memory engine), for tests that need the driver directly. */
   uri: string;
@@ -151,7 +160,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = options.logDestination ? createLogger('info', options.logDestination) : createLogger('silent');
   const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
   const sessionStore = createSessionStore();
-  const app = buildApp({ config, logger, mailer, sessionStore });
+  let clockTime: Date | null = null;
+  const now = (): Date => (clockTime ? new Date(clockTime.getTime()) : new Date());
+  const assignments = createAssignmentsService({ enrolmentFacts, storage: mediaStorageFor(config), now });
+  const app = buildApp({ config, logger, mailer, sessionStore, assignments });
   const mailDir = path.join(dataDir, 'mail');
 
   const createUser = async (input: NewTestUser = {}): Promise<TestUser> => {
@@ -189,6 +201,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app,
     config,
     mailDir,
+    assignments,
+    setNow(time) {
+      clockTime = time;
+    },
+    now,
     uri: engine.uri,
     request: () => supertest.agent(app),
     createUser,
