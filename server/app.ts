@@ -142,7 +142,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/manage/courses', manageCoursesRouter()],
     ['/manage/assignments', assignmentsRouter({ assignments: deps.assignments, upload: context.upload })],
     ['/certificates', certificatesRouter({ baseUrl: config.baseUrl })],
-    ['/reports', reportsRouter(createReportsService())],
+    ['/reports', reportsRouter(createReportsService({ assignments: deps.assignments }))],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

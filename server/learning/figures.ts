@@ -67,16 +67,33 @@ export interface LearnerCounts {
   learnerId: string;
   started: number;
   completed: number;
+  /** The courses (of those asked about) this learner has started, and those they finished. */
+  startedCourseIds: string[];
+  completedCourseIds: string[];
 }
 
 /** Per learner, over the given courses: how many they have started and how many finished. */
 export async function countsByLearner(learnerIds: readonly string[], courseIds: readonly string[]): Promise<LearnerCounts[]> {
   if (learnerIds.length === 0 || courseIds.length === 0) return [];
-  const rows = await Enrolment.aggregate<{ _id: Types.ObjectId; started: number; completed: number }>([
+  const rows = await Enrolment.aggregate<{ _id: Types.ObjectId; started: number; completed: number; startedCourses: Types.ObjectId[]; completedCourses: (Types.ObjectId | null)[] }>([
     { $match: { learner: { $in: objectIds(learnerIds) }, course: { $in: objectIds(courseIds) } } },
-    { $group: { _id: '$learner', started: { $sum: 1 }, completed: { $sum: { $cond: [isCompleted, 1, 0] } } } },
+    {
+      $group: {
+        _id: '$learner',
+        started: { $sum: 1 },
+        completed: { $sum: { $cond: [isCompleted, 1, 0] } },
+        startedCourses: { $push: '$course' },
+        completedCourses: { $push: { $cond: [isCompleted, '$course', null] } },
+      },
+    },
   ]);
-  return rows.map((row) => ({ learnerId: String(row._id), started: row.started, completed: row.completed }));
+  return rows.map((row) => ({
+    learnerId: String(row._id),
+    started: row.started,
+    completed: row.completed,
+    startedCourseIds: row.startedCourses.map(String),
+    completedCourseIds: row.completedCourses.filter((id): id is Types.ObjectId => id !== null).map(String),
+  }));
 }
 
 export interface EnrolmentCell {

@@ -3,8 +3,10 @@
  * course's report, and exports of exactly what a matrix shows. Made once by `createReportsService()` in the
  * composition root.
  *
- * Every figure comes from the learning feature's aggregation pipelines (../learning/figures.ts); this service
- * decides who may see what, which people and courses a view covers, and puts the figures together.
+ * Every enrolment figure comes from the learning feature's aggregation pipelines (../learning/figures.ts); this
+ * service decides who may see what, which people and courses a view covers, and puts the figures together.
+ * Due dates and the overdue / expired states of assigned courses come from the assignments service
+ * (statusesForTeams, which applies ../assignments/rules.ts), and replace the enrolment's state in those cells.
  * Access: a trainer sees the teams they train and the people in them; an admin sees every team and person.
  */
 import { recordAudit } from '../audit/service';
@@ -29,7 +31,9 @@ import { getTeam, listTeams, teamIdsTrainedBy, type TeamSummary } from '../teams
 import { getPeopleByIds, getPerson, type PersonSummary } from '../users/service';
 import type { SignedInUser } from '../users/types';
 
-export const CELL_STATES = ['not-started', 'in-progress', 'completed'] as const;
+import type { AssignmentsService, LearnerCourseStatus } from '../assignments/service';
+
+export const CELL_STATES = ['not-started', 'in-progress', 'completed', 'overdue', 'expired'] as const;
 export type CellState = (typeof CELL_STATES)[number];
 
 export const MATRIX_SORTS = ['name', 'name-desc', 'completed', 'completed-asc'] as const;
@@ -55,6 +59,12 @@ export interface MatrixCell {
   startedAt: Date | null;
   completedAt: Date | null;
   version: number | null;
+  /** The next due day of an assigned course (null when not assigned or nothing is due). */
+  dueAt: Date | null;
+  /** When a completion expires or expired (recertification). */
+  expiresAt: Date | null;
+  /** The completion counted was recorded by a trainer (done elsewhere). */
+  recorded: boolean;
 }
 
 export interface MatrixRow {
@@ -80,23 +90,33 @@ export interface TeamMatrix {
 }
 
 function zeroTotals(): Record<CellState, number> {
-  return { 'not-started': 0, 'in-progress': 0, completed: 0 };
+  return { 'not-started': 0, 'in-progress': 0, completed: 0, overdue: 0, expired: 0 };
 }
 
-function cellOf(courseId: string, enrolment: EnrolmentCell | undefined): MatrixCell {
-  if (!enrolment) return { courseId, state: 'not-started', percent: 0, startedAt: null, completedAt: null, version: null };
-  return {
+/** The state the enrolment alone gives (no enrolment: not started). */
+function enrolmentState(enrolment: EnrolmentCell | undefined): CellState {
+  if (!enrolment) return 'not-started';
+  return enrolment.completedAt ? 'completed' : 'in-progress';
+}
+
+function cellOf(courseId: string, enrolment: EnrolmentCell | undefined, due: LearnerCourseStatus | undefined): MatrixCell {
+  const base = {
     courseId,
-    state: enrolment.completedAt ? 'completed' : 'in-progress',
-    percent: enrolment.percent,
-    startedAt: enrolment.startedAt,
-    completedAt: enrolment.completedAt,
-    version: enrolment.version,
+    state: enrolmentState(enrolment),
+    percent: enrolment?.percent ?? 0,
+    startedAt: enrolment?.startedAt ?? null,
+    completedAt: enrolment?.completedAt ?? null,
+    version: enrolment?.version ?? null,
+    dueAt: null,
+    expiresAt: null,
+    recorded: false,
   };
+  if (!due) return base;
+  return { ...base, state: due.state, completedAt: due.lastCompletedAt ?? base.completedAt, dueAt: due.dueAt, expiresAt: due.expiresAt, recorded: due.completionRecorded };
 }
 
 /** Order of states when sorting by a course: who needs attention first. */
-const STATE_ORDER: Readonly<Record<CellState, number>> = { 'not-started': 0, 'in-progress': 1, completed: 2 };
+const STATE_ORDER: Readonly<Record<CellState, number>> = { overdue: 0, expired: 1, 'not-started': 2, 'in-progress': 3, completed: 4 };
 
 function matches(person: PersonSummary, search: string | undefined): boolean {
   if (!search) return true;
@@ -106,7 +126,11 @@ function matches(person: PersonSummary, search: string | undefined): boolean {
 
 export type ReportsService = ReturnType<typeof createReportsService>;
 
-export function createReportsService() {
+export interface ReportsDeps {
+  assignments: Pick<AssignmentsService, 'statusesForTeams'>;
+}
+
+export function createReportsService(deps: ReportsDeps) {
   function isAdmin(viewer: SignedInUser): boolean {
     return viewer.roles.includes('admin');
   }
@@ -145,12 +169,40 @@ export function createReportsService() {
     const courses = filter.courseId ? allCourses.filter((course) => course.id === filter.courseId) : allCourses;
     const courseIds = courses.map((course) => course.id);
     const members = (await getPeopleByIds(team.memberIds)).filter((person) => matches(person, filter.search));
-    const counts = new Map((await countsByLearner(members.map((person) => person.id), courseIds)).map((row) => [row.learnerId, row]));
+    const [learnerCounts, statuses] = await Promise.all([
+      countsByLearner(members.map((person) => person.id), courseIds),
+      deps.assignments.statusesForTeams([team.id]),
+    ]);
+    const counts = new Map(learnerCounts.map((row) => [row.learnerId, row]));
+    const wanted = new Set(courseIds);
+    const dueByKey = new Map(statuses.filter((status) => wanted.has(status.courseId)).map((status) => [`${status.learnerId}:${status.courseId}`, status]));
+    // Where an assigned course's state differs from the enrolment's (overdue, expired, a completion recorded
+    // elsewhere), the database's counts move from the enrolment's state to it. These moves are counted here:
+    // the due rules run in the assignments service, not in a pipeline (see the report's notes).
+    const baseState = (learnerId: string, courseId: string): CellState => {
+      const row = counts.get(learnerId);
+      if (row?.completedCourseIds.includes(courseId)) return 'completed';
+      return row?.startedCourseIds.includes(courseId) ? 'in-progress' : 'not-started';
+    };
+    const shifts = new Map<string, Array<{ courseId: string; from: CellState; to: CellState }>>();
+    for (const status of dueByKey.values()) {
+      const from = baseState(status.learnerId, status.courseId);
+      if (from === status.state) continue;
+      const list = shifts.get(status.learnerId) ?? [];
+      list.push({ courseId: status.courseId, from, to: status.state });
+      shifts.set(status.learnerId, list);
+    }
+    const applyShift = (totals: Record<CellState, number>, shift: { from: CellState; to: CellState }): void => {
+      totals[shift.from] -= 1;
+      totals[shift.to] += 1;
+    };
     const rowTotals = (personId: string): Record<CellState, number> => {
       const row = counts.get(personId);
       const started = row?.started ?? 0;
       const completed = row?.completed ?? 0;
-      return { 'not-started': courseIds.length - started, 'in-progress': started - completed, completed };
+      const totals = { ...zeroTotals(), 'not-started': courseIds.length - started, 'in-progress': started - completed, completed };
+      for (const shift of shifts.get(personId) ?? []) applyShift(totals, shift);
+      return totals;
     };
     let shown = members.filter((person) => !filter.state || rowTotals(person.id)[filter.state] > 0);
     const sortCourseId = filter.sort.startsWith('course:') ? filter.sort.slice('course:'.length) : undefined;
@@ -168,10 +220,10 @@ export function createReportsService() {
     let page = needsSortCells ? [] : pageOf(shown);
     let figures = await matrixFigures({ learnerIds, pageLearnerIds: page.map((person) => person.id), courseIds, shapes, sortCourseId: needsSortCells ? sortCourseId : undefined });
     if (needsSortCells) {
-      const byLearner = new Map(figures.sortCells.map((cell) => [cell.learnerId, cellOf(cell.courseId, cell)]));
+      const byLearner = new Map(figures.sortCells.map((cell) => [cell.learnerId, cell]));
       const rank = (person: PersonSummary): number => {
-        const cell = byLearner.get(person.id);
-        return cell ? STATE_ORDER[cell.state] * 1000 + cell.percent : 0;
+        const cell = cellOf(sortCourseId, byLearner.get(person.id), dueByKey.get(`${person.id}:${sortCourseId}`));
+        return STATE_ORDER[cell.state] * 1000 + cell.percent;
       };
       shown = [...shown].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'en-GB'));
       page = pageOf(shown);
@@ -186,7 +238,7 @@ export function createReportsService() {
     const cellsByKey = new Map(figures.cells.map((cell) => [`${cell.learnerId}:${cell.courseId}`, cell]));
     const rows = page.map((person) => ({
       person: { id: person.id, name: person.name, email: person.email },
-      cells: courseIds.map((courseId) => cellOf(courseId, cellsByKey.get(`${person.id}:${courseId}`))),
+      cells: courseIds.map((courseId) => cellOf(courseId, cellsByKey.get(`${person.id}:${courseId}`), dueByKey.get(`${person.id}:${courseId}`))),
       totals: rowTotals(person.id),
     }));
     const byCourse = new Map(figures.byCourse.map((row) => [row.courseId, row]));
@@ -195,7 +247,8 @@ export function createReportsService() {
       const row = byCourse.get(courseId);
       const started = row?.started ?? 0;
       const completed = row?.completed ?? 0;
-      const totals = { 'not-started': shown.length - started, 'in-progress': started - completed, completed };
+      const totals = { ...zeroTotals(), 'not-started': shown.length - started, 'in-progress': started - completed, completed };
+      for (const person of shown) for (const shift of shifts.get(person.id) ?? []) if (shift.courseId === courseId) applyShift(totals, shift);
       for (const state of CELL_STATES) overall[state] += totals[state];
       return { courseId, totals };
     });

@@ -13,10 +13,12 @@ export const STATE_LABELS: Readonly<Record<CellState, string>> = {
   'not-started': 'Not started',
   'in-progress': 'In progress',
   completed: 'Completed',
+  overdue: 'Overdue',
+  expired: 'Expired',
 };
 
 /** A symbol beside each word (hidden from screen readers, which read the word). */
-const STATE_SYMBOLS: Readonly<Record<CellState, string>> = { 'not-started': '○', 'in-progress': '◐', completed: '✓' };
+const STATE_SYMBOLS: Readonly<Record<CellState, string>> = { 'not-started': '○', 'in-progress': '◐', completed: '✓', overdue: '!', expired: '✕' };
 
 const SORT_LABELS: Readonly<Record<(typeof MATRIX_SORTS)[number], string>> = {
   name: 'Name, A to Z',
@@ -34,10 +36,37 @@ function isoDay(date: Date | null): string {
   return date ? date.toISOString().slice(0, 10) : '';
 }
 
+/** The words of a cell on the page: the state (with % when started, "recorded" when done elsewhere). */
+function cellWords(cell: MatrixCell): string {
+  const label = STATE_LABELS[cell.state];
+  if (cell.state === 'in-progress') return `${label}, ${cell.percent}%`;
+  if (cell.state === 'overdue' && cell.startedAt) return `${label}, ${cell.percent}% done`;
+  if (cell.state === 'completed' && cell.recorded) return `${label} (recorded elsewhere)`;
+  return label;
+}
+
+/** The dates under a cell's words: finished, expired, due or started. */
+function cellDetail(cell: MatrixCell): string {
+  switch (cell.state) {
+    case 'completed':
+      return cell.completedAt ? formatDay(cell.completedAt) : '';
+    case 'expired':
+      return cell.expiresAt ? `Expired ${formatDay(cell.expiresAt)}` : '';
+    case 'overdue':
+      return cell.dueAt ? `Was due ${formatDay(cell.dueAt)}` : '';
+    default:
+      if (cell.dueAt) return `Due ${formatDay(cell.dueAt)}`;
+      return cell.startedAt ? `Started ${formatDay(cell.startedAt)}` : '';
+  }
+}
+
+/** A cell as the export writes it: the words, then the dates as ISO days. */
 export function cellText(cell: MatrixCell): string {
-  if (cell.state === 'in-progress') return `${STATE_LABELS[cell.state]} ${cell.percent}%`;
-  if (cell.state === 'completed' && cell.completedAt) return `${STATE_LABELS[cell.state]} ${isoDay(cell.completedAt)}`;
-  return STATE_LABELS[cell.state];
+  const words = cellWords(cell);
+  if (cell.state === 'completed' && cell.completedAt) return `${words} ${isoDay(cell.completedAt)}`;
+  if (cell.state === 'expired' && cell.expiresAt) return `${words} ${isoDay(cell.expiresAt)}`;
+  if (cell.dueAt && cell.state !== 'completed') return `${words}, due ${isoDay(cell.dueAt)}`;
+  return words;
 }
 
 export function learnerHref(learnerId: string): string {
@@ -94,8 +123,8 @@ export function teamMatrixView(matrix: TeamMatrix) {
       cells: row.cells.map((cell) => ({
         state: cell.state,
         symbol: STATE_SYMBOLS[cell.state],
-        text: cell.state === 'in-progress' ? `${STATE_LABELS[cell.state]}, ${cell.percent}%` : STATE_LABELS[cell.state],
-        detail: cell.state === 'completed' && cell.completedAt ? formatDay(cell.completedAt) : cell.state === 'in-progress' && cell.startedAt ? `Started ${formatDay(cell.startedAt)}` : '',
+        text: cellWords(cell),
+        detail: cellDetail(cell),
         courseTitle: courseTitle.get(cell.courseId) ?? '',
       })),
       totals: CELL_STATES.map((state) => ({ state, value: row.totals[state] })),

@@ -13,6 +13,8 @@ import { progressOf } from '../../server/learning/progress';
 import { completeLessonReading, enrol, saveReflection, submitCheck, type Learner } from '../../server/learning/service';
 import { addMembers, addTrainers, createTeam } from '../../server/teams/service';
 import { importFixtureCourse, type FixtureCourse } from '../learning/support/fixture-course';
+import type { SignedInUser } from '../../server/users/types';
+import { createAssignment } from '../assignments/factories';
 import { startTestApp, type TestAgent, type TestApp, type TestUser } from '../support/app';
 
 /** The text of the page without tags, with spaces collapsed. */
@@ -136,9 +138,10 @@ describe('completion reports', () => {
     for (const [name, cells] of expected) {
       const shown = rows.get(name);
       expect(shown).toBeDefined();
-      // Two course cells (Alpha, Beta: titles sort them), then the row totals: not started, in progress, completed.
+      // Two course cells (Alpha, Beta: titles sort them), then the row totals: not started, in progress, completed,
+      // overdue, expired (nothing is assigned yet, so none is overdue or expired).
       expect(shown?.slice(0, 2).map((cell) => cell.replace(/^[○◐✓] /, '').replace(/ (Started )?\d{1,2} \w{3} \d{4}$/, ''))).toEqual(cells);
-      const counts = ['Not started', 'In progress', 'Completed'].map((state) => String(cells.filter((cell) => cell.startsWith(state)).length));
+      const counts = ['Not started', 'In progress', 'Completed', 'Overdue', 'Expired'].map((state) => String(cells.filter((cell) => cell.startsWith(state)).length));
       expect(shown?.slice(2)).toEqual(counts);
     }
     // Column totals: count here per course.
@@ -146,7 +149,7 @@ describe('completion reports', () => {
     const footer = textOf(/<tfoot>([\s\S]*?)<\/tfoot>/.exec(page.text)?.[1] ?? '');
     for (const index of [0, 1]) {
       const column = all.map((cells) => cells[index] ?? '');
-      const line = `Not started: ${column.filter((cell) => cell === 'Not started').length} In progress: ${column.filter((cell) => cell.startsWith('In progress')).length} Completed: ${column.filter((cell) => cell === 'Completed').length}`;
+      const line = `Not started: ${column.filter((cell) => cell === 'Not started').length} In progress: ${column.filter((cell) => cell.startsWith('In progress')).length} Completed: ${column.filter((cell) => cell === 'Completed').length} Overdue: 0 Expired: 0`;
       expect(footer).toContain(line);
     }
     // The outsider (another team) is not in it.
@@ -160,7 +163,7 @@ describe('completion reports', () => {
     expect([...named.keys()]).toEqual(['Cara Dunn']);
     const oneCourse = matrixRows((await trainer.agent.get(`/reports/teams/${teamId}?course=${second.courseId}&state=completed`)).text);
     expect([...oneCourse.keys()]).toEqual(['Dev Evans']);
-    expect(oneCourse.get('Dev Evans')?.length).toBe(1 + 3);
+    expect(oneCourse.get('Dev Evans')?.length).toBe(1 + 5);
     const byName = [...matrixRows((await trainer.agent.get(`/reports/teams/${teamId}?sort=name-desc`)).text).keys()];
     expect(byName).toEqual(members.map((member) => member.name).reverse());
     const byAlpha = [...matrixRows((await trainer.agent.get(`/reports/teams/${teamId}?sort=course:${course.courseId}`)).text).keys()];
@@ -178,10 +181,10 @@ describe('completion reports', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const records = parseCsv(csv.text.replace(/^\uFEFF/, '')) as string[][];
-    expect(records[0]).toEqual(['Name', 'Email', 'Alpha course', 'Not started (count)', 'In progress (count)', 'Completed (count)']);
+    expect(records[0]).toEqual(['Name', 'Email', 'Alpha course', 'Not started (count)', 'In progress (count)', 'Completed (count)', 'Overdue (count)', 'Expired (count)']);
     const people = records.slice(1).filter((row) => !String(row[0]).startsWith('Total'));
     expect(people.map((row) => row[0]).sort()).toEqual([...shown.keys()].sort());
-    for (const row of people) expect(row[2]).toMatch(/^In progress \d+%$/);
+    for (const row of people) expect(row[2]).toMatch(/^In progress, \d+%$/);
 
     const xlsx = await trainer.agent
       .get(`/reports/teams/${teamId}/export.xlsx?${filter}`)
@@ -245,5 +248,30 @@ describe('completion reports', () => {
     }
     const admin = await t.signedInAgent({ roles: ['admin'] });
     expect((await admin.agent.get(`/reports/teams/${otherTeamId}`)).status).toBe(200);
+  });
+
+  it('shows assigned courses as overdue, expired, or completed elsewhere, and counts them in the totals', async () => {
+    const today = new Date();
+    const day = 86_400_000;
+    await createAssignment({ courseId: second.courseId, teamId, dueAt: new Date(today.getTime() + 10 * day), recertifyMonths: 1 });
+    t.setNow(new Date(today.getTime() + 45 * day));
+    try {
+      const eve = members[4] as TestUser;
+      const actor: SignedInUser = { id: trainer.user.id, name: trainer.user.name, email: trainer.user.email, roles: ['trainer'], preferences: {} as SignedInUser['preferences'] };
+      await t.assignments.recordCompletion(actor, { learnerId: eve.id, courseId: second.courseId, completedAt: new Date(today.getTime() + 40 * day), reason: 'Finished it at the college' });
+      const page = await trainer.agent.get(`/reports/teams/${teamId}?course=${second.courseId}`);
+      const rows = matrixRows(page.text);
+      expect(rows.get('Ada Brown')?.[0]).toMatch(/^! Overdue, \d+% done Was due/);
+      expect(rows.get('Ben Clarke')?.[0]).toMatch(/^! Overdue Was due/);
+      expect(rows.get('Dev Evans')?.[0]).toMatch(/^✕ Expired Expired/);
+      expect(rows.get('Eve Fox')?.[0]).toMatch(/^✓ Completed \(recorded elsewhere\)/);
+      const footer = textOf(/<tfoot>([\s\S]*?)<\/tfoot>/.exec(page.text)?.[1] ?? '');
+      expect(footer).toContain('Not started: 0 In progress: 0 Completed: 1 Overdue: 3 Expired: 1');
+      expect([...matrixRows((await trainer.agent.get(`/reports/teams/${teamId}?state=overdue`)).text).keys()].sort()).toEqual(['Ada Brown', 'Ben Clarke', 'Cara Dunn']);
+      const csv = parseCsv((await trainer.agent.get(`/reports/teams/${teamId}/export.csv?state=expired`).buffer(true)).text.replace(/^\uFEFF/, '')) as string[][];
+      expect(csv.slice(1).filter((row) => !String(row[0]).startsWith('Total')).map((row) => row[0])).toEqual(['Dev Evans']);
+    } finally {
+      t.setNow(null);
+    }
   });
 });
