@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: every benchmark in one run. Each prints its figures as ratios to a baseline measured in the
  * same run (absolute numbers vary between machines; ratios are what we compare).
- * `npm run bench -- embedded` or `-- lesson` runs one of them.
+ * `npm run bench -- embedded`, `-- lesson` or `-- reports` runs one of them.
  */
 import { runEmbeddedBench } from './embedded';
 import { runLessonBench } from './lesson';
+import { runReportsBench } from './reports';
 
 const benches: Record<string, () => Promise<unknown>> = {
   embedded: () => runEmbeddedBench(),
   lesson: () => runLessonBench(),
+  reports: () => runReportsBench(),
 };
 
 async function main(): Promise<void> {

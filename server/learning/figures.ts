@@ -63,6 +63,15 @@ const doneKeysStage: PipelineStage = {
 
 const isCompleted = { $ne: [{ $ifNull: ['$completedAt', null] }, null] };
 
+/**
+ * A team's enrolments: by learner only in the first $match, so the planner scans the { learner, ... } index once
+ * per person (a second $in on course would multiply the index scans past the engine's limit and make it fall
+ * back to the course index, which reads every learner's enrolments); the courses are kept by a second $match.
+ */
+function matchLearnersAndCourses(learnerIds: readonly string[], courseIds: readonly string[]): PipelineStage[] {
+  return [{ $match: { learner: { $in: objectIds(learnerIds) } } }, { $match: { course: { $in: objectIds(courseIds) } } }];
+}
+
 export interface LearnerCounts {
   learnerId: string;
   started: number;
@@ -75,25 +84,8 @@ export interface LearnerCounts {
 /** Per learner, over the given courses: how many they have started and how many finished. */
 export async function countsByLearner(learnerIds: readonly string[], courseIds: readonly string[]): Promise<LearnerCounts[]> {
   if (learnerIds.length === 0 || courseIds.length === 0) return [];
-  const rows = await Enrolment.aggregate<{ _id: Types.ObjectId; started: number; completed: number; startedCourses: Types.ObjectId[]; completedCourses: (Types.ObjectId | null)[] }>([
-    { $match: { learner: { $in: objectIds(learnerIds) }, course: { $in: objectIds(courseIds) } } },
-    {
-      $group: {
-        _id: '$learner',
-        started: { $sum: 1 },
-        completed: { $sum: { $cond: [isCompleted, 1, 0] } },
-        startedCourses: { $push: '$course' },
-        completedCourses: { $push: { $cond: [isCompleted, '$course', null] } },
-      },
-    },
-  ]);
-  return rows.map((row) => ({
-    learnerId: String(row._id),
-    started: row.started,
-    completed: row.completed,
-    startedCourseIds: row.startedCourses.map(String),
-    completedCourseIds: row.completedCourses.filter((id): id is Types.ObjectId => id !== null).map(String),
-  }));
+  const rows = await Enrolment.aggregate<LearnerCountRow>([...matchLearnersAndCourses(learnerIds, courseIds), learnerCountsGroup]);
+  return rows.map(toLearnerCounts);
 }
 
 export interface EnrolmentCell {
@@ -119,6 +111,8 @@ export interface MatrixFigures {
   byCourse: CourseCounts[];
   /** When sorting by one course: that course's enrolment of every person shown. */
   sortCells: EnrolmentCell[];
+  /** When asked for (withLearnerCounts): countsByLearner's figures from the same pass. */
+  byLearner: LearnerCounts[];
 }
 
 interface CellRow {
@@ -151,22 +145,53 @@ export interface MatrixQuery {
   courseIds: readonly string[];
   shapes: readonly VersionShape[];
   sortCourseId?: string;
+  /** Also count per learner in the same pass (when the page's people are known without those counts). */
+  withLearnerCounts?: boolean;
+}
+
+interface LearnerCountRow {
+  _id: Types.ObjectId;
+  started: number;
+  completed: number;
+  startedCourses: Types.ObjectId[];
+  completedCourses: (Types.ObjectId | null)[];
+}
+
+const learnerCountsGroup: PipelineStage.Group = {
+  $group: {
+    _id: '$learner',
+    started: { $sum: 1 },
+    completed: { $sum: { $cond: [isCompleted, 1, 0] } },
+    startedCourses: { $push: '$course' },
+    completedCourses: { $push: { $cond: [isCompleted, '$course', null] } },
+  },
+};
+
+function toLearnerCounts(row: LearnerCountRow): LearnerCounts {
+  return {
+    learnerId: String(row._id),
+    started: row.started,
+    completed: row.completed,
+    startedCourseIds: row.startedCourses.map(String),
+    completedCourseIds: row.completedCourses.filter((id): id is Types.ObjectId => id !== null).map(String),
+  };
 }
 
 /** One pipeline for a matrix page: the page's cells, the column totals, and the cells a column sort needs. */
 export async function matrixFigures(query: MatrixQuery): Promise<MatrixFigures> {
-  if (query.learnerIds.length === 0 || query.courseIds.length === 0) return { cells: [], byCourse: [], sortCells: [] };
+  if (query.learnerIds.length === 0 || query.courseIds.length === 0) return { cells: [], byCourse: [], sortCells: [], byLearner: [] };
   const cellFields = { learner: 1, course: 1, courseSlug: 1, version: 1, startedAt: 1, completedAt: 1, percent: 1 };
   const withPercent: PipelineStage.FacetPipelineStage[] = [doneKeysStage as PipelineStage.FacetPipelineStage, { $project: { ...cellFields, percent: percentExpression(query.shapes) } }];
   const sortCourse = query.sortCourseId && Types.ObjectId.isValid(query.sortCourseId) ? new Types.ObjectId(query.sortCourseId) : null;
-  const [result] = await Enrolment.aggregate<{ cells: CellRow[]; byCourse: { _id: Types.ObjectId; started: number; completed: number }[]; sortCells: CellRow[] }>([
-    { $match: { learner: { $in: objectIds(query.learnerIds) }, course: { $in: objectIds(query.courseIds) } } },
+  const [result] = await Enrolment.aggregate<{ cells: CellRow[]; byCourse: { _id: Types.ObjectId; started: number; completed: number }[]; sortCells: CellRow[]; byLearner: LearnerCountRow[] }>([
+    ...matchLearnersAndCourses(query.learnerIds, query.courseIds),
     { $project: { learner: 1, course: 1, courseSlug: 1, version: 1, startedAt: 1, completedAt: 1, blocks: 1 } },
     {
       $facet: {
         cells: [{ $match: { learner: { $in: objectIds(query.pageLearnerIds) } } }, ...withPercent],
         byCourse: [{ $group: { _id: '$course', started: { $sum: 1 }, completed: { $sum: { $cond: [isCompleted, 1, 0] } } } }],
         sortCells: sortCourse ? [{ $match: { course: sortCourse } }, ...withPercent] : [{ $limit: 0 }],
+        byLearner: query.withLearnerCounts ? [learnerCountsGroup as PipelineStage.FacetPipelineStage] : [{ $limit: 0 }],
       },
     },
   ]);
@@ -174,6 +199,7 @@ export async function matrixFigures(query: MatrixQuery): Promise<MatrixFigures> 
     cells: (result?.cells ?? []).map(toCell),
     byCourse: (result?.byCourse ?? []).map((row) => ({ courseId: String(row._id), started: row.started, completed: row.completed })),
     sortCells: (result?.sortCells ?? []).map(toCell),
+    byLearner: (result?.byLearner ?? []).map(toLearnerCounts),
   };
 }
 
@@ -289,17 +315,36 @@ export async function courseFigures(courseId: string, learnerIds: readonly strin
   const match: Record<string, unknown> = { course };
   if (learnerIds) match.learner = { $in: objectIds(learnerIds) };
   const days = { $divide: [{ $subtract: ['$completedAt', '$startedAt'] }, DAY_MS] };
-  const keyOf = (blockKey: string, questionKey: string): string => `${blockKey}\u0000${questionKey}`;
-  const answerKey = questionKeys.map((key) => ({ k: keyOf(key.blockKey, key.questionKey), correct: [...key.correct].sort() }));
+  // Each question's first answer is judged inside one document (no $unwind, no grouping by enrolment): for
+  // question i, w<i> is 1 when the learner's first attempt at that check answered it wrongly, 0 when rightly,
+  // and absent when they have not tried the check. One $group then sums them.
+  const judged: Record<string, unknown> = {};
+  const sums: Record<string, unknown> = {};
+  questionKeys.forEach((key, index) => {
+    const firstAttempt = { $filter: { input: { $ifNull: ['$attempts', []] }, as: 'attempt', cond: { $eq: ['$$attempt.block', key.blockKey] }, limit: 1 } };
+    judged[`w${index}`] = {
+      $let: {
+        vars: { first: { $arrayElemAt: [firstAttempt, 0] } },
+        in: {
+          $cond: [
+            { $eq: [{ $type: '$$first' }, 'missing'] },
+            '$$REMOVE',
+            { $cond: [{ $setEquals: [{ $ifNull: [{ $getField: { field: { $literal: key.questionKey }, input: '$$first.answers' } }, []] }, { $literal: [...key.correct].sort() }] }, 0, 1] },
+          ],
+        },
+      },
+    };
+    sums[`tried${index}`] = { $sum: { $cond: [{ $eq: [{ $type: `$w${index}` }, 'missing'] }, 0, 1] } };
+    sums[`wrong${index}`] = { $sum: { $ifNull: [`$w${index}`, 0] } };
+  });
   const [result] = await Enrolment.aggregate<{
-    summary: { started: number; completed: number; medianDays: number | null; meanDays: number | null }[];
+    summary: ({ started: number; completed: number; medianDays: number | null; meanDays: number | null } & Record<string, number | null>)[];
     byMonth: { _id: Date; count: number }[];
     daysTaken: { _id: number; count: number }[];
-    questions: { _id: string; firstAttempts: number; wrong: number }[];
   }>([
     { $match: match },
     // Days taken as a field first: mingo's $median reads a field path more reliably than an expression.
-    { $project: { startedAt: 1, completedAt: 1, attempts: 1, daysTaken: { $cond: [isCompleted, days, null] } } },
+    { $project: { completedAt: 1, daysTaken: { $cond: [isCompleted, days, null] }, ...judged } },
     {
       $facet: {
         summary: [
@@ -310,6 +355,7 @@ export async function courseFigures(courseId: string, learnerIds: readonly strin
               completed: { $sum: { $cond: [isCompleted, 1, 0] } },
               meanDays: { $avg: '$daysTaken' },
               medianDays: { $median: { input: '$daysTaken', method: 'approximate' } },
+              ...sums,
             },
           },
         ],
@@ -322,22 +368,14 @@ export async function courseFigures(courseId: string, learnerIds: readonly strin
           { $match: { completedAt: { $ne: null } } },
           { $bucket: { groupBy: '$daysTaken', boundaries: [...DAYS_TAKEN_EDGES, Number.MAX_SAFE_INTEGER], default: -1, output: { count: { $sum: 1 } } } },
         ],
-        questions: [
-          { $unwind: '$attempts' },
-          // The first attempt at each check by each learner (attempts are kept in the order they were made).
-          { $group: { _id: { enrolment: '$_id', block: '$attempts.block' }, answers: { $first: '$attempts.answers' } } },
-          { $project: { block: '$_id.block', answers: { $objectToArray: '$answers' } } },
-          { $unwind: '$answers' },
-          { $project: { key: { $concat: ['$block', '\u0000', '$answers.k'] }, chosen: '$answers.v' } },
-          { $set: { right: { $first: { $filter: { input: { $literal: answerKey }, as: 'q', cond: { $eq: ['$$q.k', '$key'] } } } } } },
-          { $match: { right: { $ne: null } } },
-          { $group: { _id: '$key', firstAttempts: { $sum: 1 }, wrong: { $sum: { $cond: [{ $setEquals: ['$chosen', '$right.correct'] }, 0, 1] } } } },
-          { $sort: { wrong: -1, _id: 1 } },
-        ],
       },
     },
   ]);
   const summary = result?.summary[0];
+  const questions = questionKeys
+    .map((key, index) => ({ blockKey: key.blockKey, questionKey: key.questionKey, firstAttempts: Number(summary?.[`tried${index}`] ?? 0), wrong: Number(summary?.[`wrong${index}`] ?? 0) }))
+    .filter((question) => question.firstAttempts > 0)
+    .sort((a, b) => b.wrong - a.wrong || a.blockKey.localeCompare(b.blockKey) || a.questionKey.localeCompare(b.questionKey));
   return {
     started: summary?.started ?? 0,
     completed: summary?.completed ?? 0,
@@ -345,10 +383,7 @@ export async function courseFigures(courseId: string, learnerIds: readonly strin
     meanDays: summary?.meanDays ?? null,
     completionsByMonth: (result?.byMonth ?? []).map((row) => ({ month: row._id, count: row.count })),
     daysTaken: (result?.daysTaken ?? []).map((row) => ({ fromDays: row._id, count: row.count })),
-    questions: (result?.questions ?? []).map((row) => {
-      const [blockKey = '', questionKey = ''] = row._id.split('\u0000');
-      return { blockKey, questionKey, firstAttempts: row.firstAttempts, wrong: row.wrong };
-    }),
+    questions,
   };
 }
 
@@ -359,7 +394,7 @@ export async function explainFigures(sample: { learnerIds: readonly string[]; co
     return explained.queryPlanner?.winningPlan ?? explained.stages ?? explained;
   };
   return {
-    teamMatrix: await plan([{ $match: { learner: { $in: objectIds(sample.learnerIds) }, course: { $in: objectIds(sample.courseIds) } } }]),
+    teamMatrix: await plan(matchLearnersAndCourses(sample.learnerIds, sample.courseIds)),
     courseReport: await plan([{ $match: { course: new Types.ObjectId(sample.courseId) } }]),
   };
 }

@@ -169,10 +169,19 @@ export function createReportsService(deps: ReportsDeps) {
     const courses = filter.courseId ? allCourses.filter((course) => course.id === filter.courseId) : allCourses;
     const courseIds = courses.map((course) => course.id);
     const members = (await getPeopleByIds(team.memberIds)).filter((person) => matches(person, filter.search));
-    const [learnerCounts, statuses] = await Promise.all([
-      countsByLearner(members.map((person) => person.id), courseIds),
+    const shapes = await shapesOf(courses);
+    const pageOf = (people: PersonSummary[]): PersonSummary[] => people.slice((filter.page - 1) * pageSize, filter.page * pageSize);
+    // Shown by name with no state filter (the page trainers land on), the page's people are known before any
+    // count, so one pass over the team's enrolments gives the cells, the column totals and the row totals.
+    const byNameOnly = !filter.state && (filter.sort === 'name' || filter.sort === 'name-desc');
+    const ordered = filter.sort === 'name-desc' ? [...members].reverse() : members;
+    const [early, statuses] = await Promise.all([
+      byNameOnly
+        ? matrixFigures({ learnerIds: ordered.map((person) => person.id), pageLearnerIds: pageOf(ordered).map((person) => person.id), courseIds, shapes, withLearnerCounts: true })
+        : undefined,
       deps.assignments.statusesForTeams([team.id]),
     ]);
+    const learnerCounts = early ? early.byLearner : await countsByLearner(members.map((person) => person.id), courseIds);
     const counts = new Map(learnerCounts.map((row) => [row.learnerId, row]));
     const wanted = new Set(courseIds);
     const dueByKey = new Map(statuses.filter((status) => wanted.has(status.courseId)).map((status) => [`${status.learnerId}:${status.courseId}`, status]));
@@ -208,17 +217,15 @@ export function createReportsService(deps: ReportsDeps) {
     const sortCourseId = filter.sort.startsWith('course:') ? filter.sort.slice('course:'.length) : undefined;
 
     // The page's cells, the column totals over everyone shown, and (sorting by a course) that column for everyone.
-    const pageOf = (people: PersonSummary[]): PersonSummary[] => people.slice((filter.page - 1) * pageSize, filter.page * pageSize);
     const needsSortCells = sortCourseId !== undefined && courseIds.includes(sortCourseId);
     if (filter.sort === 'name-desc') shown = [...shown].reverse();
     if (filter.sort === 'completed' || filter.sort === 'completed-asc') {
       const direction = filter.sort === 'completed' ? -1 : 1;
       shown = [...shown].sort((a, b) => direction * (rowTotals(a.id).completed - rowTotals(b.id).completed) || a.name.localeCompare(b.name, 'en-GB'));
     }
-    const shapes = await shapesOf(courses);
     const learnerIds = shown.map((person) => person.id);
     let page = needsSortCells ? [] : pageOf(shown);
-    let figures = await matrixFigures({ learnerIds, pageLearnerIds: page.map((person) => person.id), courseIds, shapes, sortCourseId: needsSortCells ? sortCourseId : undefined });
+    let figures = early ?? await matrixFigures({ learnerIds, pageLearnerIds: page.map((person) => person.id), courseIds, shapes, sortCourseId: needsSortCells ? sortCourseId : undefined });
     if (needsSortCells) {
       const byLearner = new Map(figures.sortCells.map((cell) => [cell.learnerId, cell]));
       const rank = (person: PersonSummary): number => {
