@@ -12,6 +12,8 @@ export interface BarChartInput {
   bars: { label: string; value: number }[];
   /** The unit named in the axis label, e.g. 'people'. */
   unit: string;
+  /** What the bars along the bottom stand for, written under them (e.g. 'days taken'). */
+  barsCaption?: string;
 }
 
 export interface BarChartView {
@@ -22,7 +24,7 @@ export interface BarChartView {
   height: number;
   bars: { x: number; y: number; width: number; height: number; label: string; labelX: number; value: string; valueY: number }[];
   gridLines: { y: number; label: string }[];
-  axis: { x1: number; x2: number; y: number; unitLabel: string; unitX: number; unitY: number };
+  axis: { x1: number; x2: number; y: number; unitLabel: string; unitX: number; unitY: number; caption: string; captionX: number; captionY: number };
   empty: boolean;
 }
 
@@ -31,7 +33,7 @@ const RIGHT = 12;
 const TOP = 24;
 const BOTTOM = 56;
 const PLOT_HEIGHT = 200;
-const BAR_SLOT = 56;
+const BAR_SLOT = 64;
 
 /** A "nice" step for the value axis: 1, 2 or 5 times a power of ten, giving about four grid lines. */
 export function niceStep(max: number): number {
@@ -74,7 +76,7 @@ export function barChart(input: BarChartInput): BarChartView {
     height,
     bars,
     gridLines,
-    axis: { x1: LEFT, x2: width - RIGHT, y: baseline, unitLabel: input.unit, unitX: 4, unitY: TOP - 8 },
+    axis: { x1: LEFT, x2: width - RIGHT, y: baseline, unitLabel: input.unit, unitX: 4, unitY: TOP - 8, caption: input.barsCaption ?? '', captionX: (LEFT + width - RIGHT) / 2, captionY: height - 12 },
     empty: input.bars.every((bar) => bar.value === 0),
   };
 }

@@ -205,6 +205,13 @@ function lastMonths(byMonth: CourseFigures['completionsByMonth'], now: Date, mon
   return out;
 }
 
+/** A bar's short label under the time-taken chart (the table beside it has the full words). */
+function daysShortLabel(fromDays: number, index: number): string {
+  const next = DAYS_TAKEN_EDGES[index + 1];
+  if (fromDays === 0) return 'under 1';
+  return next === undefined ? `${fromDays}+` : `${fromDays}\u2013${next - 1}`;
+}
+
 function daysLabel(fromDays: number, index: number): string {
   const next = DAYS_TAKEN_EDGES[index + 1];
   if (fromDays === 0) return 'Under 1 day';
@@ -222,20 +229,22 @@ export function courseReportView(input: { course: CourseSummary; figures: Course
   const { course, figures, questions, scope } = input;
   const months = lastMonths(figures.completionsByMonth, now, 12);
   const taken = new Map(figures.daysTaken.map((row) => [row.fromDays, row.count]));
-  const buckets = DAYS_TAKEN_EDGES.map((edge, index) => ({ label: daysLabel(edge, index), value: taken.get(edge) ?? 0 }));
+  const buckets = DAYS_TAKEN_EDGES.map((edge, index) => ({ label: daysLabel(edge, index), shortLabel: daysShortLabel(edge, index), value: taken.get(edge) ?? 0 }));
   const completionChart: BarChartView = barChart({
     id: 'completions-chart',
     title: `Completions of ${course.title} per month`,
     description: `How many people finished the course in each of the last 12 months. ${months.reduce((sum, month) => sum + month.value, 0)} in all. The same figures are in the table beside the chart.`,
     bars: months.map((month) => ({ label: month.label.replace(' ', '\u00a0'), value: month.value })),
     unit: 'people',
+    barsCaption: 'month',
   });
   const takenChart: BarChartView = barChart({
     id: 'time-taken-chart',
     title: `Time taken to finish ${course.title}`,
     description: 'How many people took each length of time from starting to finishing. The same figures are in the table beside the chart.',
-    bars: buckets,
+    bars: buckets.map((bucket) => ({ label: bucket.shortLabel, value: bucket.value })),
     unit: 'people',
+    barsCaption: 'days from starting to finishing',
   });
   return {
     title: course.title,
