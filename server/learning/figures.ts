@@ -18,12 +18,14 @@ import { keysThatFinish, lessonsInOrder } from './progress';
 /** A published course version's lessons, each as the (stored) keys of the blocks that finish it. */
 export interface VersionShape {
   courseId: string;
+  /** The course's slug: the pipeline tells courses apart by it (a string compares faster than an ObjectId). */
+  courseSlug: string;
   version: number;
   lessons: string[][];
 }
 
-export function versionShape(courseId: string, version: number, content: CourseVersionContent): VersionShape {
-  return { courseId, version, lessons: lessonsInOrder(content).map((ref) => keysThatFinish(ref.lesson).map(fieldKey)) };
+export function versionShape(courseId: string, courseSlug: string, version: number, content: CourseVersionContent): VersionShape {
+  return { courseId, courseSlug, version, lessons: lessonsInOrder(content).map((ref) => keysThatFinish(ref.lesson).map(fieldKey)) };
 }
 
 function objectIds(ids: readonly string[]): Types.ObjectId[] {
@@ -38,7 +40,7 @@ function percentExpression(shapes: readonly VersionShape[]): Record<string, unkn
   const branches = shapes
     .filter((shape) => shape.lessons.length > 0)
     .map((shape) => ({
-      case: { $and: [{ $eq: ['$course', new Types.ObjectId(shape.courseId)] }, { $eq: ['$version', shape.version] }] },
+      case: { $and: [{ $eq: ['$courseSlug', shape.courseSlug] }, { $eq: ['$version', shape.version] }] },
       then: {
         $floor: {
           $add: [

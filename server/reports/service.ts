@@ -153,7 +153,7 @@ export function createReportsService(deps: ReportsDeps) {
     for (const course of courses) {
       for (let version = 1; version <= (course.publishedVersion ?? 0); version += 1) {
         const content = await getCourseVersion(course.id, version);
-        if (content && content.status !== 'draft') shapes.push(versionShape(course.id, version, content));
+        if (content && content.status !== 'draft') shapes.push(versionShape(course.id, course.slug, version, content));
       }
     }
     return shapes;
