@@ -31,6 +31,11 @@ import { mediaRouter } from './media/routes';
 import type { Mailer } from './mail/mailer';
 import { preferencesRouter } from './preferences/routes';
 import { createReportsService } from './reports/service';
+import { recordAudit } from './audit/service';
+import { getCourseById, getCourseVersion, listPublishedCourses } from './courses/service';
+import { looksAfter } from './learning/trainers';
+import { getTeam, listTeams, teamIdsTrainedBy } from './teams/service';
+import { getPeopleByIds, getPerson } from './users/service';
 import { reportsRouter } from './reports/routes';
 import { fontsRouter } from './preferences/static-fonts';
 import { publicAccess } from './web/access';
@@ -129,6 +134,16 @@ export function buildApp(deps: AppDeps): express.Express {
     upload: createUploadFactory({ validateCsrf: csrf.validate }),
   };
 
+  // Until the composition root builds every service (house-compose), the reports service is made here from the
+  // other features' operations; with it, main.ts passes services.courses, .teams, .users, .audit and .assignments.
+  const reports = createReportsService({
+    courses: { listPublishedCourses, getCourseById, getCourseVersion },
+    teams: { getTeam, listTeams, teamIdsTrainedBy, looksAfter },
+    users: { getPeopleByIds, getPerson },
+    audit: { recordAudit },
+    assignments: deps.assignments,
+  });
+
   // Every feature's router, in one list, mounted where its addresses start. Each router declares the guard of
   // each of its routes. A router under its own prefix costs other requests one path test, not one per route.
   const routers: Array<[mountPath: string, router: express.Router]> = [
@@ -142,7 +157,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/manage/courses', manageCoursesRouter()],
     ['/manage/assignments', assignmentsRouter({ assignments: deps.assignments, upload: context.upload })],
     ['/certificates', certificatesRouter({ baseUrl: config.baseUrl })],
-    ['/reports', reportsRouter(createReportsService({ assignments: deps.assignments }))],
+    ['/reports', reportsRouter(reports)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

@@ -9,8 +9,8 @@
  * (statusesForTeams, which applies ../assignments/rules.ts), and replace the enrolment's state in those cells.
  * Access: a trainer sees the teams they train and the people in them; an admin sees every team and person.
  */
-import { recordAudit } from '../audit/service';
-import { getCourseById, getCourseVersion, listPublishedCourses, type CourseSummary } from '../courses/service';
+import type { AuditInput } from '../audit/service';
+import type { CourseSummary, PublishedVersion } from '../courses/service';
 import type { CheckBlock } from '../courses/types';
 import { Forbidden, NotFound } from '../errors';
 import {
@@ -26,9 +26,8 @@ import {
   type VersionShape,
 } from '../learning/figures';
 import { allBlocks } from '../learning/progress';
-import { looksAfter } from '../learning/trainers';
-import { getTeam, listTeams, teamIdsTrainedBy, type TeamSummary } from '../teams/service';
-import { getPeopleByIds, getPerson, type PersonSummary } from '../users/service';
+import type { TeamSummary } from '../teams/service';
+import type { PersonSummary } from '../users/service';
 import type { SignedInUser } from '../users/types';
 
 import type { AssignmentsService, LearnerCourseStatus } from '../assignments/service';
@@ -126,24 +125,43 @@ function matches(person: PersonSummary, search: string | undefined): boolean {
 
 export type ReportsService = ReturnType<typeof createReportsService>;
 
+/** What reports use of other features, each through its service (the composition root passes them in). */
 export interface ReportsDeps {
+  courses: {
+    listPublishedCourses(): Promise<CourseSummary[]>;
+    getCourseById(courseId: string): Promise<CourseSummary | null>;
+    getCourseVersion(courseId: string, version: number): Promise<PublishedVersion | null>;
+  };
+  teams: {
+    getTeam(teamId: string): Promise<{ id: string; name: string; memberIds: string[]; trainerIds: string[] }>;
+    listTeams(viewer?: SignedInUser): Promise<TeamSummary[]>;
+    teamIdsTrainedBy(userId: string): Promise<string[]>;
+    /** Whether the trainer trains a team the learner is in. */
+    looksAfter(trainerId: string, learnerId: string): Promise<boolean>;
+  };
+  users: {
+    getPeopleByIds(ids: string[]): Promise<PersonSummary[]>;
+    getPerson(id: string): Promise<PersonSummary>;
+  };
+  audit: { recordAudit(input: AuditInput): Promise<void> };
   assignments: Pick<AssignmentsService, 'statusesForTeams'>;
 }
 
 export function createReportsService(deps: ReportsDeps) {
+  const { courses: coursesService, teams, users, audit } = deps;
   function isAdmin(viewer: SignedInUser): boolean {
     return viewer.roles.includes('admin');
   }
 
   async function assertSeesTeam(viewer: SignedInUser, teamId: string): Promise<{ id: string; name: string; memberIds: string[] }> {
-    const team = await getTeam(teamId);
+    const team = await teams.getTeam(teamId);
     if (!isAdmin(viewer) && !team.trainerIds.includes(viewer.id)) throw new Forbidden('You can see the teams you train.');
     return team;
   }
 
   async function assertSeesLearner(viewer: SignedInUser, learnerId: string): Promise<PersonSummary> {
-    const person = await getPerson(learnerId);
-    if (!isAdmin(viewer) && !(await looksAfter(viewer.id, learnerId))) throw new Forbidden('You can see the people in the teams you train.');
+    const person = await users.getPerson(learnerId);
+    if (!isAdmin(viewer) && !(await teams.looksAfter(viewer.id, learnerId))) throw new Forbidden('You can see the people in the teams you train.');
     return person;
   }
 
@@ -152,7 +170,7 @@ export function createReportsService(deps: ReportsDeps) {
     const shapes: VersionShape[] = [];
     for (const course of courses) {
       for (let version = 1; version <= (course.publishedVersion ?? 0); version += 1) {
-        const content = await getCourseVersion(course.id, version);
+        const content = await coursesService.getCourseVersion(course.id, version);
         if (content && content.status !== 'draft') shapes.push(versionShape(course.id, course.slug, version, content));
       }
     }
@@ -160,15 +178,15 @@ export function createReportsService(deps: ReportsDeps) {
   }
 
   async function teamsOverview(viewer: SignedInUser): Promise<TeamSummary[]> {
-    return listTeams(viewer);
+    return teams.listTeams(viewer);
   }
 
   async function teamMatrix(viewer: SignedInUser, teamId: string, filter: MatrixFilter, pageSize = PAGE_SIZE): Promise<TeamMatrix> {
     const team = await assertSeesTeam(viewer, teamId);
-    const allCourses = await listPublishedCourses();
+    const allCourses = await coursesService.listPublishedCourses();
     const courses = filter.courseId ? allCourses.filter((course) => course.id === filter.courseId) : allCourses;
     const courseIds = courses.map((course) => course.id);
-    const members = (await getPeopleByIds(team.memberIds)).filter((person) => matches(person, filter.search));
+    const members = (await users.getPeopleByIds(team.memberIds)).filter((person) => matches(person, filter.search));
     const shapes = await shapesOf(courses);
     const pageOf = (people: PersonSummary[]): PersonSummary[] => people.slice((filter.page - 1) * pageSize, filter.page * pageSize);
     // Shown by name with no state filter (the page trainers land on), the page's people are known before any
@@ -277,7 +295,7 @@ export function createReportsService(deps: ReportsDeps) {
   /** Every row the filter shows (all pages), for an export; the export is recorded in the audit log. */
   async function exportMatrix(viewer: SignedInUser, teamId: string, filter: Omit<MatrixFilter, 'page'>, format: 'csv' | 'xlsx', ip?: string): Promise<TeamMatrix> {
     const matrix = await teamMatrix(viewer, teamId, { ...filter, page: 1 }, Number.MAX_SAFE_INTEGER);
-    await recordAudit({
+    await audit.recordAudit({
       action: 'report.exported',
       actor: { id: viewer.id, email: viewer.email },
       target: { type: 'team', id: teamId, label: `Team: ${matrix.team.name}` },
@@ -289,29 +307,29 @@ export function createReportsService(deps: ReportsDeps) {
 
   async function learnerReport(viewer: SignedInUser, learnerId: string): Promise<{ person: PersonSummary; figures: LearnerFigures; courses: Map<string, CourseSummary>; checkTitles: Map<string, string> }> {
     const person = await assertSeesLearner(viewer, learnerId);
-    const courses = await listPublishedCourses();
+    const courses = await coursesService.listPublishedCourses();
     const figures = await learnerFigures(learnerId, await shapesOf(courses));
     const checkTitles = new Map<string, string>();
     for (const enrolment of figures.enrolments) {
-      const content = await getCourseVersion(enrolment.courseId, enrolment.version);
+      const content = await coursesService.getCourseVersion(enrolment.courseId, enrolment.version);
       for (const block of content ? allBlocks(content) : []) if (block.kind === 'check') checkTitles.set(`${enrolment.courseId}:${block.key}`, block.title);
     }
     return { person, figures, courses: new Map(courses.map((course) => [course.id, course])), checkTitles };
   }
 
   async function courseReport(viewer: SignedInUser, courseId: string): Promise<{ course: CourseSummary; figures: CourseFigures; questions: Map<string, { checkTitle: string; prompt: string }>; scope: 'all' | 'teams' }> {
-    const course = await getCourseById(courseId);
+    const course = await coursesService.getCourseById(courseId);
     if (!course || course.publishedVersion === null) throw new NotFound('There is no published course here.');
     let learnerIds: string[] | undefined;
     if (!isAdmin(viewer)) {
-      const teams = await Promise.all((await teamIdsTrainedBy(viewer.id)).map((id) => getTeam(id)));
-      learnerIds = [...new Set(teams.flatMap((team) => team.memberIds))];
+      const trained = await Promise.all((await teams.teamIdsTrainedBy(viewer.id)).map((id) => teams.getTeam(id)));
+      learnerIds = [...new Set(trained.flatMap((team) => team.memberIds))];
     }
     // The questions of every published version (newest wins for the wording), with their right answers.
     const questions = new Map<string, { checkTitle: string; prompt: string }>();
     const answerKey = new Map<string, QuestionKey>();
     for (let version = 1; version <= course.publishedVersion; version += 1) {
-      const content = await getCourseVersion(course.id, version);
+      const content = await coursesService.getCourseVersion(course.id, version);
       if (!content || content.status === 'draft') continue;
       for (const block of allBlocks(content).filter((candidate): candidate is CheckBlock => candidate.kind === 'check')) {
         for (const question of block.questions) {
@@ -327,7 +345,7 @@ export function createReportsService(deps: ReportsDeps) {
 
   /** The published courses a viewer may open a report on (every one; the figures are scoped to their teams). */
   async function reportableCourses(): Promise<CourseSummary[]> {
-    return listPublishedCourses();
+    return coursesService.listPublishedCourses();
   }
 
   return { teamsOverview, teamMatrix, exportMatrix, learnerReport, courseReport, reportableCourses };
