@@ -12,8 +12,8 @@ const DEMO_PASSWORD = 'demo-password-for-browser-tests';
 const DEMO_PEOPLE = [
   { email: 'learner@example.org', role: 'learner', expectedNav: ['My courses', 'Course catalogue', 'Preferences'] },
   { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'Preferences'] },
-  { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'People', 'Teams', 'Preferences'] },
-  { email: 'admin@example.org', role: 'admin', expectedNav: ['People', 'Teams', 'Audit log', 'Preferences'] },
+  { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'Completion', 'Assignments', 'People', 'Teams', 'Preferences'] },
+  { email: 'admin@example.org', role: 'admin', expectedNav: ['Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'Preferences'] },
 ] as const;
 
 let harness: BrowserHarness;
