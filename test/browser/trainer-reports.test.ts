@@ -122,4 +122,16 @@ describe('the demo trainer', () => {
     await checkPage(page, 'reports-team-matrix-low-sensory');
     await chooseTheme(page, 'Standard');
   }, 120_000);
+
+  it('reads at 200% zoom: the page is no wider than the window, and the matrix scrolls in its own box', async () => {
+    // A 640-pixel-wide window shows what a 1280-pixel screen shows at 200% zoom.
+    const page = await harness.newPage({ width: 640, height: 900 });
+    await signIn(page, 'trainer@example.org', DEMO_PASSWORD);
+    await page.getByRole('link', { name: 'Demo team' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Demo team' }).waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    const region = page.getByRole('region', { name: /Demo team/ });
+    expect(await region.getAttribute('tabindex')).toBe('0');
+    await checkPage(page, 'reports-team-matrix-200-percent');
+  }, 60_000);
 });
