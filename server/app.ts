@@ -30,6 +30,7 @@ import { learningRouter } from './learning/routes';
 import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
 import { preferencesRouter } from './preferences/routes';
+import { reportsRouter } from './reports/routes';
 import { fontsRouter } from './preferences/static-fonts';
 import { publicAccess } from './web/access';
 import { csrfProtection } from './web/csrf';
@@ -140,6 +141,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/', remindersRouter(services)],
     ['/account', accountRouter(services, web, config)],
     ['/manage/assignments', assignmentsRouter(services, web)],
+    ['/reports', reportsRouter(services)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

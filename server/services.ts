@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { createMediaService, createServableAssetCache, incomingDirFor, type MediaService, type ServableAssetCache } from './media/service';
 import type { MediaStorage } from './media/storage';
 import { createRemindersService, type RemindersService } from './reminders/service';
+import { createReportsService, type ReportsService } from './reports/service';
 import type { RevocationFeed, RevocationListener } from './sessions/feed';
 import { createSessionsService, type SessionsService } from './sessions/service';
 import { createTeamsService, type TeamsService } from './teams/service';
@@ -86,6 +87,7 @@ export interface Services {
   account: AccountService;
   assignments: AssignmentsService;
   reminders: RemindersService;
+  reports: ReportsService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -132,6 +134,7 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     now: deps.now,
   });
+  const reports = createReportsService({ courses, teams, users, audit, assignments });
   const reminders = createRemindersService({ assignments, courses, teams, users, mailer: deps.mailer, baseUrl, logger: deps.logger, now: deps.now });
   return {
     users,
@@ -150,5 +153,6 @@ export function createServices(deps: ServiceDeps): Services {
     account,
     assignments,
     reminders,
+    reports,
   };
 }

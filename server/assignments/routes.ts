@@ -88,18 +88,15 @@ export function assignmentsRouter(
   services: Pick<Services, 'assignments' | 'courses' | 'teams' | 'users'>,
   web: Pick<WebTools, 'upload'>,
 ): express.Router {
-  const { assignments } = services;
-  const { courseTitlesByIds, listPublishedCourses } = services.courses;
-  const { getTeam, listTeams } = services.teams;
-  const { getPeopleByIds, getPerson } = services.users;
+  // Each service is looked up when a request needs it (a test may build the app on a few fake services).
   const router = express.Router();
 
   /** What the assign form offers this actor: published courses, the teams they train, the people in them. */
   async function assignOptions(actor: SignedInUser): Promise<Pick<AssignFormPage, 'courses' | 'teams' | 'people'>> {
-    const [courses, teams] = await Promise.all([listPublishedCourses(), listTeams(actor)]);
+    const [courses, teams] = await Promise.all([services.courses.listPublishedCourses(), services.teams.listTeams(actor)]);
     const memberIds = new Set<string>();
-    for (const team of teams) for (const id of (await getTeam(team.id)).memberIds) memberIds.add(id);
-    const people = await getPeopleByIds([...memberIds]);
+    for (const team of teams) for (const id of (await services.teams.getTeam(team.id)).memberIds) memberIds.add(id);
+    const people = await services.users.getPeopleByIds([...memberIds]);
     return {
       courses: [{ value: '', text: 'Choose a course' }, ...courses.map((course) => ({ value: course.id, text: course.title }))],
       teams: teams.map((team): Option => ({ value: team.id, text: team.name, hint: `${team.memberCount} ${team.memberCount === 1 ? 'member' : 'members'}` })),
@@ -113,7 +110,7 @@ export function assignmentsRouter(
   }
 
   router.get('/', staff, async (req, res) => {
-    const items = await assignments.listManaged(actorOf(req));
+    const items = await services.assignments.listManaged(actorOf(req));
     res.render('assignments/index', { title: 'Assignments', rows: assignmentRows(items) });
   });
 
@@ -130,7 +127,7 @@ export function assignmentsRouter(
     }
     const data = form.data;
     try {
-      const ids = await assignments.assign(actor, {
+      const ids = await services.assignments.assign(actor, {
         courseId: data.courseId,
         target: data.targetKind === 'team' ? { kind: 'team', teamIds: data.teamIds } : { kind: 'person', learnerIds: data.learnerIds },
         dueRule: data.dueRule,
@@ -153,21 +150,21 @@ export function assignmentsRouter(
   });
 
   router.post('/:id/withdraw', staff, async (req, res) => {
-    await assignments.withdraw(actorOf(req), idParam(req.params.id, 'We could not find this assignment.'));
+    await services.assignments.withdraw(actorOf(req), idParam(req.params.id, 'We could not find this assignment.'));
     setFlash(req, 'The assignment is withdrawn. Nobody will be reminded about it. What people have done is kept.');
     res.redirect(303, '/manage/assignments');
   });
 
   async function renderPerson(res: Response, actor: SignedInUser, learnerId: string, status: number, values: FormValues, errors: Record<string, string>): Promise<void> {
-    await assignments.assertLooksAfter(actor, learnerId);
+    await services.assignments.assertLooksAfter(actor, learnerId);
     const [person, statuses, recorded, courses] = await Promise.all([
-      getPerson(learnerId),
-      assignments.statusesForLearner(learnerId),
-      assignments.recordedCompletionsOf(actor, learnerId),
-      listPublishedCourses(),
+      services.users.getPerson(learnerId),
+      services.assignments.statusesForLearner(learnerId),
+      services.assignments.recordedCompletionsOf(actor, learnerId),
+      services.courses.listPublishedCourses(),
     ]);
-    const titles = await courseTitlesByIds([...new Set([...statuses.map((item) => item.courseId), ...recorded.map((item) => item.courseId)])]);
-    const names = new Map((await getPeopleByIds([...new Set(recorded.map((item) => item.recordedById))])).map((p) => [p.id, p.name || p.email]));
+    const titles = await services.courses.courseTitlesByIds([...new Set([...statuses.map((item) => item.courseId), ...recorded.map((item) => item.courseId)])]);
+    const names = new Map((await services.users.getPeopleByIds([...new Set(recorded.map((item) => item.recordedById))])).map((p) => [p.id, p.name || p.email]));
     const name = person.name || person.email;
     res.status(status).render('assignments/person', {
       title: `${Object.keys(errors).length > 0 ? 'Error: ' : ''}${name}: assigned courses`,
@@ -208,7 +205,7 @@ export function assignmentsRouter(
       }
       const file = req.file;
       try {
-        await assignments.recordCompletion(actor, {
+        await services.assignments.recordCompletion(actor, {
           learnerId,
           courseId: form.data.courseId,
           completedAt: form.data.completedAt,
@@ -231,9 +228,9 @@ export function assignmentsRouter(
     const id = idParam(req.params.id, 'We could not find this recorded completion.');
     const form = withdrawRecordForm.safeParse(req.body);
     const reason = form.success ? form.data.withdrawReason : '';
-    const learnerId = (await assignments.recordedCompletionLearner(id)) ?? '';
+    const learnerId = (await services.assignments.recordedCompletionLearner(id)) ?? '';
     try {
-      await assignments.withdrawRecordedCompletion(actor, id, reason);
+      await services.assignments.withdrawRecordedCompletion(actor, id, reason);
     } catch (error) {
       if (!(error instanceof Invalid) || !learnerId) throw error;
       await renderPerson(res, actor, learnerId, 422, {}, { [`withdrawReason-${id}`]: error.fields.withdrawReason ?? 'Say why you are withdrawing this record' });
@@ -244,7 +241,7 @@ export function assignmentsRouter(
   });
 
   router.get('/completions/:id/evidence', staff, async (req, res) => {
-    const evidence = await assignments.openEvidence(actorOf(req), idParam(req.params.id, 'We could not find this recorded completion.'));
+    const evidence = await services.assignments.openEvidence(actorOf(req), idParam(req.params.id, 'We could not find this recorded completion.'));
     const stream = await evidence.open();
     if (!stream) throw new NotFound('The evidence file is missing.');
     res.setHeader('Content-Type', evidence.mimeType);

@@ -34,6 +34,14 @@ export interface JobScheduler {
   start(): Promise<void>;
   /** Stops taking jobs and unlocks the ones this process holds, so another process (or the next start) takes them. */
   stop(): Promise<void>;
+  /**
+   * After stop(): resolves once Agenda's own timers for the jobs run here have fired. Agenda (6.2) checks a
+   * running job's lock with a timer every max(processEvery, lockLifetime) / 2 that it never clears, so the last
+   * one fires up to that long after a job finished; stop() cannot cancel it. A process that exits after stop()
+   * (main.ts) need not wait; a caller that must leave nothing running (tests) awaits this, with a short
+   * `lockLifetimeMs` so the wait is short.
+   */
+  timersDone(): Promise<void>;
 }
 
 export interface SchedulerOptions {
@@ -55,13 +63,22 @@ const RUN_NOW_POLL_MS = 25;
 
 export async function createJobScheduler(options: SchedulerOptions): Promise<JobScheduler> {
   const [{ Agenda }, { MongoBackend }] = await Promise.all([import('agenda'), import('@agendajs/mongo-backend')]);
+  const processEvery = options.processEveryMs ?? 30_000;
+  const lockLifetime = options.lockLifetimeMs ?? 10 * 60_000;
   const agenda = new Agenda({
     backend: new MongoBackend({ mongo: options.db, collection: JOBS_COLLECTION }),
-    processEvery: options.processEveryMs ?? 30_000,
-    defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
+    processEvery,
+    defaultLockLifetime: lockLifetime,
     name: options.name,
   });
   agenda.on('error', (error: unknown) => options.logger.error({ err: error }, 'job scheduler error'));
+  // When Agenda's last lock-check timer of a job run here fires at the latest (see timersDone): one check period
+  // after the run completed, plus a little for the moment between 'complete' and Agenda marking the run over.
+  const lockCheckMs = Math.max(processEvery, lockLifetime) / 2;
+  let lockChecksEndAt = 0;
+  agenda.on('complete', () => {
+    lockChecksEndAt = Math.max(lockChecksEndAt, Date.now() + lockCheckMs + 50);
+  });
 
   return {
     define(name, handler) {
@@ -97,6 +114,11 @@ export async function createJobScheduler(options: SchedulerOptions): Promise<Job
     },
     async stop() {
       await agenda.stop();
+    },
+    async timersDone() {
+      const wait = lockChecksEndAt - Date.now();
+      // Waits for a known timer of the library to fire (it cannot be observed or cancelled), not for a condition.
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     },
   };
 }

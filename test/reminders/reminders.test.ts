@@ -49,10 +49,17 @@ async function startScheduler(name: string, separateConnection = false): Promise
     db = client.db(mongoose.connection.db?.databaseName);
   }
   if (!db) throw new Error('no database');
-  const scheduler = await createJobScheduler({ db, logger: t.logger, name, processEveryMs: 100 });
+  // A short lock lifetime (the jobs here take milliseconds) keeps Agenda's lock-check timers short, so closing
+  // the scheduler can wait for them (JobScheduler.timersDone).
+  const scheduler = await createJobScheduler({ db, logger: t.logger, name, processEveryMs: 100, lockLifetimeMs: 2_000 });
   defineReminderJobs(scheduler, remindersService());
   await scheduler.start();
-  opened.push({ close: () => scheduler.stop() });
+  opened.push({
+    close: async () => {
+      await scheduler.stop();
+      await scheduler.timersDone();
+    },
+  });
   return scheduler;
 }
 
