@@ -37,7 +37,7 @@ import { startEmbeddedMongo } from '../server/db/embedded/index';
 import { startEmbeddedMongoThread } from '../server/db/embedded/thread';
 import { Enrolment, fieldKey } from '../server/learning/model';
 import { allBlocks, lessonsInOrder } from '../server/learning/progress';
-import { SHIPPED_COURSE_SLUG } from '../server/learning/seed';
+import { SHIPPED_COURSE_SLUG } from '../server/assignments/seed';
 import { buildLessonView, lessonHref } from '../server/learning/views';
 import { createMailer } from '../server/mail/mailer';
 import { mediaStorageFor } from '../server/media/service';
@@ -207,7 +207,7 @@ export async function prepareApp(dataDir: string, mode: AppMode = 'production-pr
   // As main.ts makes them: media under $DATA_DIR/media, sessions in the database, fresh caches, the revocation feed.
   const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
   const revocations = new RevocationFeed({ logger });
-  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore(), revocations });
+  const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore(), revocations });
   await revocations.start();
   const proxy: Record<string, string> = mode === 'npm-start' ? {} : { 'X-Forwarded-Proto': 'https' };
   const report = await services.courseImport.importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses') });

@@ -7,6 +7,7 @@ import { runEmbeddedBench } from './embedded';
 import { runFootprintBench } from './footprint';
 import { runLessonBench } from './lesson';
 import { runUploadBench } from './uploads';
+import { runReportsBench } from './reports';
 
 const benches: Record<string, () => Promise<unknown>> = {
   embedded: () => runEmbeddedBench(),
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   footprint: () => runFootprintBench({ documents: 200_000 }),
   'footprint-1m': () => runFootprintBench({ documents: 1_000_000 }),
   uploads: () => runUploadBench(),
+  reports: () => runReportsBench(),
 };
 /** Run only when named: `npm run bench -- footprint-1m`. */
 const onRequest = new Set(['footprint-1m']);

@@ -186,7 +186,7 @@ export async function runUploadBench(log: (line: string) => void = (line) => con
     });
     const logger = createLogger('error');
     const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
-    const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore() });
+    const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore() });
     await services.users.createUser({ email: 'bench.trainer@example.org', name: 'Bench Trainer', roles: ['trainer'], status: 'active', passwordHash: await hashPassword(PASSWORD) });
     const app = buildApp({ config, logger, services });
     server = await new Promise<Server>((resolve) => {

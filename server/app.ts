@@ -19,6 +19,8 @@ import type { Config } from './config';
 import { PROJECT_ROOT } from './project-root';
 import { accountRouter } from './account/routes';
 import { adminRouter } from './admin/routes';
+import { assignmentsRouter } from './assignments/routes';
+import { remindersRouter } from './reminders/routes';
 import { authRouter } from './auth/routes';
 import { certificatesRouter } from './certificates/routes';
 import { createPassport } from './auth/passport';
@@ -28,6 +30,7 @@ import { learningRouter } from './learning/routes';
 import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
 import { preferencesRouter } from './preferences/routes';
+import { reportsRouter } from './reports/routes';
 import { fontsRouter } from './preferences/static-fonts';
 import { publicAccess } from './web/access';
 import { csrfProtection } from './web/csrf';
@@ -134,7 +137,11 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/media', mediaRouter(services, web)],
     ['/manage/courses', manageCoursesRouter(services)],
     ['/certificates', certificatesRouter(services)],
+    // Before /account's router: /account/reminders is the reminders feature's page.
+    ['/', remindersRouter(services)],
     ['/account', accountRouter(services, web, config)],
+    ['/manage/assignments', assignmentsRouter(services, web)],
+    ['/reports', reportsRouter(services)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

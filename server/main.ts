@@ -14,7 +14,10 @@ import { PROJECT_ROOT } from './project-root';
 import { describeImport } from './courses/import';
 import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongoThread } from './db/embedded/thread';
-import { seedDemoLearning } from './learning/seed';
+import mongoose from 'mongoose';
+import { seedDemoLearning } from './assignments/seed';
+import { createJobScheduler } from './jobs/scheduler';
+import { defineReminderJobs, scheduleReminderJobs } from './reminders/jobs';
 import { createMailer } from './mail/mailer';
 import { mediaStorageFor } from './media/service';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
@@ -93,7 +96,9 @@ async function main(): Promise<void> {
   const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
   // Every app process reads the notes of access taken away (in this process or another) within a second.
   const revocations = new RevocationFeed({ logger });
-  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore(), revocations });
+  const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore(), revocations });
+  // Team members added before joining dates were kept get one (their team's creation), once.
+  await services.teams.backfillMemberships();
   await revocations.start();
 
   const firstStart = await seedDemo(config, services);
@@ -106,6 +111,13 @@ async function main(): Promise<void> {
     print(`First admin: ${config.adminEmail} is invited (a new link at each start until they accept). The link, also emailed:`);
     print(`  ${link}`);
   }
+  // The durable job scheduler: jobs in the database, shared by every app process (server/jobs/scheduler.ts).
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('The database connection is not open');
+  const scheduler = await createJobScheduler({ db, logger, name: `coproduce-${process.pid}` });
+  defineReminderJobs(scheduler, services.reminders);
+  await scheduler.start();
+  await scheduleReminderJobs(scheduler);
   const app = buildApp({ config, logger, services });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
@@ -129,6 +141,8 @@ async function main(): Promise<void> {
     // Stops accepting; the callback runs once every connection has finished its request.
     server.close(() => {
       void (async () => {
+        // Unlocks the jobs this process holds, so another process (or the next start) runs them.
+        await scheduler.stop();
         await revocations.stop();
         await disconnectDatabase();
         await database.stopEngine?.();

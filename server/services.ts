@@ -8,6 +8,7 @@
  */
 import type { Store } from 'express-session';
 import type { Config } from './config';
+import { createAssignmentsService, type AssignmentsService } from './assignments/service';
 import { createAuditService, type AuditService } from './audit/service';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
@@ -17,8 +18,11 @@ import { createCourseCaches, createCoursesService, type CourseCaches, type Cours
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
 import type { Mailer } from './mail/mailer';
+import type { Logger } from 'pino';
 import { createMediaService, createServableAssetCache, incomingDirFor, type MediaService, type ServableAssetCache } from './media/service';
 import type { MediaStorage } from './media/storage';
+import { createRemindersService, type RemindersService } from './reminders/service';
+import { createReportsService, type ReportsService } from './reports/service';
 import type { RevocationFeed, RevocationListener } from './sessions/feed';
 import { createSessionsService, type SessionsService } from './sessions/service';
 import { createTeamsService, type TeamsService } from './teams/service';
@@ -50,6 +54,10 @@ export function createCaches(): Caches {
 export interface ServiceDeps {
   config: Pick<Config, 'baseUrl' | 'dataDir' | 'uploadLimits'>;
   mailer: Mailer;
+  /** For the reminders' runs (what was sent, what failed). */
+  logger: Logger;
+  /** The clock of assignments and reminders (tests move it); the real one when absent. */
+  now?: () => Date;
   /** Where media bytes live (media/service.ts mediaStorageFor), one per process. */
   mediaStorage: MediaStorage;
   sessionStore: SessionStore;
@@ -77,6 +85,9 @@ export interface Services {
   sessionStore: SessionStore;
   sessions: SessionsService;
   account: AccountService;
+  assignments: AssignmentsService;
+  reminders: RemindersService;
+  reports: ReportsService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -113,6 +124,18 @@ export function createServices(deps: ServiceDeps): Services {
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const learnerPages = createLearnerPages({ courses, teams, users, learning });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
+  // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
+  const assignments = createAssignmentsService({
+    enrolmentFacts: learning.enrolmentFacts,
+    storage: deps.mediaStorage,
+    courses,
+    teams,
+    users,
+    audit,
+    now: deps.now,
+  });
+  const reports = createReportsService({ courses, teams, users, audit, assignments });
+  const reminders = createRemindersService({ assignments, courses, teams, users, mailer: deps.mailer, baseUrl, logger: deps.logger, now: deps.now });
   return {
     users,
     teams,
@@ -128,5 +151,8 @@ export function createServices(deps: ServiceDeps): Services {
     sessionStore: deps.sessionStore,
     sessions,
     account,
+    assignments,
+    reminders,
+    reports,
   };
 }

@@ -109,7 +109,9 @@ export function authRouter({ auth }: Pick<Services, 'auth'>, { passport, rateLim
         renderSignIn(res, 401, { values: { email: form.data.email }, next: safeReturnPath(form.data.next), problem });
         return;
       }
-      signIn(req, user).then(() => res.redirect(303, safeReturnPath(form.data.next) ?? '/'), next);
+      // Trainers land on their teams' completion overview; everyone else on the home page (learners: their dashboard).
+      const landing = user.roles.includes('trainer') ? '/reports' : '/';
+      signIn(req, user).then(() => res.redirect(303, safeReturnPath(form.data.next) ?? landing), next);
     })(req, res, next);
   });
 

@@ -17,6 +17,7 @@ interface Place {
 const PLACES: Place[] = [
   { href: '/dashboard', text: 'My courses', hint: 'Courses you are taking, with what is due.', roles: ['learner'] },
   { href: '/manage/courses', text: 'Courses to manage', hint: 'Write and review course modules.', roles: ['co-facilitator', 'trainer'] },
+  { href: '/reports', text: 'Completion', hint: 'Who has started and finished each course, by team.', roles: ['trainer', 'admin'] },
   { href: '/admin/people', text: 'People', hint: 'Invite people and see who has access.', roles: ['trainer', 'admin'] },
   { href: '/admin/teams', text: 'Teams', hint: 'Staff teams and who is in them.', roles: ['trainer', 'admin'] },
   { href: '/admin/audit', text: 'Audit log', hint: 'Sign-ins, invitations and changes to access.', roles: ['admin'] },

@@ -5,8 +5,7 @@
 import type { CourseSummary, CoursesService } from '../courses/service';
 import { LEVEL_LABELS, type CourseVersionContent } from '../courses/types';
 import { NotFound } from '../errors';
-import type { TeamsService } from '../teams/service';
-import { coursesDueFor } from './assignments';
+import type { LearnerCourseStatus } from '../assignments/service';
 import { doneKeys, type EnrolmentRecord } from './model';
 import { lessonState, lessonsInOrder, progressOf, resumeLesson } from './progress';
 import type { Learner, LearningService } from './service';
@@ -71,12 +70,12 @@ function overviewModules(slug: string, content: CourseVersionContent, enrolment:
 
 export interface CourseOverviewPageDeps {
   courses: Pick<CoursesService, 'getCourseBySlug' | 'getCourseVersion'>;
-  teams: Pick<TeamsService, 'teamIdsOfLearner'>;
   learning: Pick<LearningService, 'findEnrolment' | 'newerVersionFor'>;
 }
 
-export function createCourseOverviewPage({ courses, teams, learning }: CourseOverviewPageDeps) {
-  async function courseOverviewFor(learner: Learner, slug: string): Promise<CourseOverview> {
+export function createCourseOverviewPage({ courses, learning }: CourseOverviewPageDeps) {
+  /** `assignedStatuses`: as for dashboardFor (the course's own status is found among them). */
+  async function courseOverviewFor(learner: Learner, slug: string, assignedStatuses: LearnerCourseStatus[]): Promise<CourseOverview> {
     const course: CourseSummary | null = await courses.getCourseBySlug(slug);
     if (!course) throw new NotFound('There is no course at this address.');
     const enrolment = await learning.findEnrolment(learner, course.slug);
@@ -85,11 +84,8 @@ export function createCourseOverviewPage({ courses, teams, learning }: CourseOve
     const content = await courses.getCourseVersion(course.id, version);
     if (!content) throw new NotFound('There is no course at this address.');
     const progress = enrolment ? progressOf(content, doneKeys(enrolment)) : null;
-    const [newer, due] = await Promise.all([
-      enrolment ? learning.newerVersionFor(enrolment) : Promise.resolve(null),
-      teams.teamIdsOfLearner(learner.id).then((teams) => coursesDueFor(learner.id, teams)),
-    ]);
-    const dueItem = due.find((item) => item.courseId === course.id);
+    const newer = enrolment ? await learning.newerVersionFor(enrolment) : null;
+    const dueItem = assignedStatuses.find((item) => item.courseId === course.id && item.state !== 'completed');
     return {
       slug: course.slug,
       title: content.title,
@@ -106,7 +102,7 @@ export function createCourseOverviewPage({ courses, teams, learning }: CourseOve
       certificateHref: enrolment?.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
       completedLabel: enrolment?.completedAt ? `You finished this course on ${formatDate(enrolment.completedAt)}.` : null,
       notice: newerVersionNotice(course.slug, newer),
-      due: dueItem && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
+      due: dueItem?.dueAt && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
     };
   }
 

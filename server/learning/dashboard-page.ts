@@ -3,8 +3,7 @@
  */
 import { Types } from 'mongoose';
 import type { CoursesService } from '../courses/service';
-import type { TeamsService } from '../teams/service';
-import { coursesDueFor } from './assignments';
+import type { LearnerCourseStatus } from '../assignments/service';
 import { Enrolment, doneKeys, type EnrolmentRecord } from './model';
 import { progressOf } from './progress';
 import type { Learner } from './service';
@@ -37,26 +36,33 @@ export interface DashboardView {
   empty: boolean;
 }
 
-function startOfToday(now: Date): number {
-  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+/** The words beside an assigned course: when it is due, or that it was. */
+function dueLabel(status: LearnerCourseStatus): { label: string; overdue: boolean } {
+  const overdue = status.pastDue || status.state === 'expired';
+  if (status.state === 'expired' && status.expiresAt) {
+    const when = status.dueAt && !status.pastDue && status.dueAt > status.expiresAt ? `. Due again ${formatDate(status.dueAt)}` : '';
+    return { label: `Certificate expired ${formatDate(status.expiresAt)}${when}`, overdue };
+  }
+  return { label: `${status.pastDue ? 'Was due' : 'Due'} ${status.dueAt ? formatDate(status.dueAt) : ''}`.trim(), overdue };
 }
 
 export interface DashboardPageDeps {
   courses: Pick<CoursesService, 'listPublishedCourses' | 'getCourseVersion'>;
-  teams: Pick<TeamsService, 'teamIdsOfLearner'>;
 }
 
-export function createDashboardPage({ courses, teams }: DashboardPageDeps) {
-  async function dashboardFor(learner: Learner, now = new Date()): Promise<DashboardView> {
-    const [enrolments, published, teamIds] = await Promise.all([
+export function createDashboardPage({ courses }: DashboardPageDeps) {
+  /**
+   * `assignedStatuses`: the learner's assigned courses with their states (the assignments service's
+   * statusesForLearner, which the route passes in: assignments is a feature above learning's pages).
+   */
+  async function dashboardFor(learner: Learner, assignedStatuses: LearnerCourseStatus[]): Promise<DashboardView> {
+    const [enrolments, published] = await Promise.all([
       Enrolment.find(
         { learner: new Types.ObjectId(learner.id) },
         { course: 1, courseSlug: 1, version: 1, blocks: 1, lastLesson: 1, completedAt: 1, certificateNumber: 1 },
       ).lean<DashboardEnrolment[]>(),
       courses.listPublishedCourses(),
-      teams.teamIdsOfLearner(learner.id),
     ]);
-    const due = await coursesDueFor(learner.id, teamIds);
     const courseById = new Map(published.map((course) => [course.id, course]));
     const enrolmentByCourse = new Map(enrolments.map((enrolment) => [enrolment.course.toString(), enrolment]));
 
@@ -80,13 +86,16 @@ export function createDashboardPage({ courses, teams }: DashboardPageDeps) {
 
     const assigned: DashboardCourse[] = [];
     const assignedIds = new Set<string>();
-    for (const item of due) {
-      const enrolment = enrolmentByCourse.get(item.courseId);
+    for (const item of assignedStatuses) {
+      if (item.state === 'completed') continue;
+      const expired = item.state === 'expired';
+      const found = enrolmentByCourse.get(item.courseId);
+      // An expired course finished in its current round is started again from its overview (a new round).
+      const enrolment = expired && found?.completedAt ? undefined : found;
       const course = courseById.get(item.courseId);
       if (enrolment?.completedAt || (!enrolment && !course)) continue;
       assignedIds.add(item.courseId);
-      const overdue = item.dueAt.getTime() < startOfToday(now);
-      const dueView = { label: `${overdue ? 'Was due' : 'Due'} ${formatDate(item.dueAt)}`, overdue };
+      const dueView = dueLabel(item);
       if (enrolment) {
         assigned.push({ ...(await inProgressView(enrolment, course?.title ?? '')), due: dueView });
       } else if (course) {
@@ -94,14 +103,14 @@ export function createDashboardPage({ courses, teams }: DashboardPageDeps) {
           title: course.title,
           overviewHref: courseHref(course.slug),
           continueHref: courseHref(course.slug),
-          startAction: `${courseHref(course.slug)}/start`,
+          startAction: expired ? null : `${courseHref(course.slug)}/start`,
           progress: null,
           due: dueView,
           newerVersion: false,
         });
       }
     }
-    // Overdue first, then soonest due (coursesDueFor already sorts by due date).
+    // Overdue first, then soonest due (the statuses come sorted by due day).
     assigned.sort((a, b) => Number(b.due?.overdue) - Number(a.due?.overdue));
 
     const inProgress: DashboardCourse[] = [];

@@ -4,7 +4,9 @@
  * completing a block sets `blocks.<key>` (never read-modify-write of the whole map), a check attempt is a
  * `$push`, and completion is a conditional update that succeeds once.
  *
- * Assignment: a course given to a team or to one person, with a due date.
+ * A completed enrolment can be taken again when the course's certificate has expired (assignments with
+ * recertification): the finished round moves to `previousCompletions`, with its certificate, and the enrolment
+ * starts fresh. Assignments live in server/assignments/.
  */
 import mongoose, { Schema, type Types } from 'mongoose';
 
@@ -50,6 +52,18 @@ const reflectionSchema = new Schema(
   { _id: false },
 );
 
+const previousCompletionSchema = new Schema(
+  {
+    version: { type: Number, required: true },
+    startedAt: { type: Date, required: true },
+    completedAt: { type: Date, required: true },
+    certificateNumber: { type: String, default: null },
+    /** When the learner started again. */
+    restartedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const enrolmentSchema = new Schema(
   {
     learner: { type: Schema.Types.ObjectId, ref: 'User', required: true },
@@ -70,6 +84,8 @@ const enrolmentSchema = new Schema(
     startedAt: { type: Date, required: true },
     completedAt: { type: Date, default: null },
     certificateNumber: { type: String, default: null },
+    /** Rounds finished before this one (oldest first): each kept with its certificate, shown as expired. */
+    previousCompletions: { type: [previousCompletionSchema], default: [] },
   },
   // minimize off: an empty progress map is still a map, and updates of `blocks.<key>` need it to be one.
   { minimize: false, versionKey: false },
@@ -111,34 +127,16 @@ export interface EnrolmentRecord {
   startedAt: Date;
   completedAt: Date | null;
   certificateNumber: string | null;
+  /** Absent on enrolments stored before rounds were kept. */
+  previousCompletions?: PreviousCompletionRecord[];
+}
+
+export interface PreviousCompletionRecord {
+  version: number;
+  startedAt: Date;
+  completedAt: Date;
+  certificateNumber: string | null;
+  restartedAt: Date;
 }
 
 export const Enrolment = mongoose.model('Enrolment', enrolmentSchema);
-
-const assignmentSchema = new Schema(
-  {
-    course: { type: Schema.Types.ObjectId, ref: 'Course', required: true },
-    /** Exactly one of learner or team. */
-    learner: { type: Schema.Types.ObjectId, ref: 'User', default: null },
-    team: { type: Schema.Types.ObjectId, ref: 'Team', default: null },
-    dueAt: { type: Date, required: true },
-    assignedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
-    assignedAt: { type: Date, required: true },
-  },
-  { versionKey: false },
-);
-// The dashboard: assignments to this person, and to each of their teams.
-assignmentSchema.index({ learner: 1, course: 1 });
-assignmentSchema.index({ team: 1, course: 1 });
-
-export interface AssignmentRecord {
-  _id: Types.ObjectId;
-  course: Types.ObjectId;
-  learner: Types.ObjectId | null;
-  team: Types.ObjectId | null;
-  dueAt: Date;
-  assignedBy: Types.ObjectId | null;
-  assignedAt: Date;
-}
-
-export const Assignment = mongoose.model('Assignment', assignmentSchema);

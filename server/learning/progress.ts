@@ -57,7 +57,8 @@ export function allBlocks(content: CourseVersionContent): Block[] {
 /** The block keys that finish each lesson, worked out once per lesson of a (never changing) published version. */
 const keysFinishingLesson = new WeakMap<Lesson, readonly string[]>();
 
-function keysThatFinish(lesson: Lesson): readonly string[] {
+/** The block keys whose completion finishes a lesson (reports compute lesson progress from these in the database). */
+export function keysThatFinish(lesson: Lesson): readonly string[] {
   let keys = keysFinishingLesson.get(lesson);
   if (!keys) {
     const counted = lesson.blocks.filter(countsForCompletion);

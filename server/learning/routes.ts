@@ -85,11 +85,11 @@ async function renderLesson(learning: Pick<LearningService, 'loadLesson'>, req: 
   res.status(status).render('learning/lesson', { title: `${lesson.title}: ${lesson.courseTitle}`, lesson, pageClass: 'main--wide' });
 }
 
-export function learningRouter({ learning, learnerPages: pages }: Pick<Services, 'learning' | 'learnerPages'>): express.Router {
+export function learningRouter({ learning, learnerPages: pages, assignments }: Pick<Services, 'learning' | 'learnerPages' | 'assignments'>): express.Router {
   const router = express.Router();
 
   router.get('/dashboard', requireSignIn, async (req, res) => {
-    res.render('learning/dashboard', { title: 'My courses', dashboard: await pages.dashboardFor(learnerOf(req)) });
+    res.render('learning/dashboard', { title: 'My courses', dashboard: await pages.dashboardFor(learnerOf(req), await assignments.statusesForLearner(learnerOf(req).id)) });
   });
 
   router.get('/courses', requireSignIn, async (req, res) => {
@@ -98,7 +98,7 @@ export function learningRouter({ learning, learnerPages: pages }: Pick<Services,
 
   router.get('/courses/:slug', requireSignIn, async (req, res) => {
     const { slug } = parseAddress(courseParams, req.params);
-    const course = await pages.courseOverviewFor(learnerOf(req), slug);
+    const course = await pages.courseOverviewFor(learnerOf(req), slug, await assignments.statusesForLearner(learnerOf(req).id));
     res.render('learning/course', { title: course.title, course });
   });
 

@@ -418,7 +418,36 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
     saveReflection,
     newerVersionFor,
     switchToPublishedVersion,
+    enrolmentFacts,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// For the assignments feature (passed to it by the composition root, so assignments never imports learning)
+
+export interface EnrolmentFact {
+  learnerId: string;
+  courseId: string;
+  /** The latest completion of any round (the current one, or one finished before a retake), or null. */
+  lastCompletedAt: Date | null;
+  /** The current round is started and not finished. */
+  inProgress: boolean;
+}
+
+/** What these learners have done on these courses (all their courses when none are given): one indexed read. */
+async function enrolmentFacts(learnerIds: string[], courseIds?: string[]): Promise<EnrolmentFact[]> {
+  const learners = learnerIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+  if (learners.length === 0) return [];
+  const filter: Record<string, unknown> = { learner: { $in: learners } };
+  if (courseIds) filter.course = { $in: courseIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id)) };
+  const rows = await Enrolment.find(filter, { learner: 1, course: 1, completedAt: 1, 'previousCompletions.completedAt': 1 }).lean<
+    Pick<EnrolmentRecord, 'learner' | 'course' | 'completedAt' | 'previousCompletions'>[]
+  >();
+  return rows.map((row) => {
+    let last = row.completedAt ?? null;
+    for (const previous of row.previousCompletions ?? []) if (!last || previous.completedAt > last) last = previous.completedAt;
+    return { learnerId: String(row.learner), courseId: String(row.course), lastCompletedAt: last, inProgress: !row.completedAt };
+  });
 }
 
 export type LearningService = ReturnType<typeof createLearningService>;

@@ -38,9 +38,9 @@ describe('the base layout', () => {
   it.each([
     [['learner'], ['My courses', 'Course catalogue', 'My account', 'Preferences', 'Sign out']],
     [['co-facilitator'], ['Courses to manage', 'My account', 'Preferences', 'Sign out']],
-    [['trainer'], ['Courses to manage', 'People', 'Teams', 'My account', 'Preferences', 'Sign out']],
-    [['admin'], ['People', 'Teams', 'Audit log', 'My account', 'Preferences', 'Sign out']],
-    [['learner', 'trainer', 'admin'], ['My courses', 'Course catalogue', 'Courses to manage', 'People', 'Teams', 'Audit log', 'My account', 'Preferences', 'Sign out']],
+    [['trainer'], ['Courses to manage', 'Completion', 'Assignments', 'People', 'Teams', 'My account', 'Preferences', 'Sign out']],
+    [['admin'], ['Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'My account', 'Preferences', 'Sign out']],
+    [['learner', 'trainer', 'admin'], ['My courses', 'Course catalogue', 'Courses to manage', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'My account', 'Preferences', 'Sign out']],
   ])('offers a person with roles %j the navigation %j', (roles, expected) => {
     expect(navTexts(renderPage('', user(roles)))).toEqual(expected);
   });

@@ -8,7 +8,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import { AUDIT_ACTIONS, type AuditService } from '../audit/service';
 import { normaliseEmail, type ChangedBy, type UsersService } from '../users/service';
 import type { SignedInUser } from '../people';
-import { Team } from './model';
+import { Team, TeamMembership, type TeamMembershipRecord } from './model';
 import { isDuplicateKey } from '../db/mongo-errors';
 
 export interface TeamSummary {
@@ -106,10 +106,11 @@ export function createTeamsService({ users, audit }: TeamsServiceDeps) {
     throw new Forbidden('You can only change teams you train.');
   }
 
-  async function addMembers(teamId: string, userIds: string[]): Promise<void> {
+  async function addMembers(teamId: string, userIds: string[], now = new Date()): Promise<void> {
     const result = await Team.updateOne({ _id: objectId(teamId) }, { $addToSet: { members: { $each: userIds.map((id) => objectId(id)) } } });
     if (result.matchedCount === 0) throw new NotFound('We could not find this team.');
     await users.addTeamToUsers(teamId, userIds);
+    await recordJoined(teamId, userIds, now);
   }
 
   async function addTrainers(teamId: string, userIds: string[]): Promise<void> {
@@ -121,6 +122,54 @@ export function createTeamsService({ users, audit }: TeamsServiceDeps) {
     const result = await Team.updateOne({ _id: objectId(teamId) }, { $pull: { members: objectId(userId), trainers: objectId(userId) } });
     if (result.matchedCount === 0) throw new NotFound('We could not find this team.');
     await users.removeTeamFromUsers(teamId, [userId]);
+    // The record stays (with the date they left): what they did while in the team is still theirs.
+    await TeamMembership.updateOne({ team: objectId(teamId), user: objectId(userId), leftAt: null }, { $set: { leftAt: new Date() } });
+  }
+
+  /** The teams a person is in now, each with the date they joined it. */
+  async function currentMembershipsOf(userId: string): Promise<Membership[]> {
+    if (!Types.ObjectId.isValid(userId)) return [];
+    const records = await TeamMembership.find({ user: new Types.ObjectId(userId), leftAt: null }, { team: 1, user: 1, joinedAt: 1 }).lean<
+      Pick<TeamMembershipRecord, 'team' | 'user' | 'joinedAt'>[]
+    >();
+    return records.map(toMembership);
+  }
+
+  /** The people in a team now, each with the date they joined it. */
+  async function currentMembersOf(teamId: string): Promise<Membership[]> {
+    const records = await TeamMembership.find({ team: objectId(teamId), leftAt: null }, { team: 1, user: 1, joinedAt: 1 }).lean<
+      Pick<TeamMembershipRecord, 'team' | 'user' | 'joinedAt'>[]
+    >();
+    return records.map(toMembership);
+  }
+
+  /**
+   * Gives every member without a membership record one (members added before records were kept), dated when
+   * their team was created: the earliest they can have joined. Cheap when nothing is missing; main.ts runs it at start.
+   */
+  async function backfillMemberships(): Promise<number> {
+    let added = 0;
+    const teams = await Team.find({ 'members.0': { $exists: true } }, { members: 1, createdAt: 1 }).lean<
+      { _id: Types.ObjectId; members: Types.ObjectId[]; createdAt?: Date }[]
+    >();
+    for (const team of teams) {
+      const known = new Set((await TeamMembership.find({ team: team._id }, { user: 1 }).lean<{ user: Types.ObjectId }[]>()).map((record) => String(record.user)));
+      const missing = team.members.filter((member) => !known.has(String(member)));
+      if (missing.length === 0) continue;
+      await recordJoined(String(team._id), missing.map(String), team.createdAt ?? new Date());
+      added += missing.length;
+    }
+    return added;
+  }
+
+  /** Every team's trainers: trainer id -> the ids of the teams they train (for the weekly digest). */
+  async function teamsByTrainer(): Promise<Map<string, string[]>> {
+    const teams = await Team.find({ 'trainers.0': { $exists: true } }, { trainers: 1 }).lean<{ _id: Types.ObjectId; trainers: Types.ObjectId[] }[]>();
+    const byTrainer = new Map<string, string[]>();
+    for (const team of teams) {
+      for (const trainer of team.trainers) byTrainer.set(String(trainer), [...(byTrainer.get(String(trainer)) ?? []), String(team._id)]);
+    }
+    return byTrainer;
   }
 
   /**
@@ -205,7 +254,40 @@ export function createTeamsService({ users, audit }: TeamsServiceDeps) {
     teamNamesByIds,
     teamIdsOfLearner,
     looksAfter,
+    currentMembershipsOf,
+    currentMembersOf,
+    backfillMemberships,
+    teamsByTrainer,
   };
+}
+
+export interface Membership {
+  teamId: string;
+  userId: string;
+  joinedAt: Date;
+}
+
+function toMembership(record: Pick<TeamMembershipRecord, 'team' | 'user' | 'joinedAt'>): Membership {
+  return { teamId: String(record.team), userId: String(record.user), joinedAt: record.joinedAt };
+}
+
+/**
+ * Dates of joining: a person who left and comes back starts a new joinedAt; a person already in the team keeps
+ * theirs (adding them again changes nothing). Each write is one atomic upsert, so two requests adding the same
+ * person at once make one record.
+ */
+async function recordJoined(teamId: string, userIds: string[], now: Date): Promise<void> {
+  const team = objectId(teamId);
+  for (const userId of new Set(userIds)) {
+    const user = objectId(userId);
+    await TeamMembership.updateOne({ team, user, leftAt: { $ne: null } }, { $set: { joinedAt: now, leftAt: null } });
+    try {
+      await TeamMembership.updateOne({ team, user }, { $setOnInsert: { joinedAt: now, leftAt: null } }, { upsert: true });
+    } catch (error) {
+      // Two upserts of a new record raced; the other one made it.
+      if (!isDuplicateKey(error)) throw error;
+    }
+  }
 }
 
 export type TeamsService = ReturnType<typeof createTeamsService>;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { Certificate } from '../../server/certificates/model';
 import type { CheckBlock, CourseVersionContent } from '../../server/courses/types';
-import { SHIPPED_COURSE_SLUG, seedDemoLearning } from '../../server/learning/seed';
+import { SHIPPED_COURSE_SLUG, seedDemoLearning } from '../../server/assignments/seed';
 import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
 
 const DEMO_PASSWORD = 'demo-password-for-the-learner-journey';

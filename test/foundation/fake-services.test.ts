@@ -52,6 +52,8 @@ function fakeApp() {
       },
     },
     users: { findSignedInUser: async (id: string) => (id === learner.id ? learner : undefined) },
+    // The dashboard route hands the learner's assigned courses (none here) to the pages service.
+    assignments: { statusesForLearner: async () => [] },
     learnerPages: {
       dashboardFor: async (who: { id: string }) => {
         calls.push(`dashboard ${who.id}`);

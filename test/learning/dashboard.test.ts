@@ -2,8 +2,8 @@
  * The dashboard: assigned courses with due dates (overdue first, through a team or to the person),
  * in progress with a progress bar and "Continue", finished with the certificate; and the demo seed.
  */
-import { assignCourse } from '../../server/learning/assignments';
-import { seedDemoLearning } from '../../server/learning/seed';
+import { createAssignment } from '../assignments/factories';
+import { seedDemoLearning } from '../../server/assignments/seed';
 import { startTestApp, type TestApp } from '../support/app';
 import { importFixtureCourse, type FixtureCourse } from './support/fixture-course';
 
@@ -30,8 +30,8 @@ describe('dashboard', () => {
     const { agent, user } = await t.signedInAgent({ roles: ['learner'] });
     const team = await t.services.teams.createTeam('Dashboard team');
     await t.services.teams.addMembers(team.id, [user.id]);
-    await assignCourse({ courseId: second.courseId, learnerId: user.id, dueAt: new Date(Date.now() + 7 * DAY_MS) });
-    await assignCourse({ courseId: first.courseId, teamId: team.id, dueAt: new Date(Date.now() - 2 * DAY_MS) });
+    await createAssignment({ courseId: second.courseId, learnerId: user.id, dueAt: new Date(Date.now() + 7 * DAY_MS) });
+    await createAssignment({ courseId: first.courseId, teamId: team.id, dueAt: new Date(Date.now() - 2 * DAY_MS) });
 
     let page = await agent.get('/dashboard');
     expect(page.status).toBe(200);

@@ -15,6 +15,7 @@
  *   const mail = await t.latestMail('someone@example.org');   // { to, subject, text, links } from the .eml files
  *   await t.seedDemoAccounts('demo-password-1');         // the four demo users of a first start
  *   await t.services.teams.createTeam('Blue team');      // the app's own services, made once as main.ts makes them
+ *   t.setNow(date)                                       // moves the clock of t.services.assignments and .reminders
  *
  * Helpers for any HTML: `csrfFrom(html)`. Passwords are hashed with a low argon2 cost here to keep tests quick.
  * Options: startTestApp({ nodeEnv: 'production' }) to see production behaviour (secure cookies, no stack traces);
@@ -29,6 +30,7 @@ import path from 'node:path';
 import type express from 'express';
 import supertest from 'supertest';
 import { buildApp } from '../../server/app';
+import { mediaStorageFor } from '../../server/media/service';
 import { hashPassword, useFastPasswordHashing } from '../../server/auth/passwords';
 import { loadConfig, type Config } from '../../server/config';
 import { connectDatabase, disconnectDatabase } from '../../server/db/connection';
@@ -36,8 +38,8 @@ import { startEmbeddedMongo, type EmbeddedMongoOptions } from '../../server/db/e
 import { createLogger } from '../../server/web/logging';
 import { createSessionStore, sessionStoreReady } from '../../server/web/session';
 import { RevocationFeed } from '../../server/sessions/feed';
-import { createMailer } from '../../server/mail/mailer';
-import { mediaStorageFor } from '../../server/media/service';
+import { createMailer, type Mailer } from '../../server/mail/mailer';
+import type { Logger } from 'pino';
 import { seedDemoAccounts } from '../../server/seed/demo';
 import { createServices, type Services } from '../../server/services';
 import type { Role } from '../../server/people';
@@ -76,6 +78,11 @@ export interface TestApp {
   config: Config;
   /** The services the app was built with (one set per test app, as main.ts makes them). */
   services: Services;
+  mailer: Mailer;
+  logger: Logger;
+  /** Moves the clock of the services built here (assignments, reminders); null returns to real time. */
+  setNow(time: Date | null): void;
+  now(): Date;
   mailDir: string;
   /** The database URI (the in-memory engine), for tests that need the driver directly. */
   uri: string;
@@ -158,9 +165,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = options.logDestination ? createLogger('info', options.logDestination) : createLogger('silent');
   const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
   const sessionStore = createSessionStore();
+  let clockTime: Date | null = null;
+  const now = (): Date => (clockTime ? new Date(clockTime.getTime()) : new Date());
   // As main.ts runs it: the feed polls, though in one process every change already applies at once.
+  // No job scheduler here: tests of jobs build their own (test/reminders/reminders.test.ts).
   const revocations = new RevocationFeed({ logger });
-  const services = createServices({ config, mailer, mediaStorage: mediaStorageFor(config), sessionStore, revocations });
+  const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore, revocations, now });
   const app = buildApp({ config, logger, services });
   await revocations.start();
   const mailDir = path.join(dataDir, 'mail');
@@ -201,6 +211,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config,
     services,
     mailDir,
+    mailer,
+    logger,
+    setNow(time) {
+      clockTime = time;
+    },
+    now,
     uri: engine.uri,
     request: () => supertest.agent(app),
     createUser,

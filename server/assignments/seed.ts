@@ -3,12 +3,13 @@
  * due in two weeks, so the dashboard shows an assignment at once. Safe to call again: it adds nothing twice.
  * main.ts calls it after the demo accounts are seeded and the courses imported.
  */
+import { Types } from 'mongoose';
 import type { CoursesService } from '../courses/service';
 import type { UsersService } from '../users/service';
-import { assignCourse, hasAssignment } from './assignments';
+import { Assignment } from './model';
+import { addDays, startOfUtcDay } from './rules';
 
 export const SHIPPED_COURSE_SLUG = 'person-centred-support';
-const TWO_WEEKS_MS = 14 * 24 * 60 * 60 * 1000;
 
 export interface DemoLearningOptions {
   learnerEmail?: string;
@@ -28,8 +29,20 @@ export async function seedDemoLearning(
   const published = await courses.listPublishedCourses();
   const course = published.find((candidate) => candidate.slug === (options.courseSlug ?? SHIPPED_COURSE_SLUG)) ?? published[0];
   if (!learnerId || !course) return { assigned: false };
-  if (await hasAssignment(course.id, { learnerId })) return { assigned: false };
+  const learner = new Types.ObjectId(learnerId);
+  const courseId = new Types.ObjectId(course.id);
+  if (await Assignment.exists({ course: courseId, learner, withdrawnAt: null })) return { assigned: false };
   const now = options.now ?? new Date();
-  await assignCourse({ courseId: course.id, learnerId, dueAt: new Date(now.getTime() + TWO_WEEKS_MS), assignedBy: ids.get(trainerEmail) });
+  const trainerId = ids.get(trainerEmail);
+  // Written directly (not through the service): a seed acts for no signed-in person, so there is nobody to audit.
+  await Assignment.create({
+    course: courseId,
+    learner,
+    team: null,
+    dueRule: 'fixed',
+    dueAt: addDays(startOfUtcDay(now), 14),
+    assignedBy: trainerId ? new Types.ObjectId(trainerId) : null,
+    assignedAt: now,
+  });
   return { assigned: true };
 }
