@@ -46,6 +46,7 @@ import { RevocationFeed } from '../server/sessions/feed';
 import { createSessionStore } from '../server/web/session';
 import { createLogger } from '../server/web/logging';
 import { PROJECT_ROOT } from '../server/project-root';
+import { productionBenchConfig } from './production-app';
 
 const CONNECTIONS = 50;
 const ROUND_SECONDS = 3;
@@ -195,14 +196,7 @@ export async function prepareApp(dataDir: string, mode: AppMode = 'production-pr
   const config =
     mode === 'npm-start'
       ? loadConfig({ DATA_DIR: dataDir })
-      : loadConfig({
-          NODE_ENV: 'production',
-          DATA_DIR: dataDir,
-          SESSION_SECRET: 'bench-session-secret-that-is-long-enough-to-pass',
-          BASE_URL: 'https://coproduce.invalid',
-          LOG_LEVEL: 'error',
-          TRUST_PROXY: 'loopback',
-        });
+      : productionBenchConfig(dataDir);
   const logger = mode === 'npm-start' ? createLogger(config.logLevel, pino.destination({ dest: '/dev/null', sync: true })) : createLogger('error');
   // As main.ts makes them: media under $DATA_DIR/media, sessions in the database, fresh caches, the revocation feed.
   const mailer = createMailer({ dataDir, from: config.mailFrom, logger });

@@ -23,19 +23,15 @@ import { Types } from 'mongoose';
 import { buildApp } from '../server/app';
 import { Assignment } from '../server/assignments/model';
 import { hashPassword } from '../server/auth/passwords';
-import { loadConfig } from '../server/config';
 import { connectDatabase, disconnectDatabase } from '../server/db/connection';
 import { startEmbeddedMongoThread } from '../server/db/embedded/thread';
 import { explainFigures } from '../server/learning/figures';
 import { Enrolment, fieldKey } from '../server/learning/model';
 import { allBlocks } from '../server/learning/progress';
-import { createMailer } from '../server/mail/mailer';
-import { mediaStorageFor } from '../server/media/service';
-import { createServices, type Services } from '../server/services';
+import type { Services } from '../server/services';
 import { Team, TeamMembership } from '../server/teams/model';
 import { User } from '../server/users/model';
-import { createLogger } from '../server/web/logging';
-import { createSessionStore } from '../server/web/session';
+import { productionBenchServices } from './production-app';
 
 const LEARNERS = 5_000;
 const COURSES = 20;
@@ -265,17 +261,7 @@ export async function runReportsBench(): Promise<ReportsBenchFigures> {
   let server: Server | undefined;
   try {
     await connectDatabase(engine.uri);
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-      SESSION_SECRET: 'bench-session-secret-that-is-long-enough-to-pass',
-      BASE_URL: 'https://coproduce.invalid',
-      LOG_LEVEL: 'error',
-      TRUST_PROXY: 'loopback',
-    });
-    const logger = createLogger('error');
-    const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
-    const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore() });
+    const { config, logger, services } = productionBenchServices(dataDir);
     const seedStarted = performance.now();
     const courses = await importBenchCourses(services, path.join(dataDir, 'courses'));
     const seeded = await seed(courses);

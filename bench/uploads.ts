@@ -24,15 +24,10 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { buildApp } from '../server/app';
 import { hashPassword } from '../server/auth/passwords';
-import { loadConfig } from '../server/config';
 import { connectDatabase, disconnectDatabase } from '../server/db/connection';
 import { startEmbeddedMongoThread } from '../server/db/embedded/thread';
-import { createMailer } from '../server/mail/mailer';
 import { Asset } from '../server/media/model';
-import { mediaStorageFor } from '../server/media/service';
-import { createServices } from '../server/services';
-import { createLogger } from '../server/web/logging';
-import { createSessionStore } from '../server/web/session';
+import { productionBenchServices } from './production-app';
 
 const FILE_BYTES = 1024 * 1024 * 1024;
 const PASSWORD = 'bench-password-long-enough';
@@ -176,17 +171,7 @@ export async function runUploadBench(log: (line: string) => void = (line) => con
     await mkdir(dataDir, { recursive: true });
 
     await connectDatabase(engine.uri);
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-      SESSION_SECRET: 'bench-session-secret-that-is-long-enough-to-pass',
-      BASE_URL: 'https://coproduce.invalid',
-      LOG_LEVEL: 'error',
-      TRUST_PROXY: 'loopback',
-    });
-    const logger = createLogger('error');
-    const mailer = createMailer({ dataDir, from: config.mailFrom, logger });
-    const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore() });
+    const { config, logger, services } = productionBenchServices(dataDir);
     await services.users.createUser({ email: 'bench.trainer@example.org', name: 'Bench Trainer', roles: ['trainer'], status: 'active', passwordHash: await hashPassword(PASSWORD) });
     const app = buildApp({ config, logger, services });
     server = await new Promise<Server>((resolve) => {

@@ -1,6 +1,6 @@
 /** The official driver against the engine: cursors, errors, numeric types, explain, updates, projections. */
 import { Decimal128, Double, Int32, Long, MongoClient, MongoServerError, type Db } from 'mongodb';
-import { startTarget, type Target } from './target';
+import { serverError, startTarget, type Target } from './target';
 
 let target: Target;
 let client: MongoClient;
@@ -16,15 +16,6 @@ afterAll(async () => {
   await client.close();
   await target.stop();
 });
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 describe('cursors', () => {
   test('walks a large result over many getMore batches, in order', async () => {

@@ -1,6 +1,6 @@
 /** $out and $merge as MongoDB 7 runs them: modes, `on` fields, unique indexes and their errors. */
-import { MongoClient, MongoServerError, type Db, type Document } from 'mongodb';
-import { startTarget, type Target } from './target';
+import { MongoClient, type Db, type Document } from 'mongodb';
+import { serverError, startTarget, type Target } from './target';
 
 let target: Target;
 let client: MongoClient;
@@ -21,15 +21,6 @@ afterAll(async () => {
   await client.close();
   await target.stop();
 });
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 const totals = [{ $group: { _id: '$learner', total: { $sum: '$score' } } }, { $sort: { _id: 1 } }];
 

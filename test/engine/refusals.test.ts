@@ -2,8 +2,8 @@
  * What a MongoDB 7.0 standalone refuses, refused the same way (8.0's sort on updateOne, `$` inside _id), and the
  * logical session cache as $listLocalSessions shows it; per-statement constants (`c`) on updates.
  */
-import { Binary, MongoClient, MongoServerError, type Db } from 'mongodb';
-import { startTarget, type Target } from './target';
+import { Binary, MongoClient, type Db } from 'mongodb';
+import { serverError, startTarget, type Target } from './target';
 
 let target: Target;
 let client: MongoClient;
@@ -19,15 +19,6 @@ afterAll(async () => {
   await client.close();
   await target.stop();
 });
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 test('a sort on updateOne or replaceOne (a MongoDB 8.0 option) is an unknown field (40415) and changes nothing', async () => {
   const c = db.collection<{ _id: number; n: number; touched?: boolean }>('sorted_updates');

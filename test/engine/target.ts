@@ -2,6 +2,7 @@
  * Where the engine conformance tests run: a real MongoDB when TEST_MONGODB_URI is set (each test file gets its
  * own database, dropped at the end), else the embedded engine in memory. The assertions hold on both.
  */
+import { MongoServerError } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedMongo } from '../../server/db/embedded';
 
@@ -42,4 +43,14 @@ export async function startTarget(label: string): Promise<Target> {
   }
   const engine = await startEmbeddedMongo({ ttlIntervalMs: 200, log: () => undefined });
   return { uri: engine.uri, dbName, dbUri: withDatabase(engine.uri, dbName), embedded: true, stop: engine.stop };
+}
+
+/** The server's error from a command expected to fail (fails the test when it succeeds or fails otherwise). */
+export async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(MongoServerError);
+  return err as MongoServerError;
 }

@@ -3,8 +3,8 @@
  * delete, findAndModify and bulk writes, through the driver and through Mongoose.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
-import { MongoClient, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
-import { startTarget, type Target } from './target';
+import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
+import { serverError, startTarget, type Target } from './target';
 
 let target: Target;
 let client: MongoClient;
@@ -32,15 +32,6 @@ async function scores(name: string): Promise<Collection<Document>> {
     { _id: 3, name: 'Cleo', score: 9 },
   ] as Document[]);
   return c;
-}
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
 }
 
 test('find reads let variables in $expr and in projection expressions', async () => {

@@ -3,8 +3,8 @@
  * refused with CommandNotSupportedOnView (166), through the driver and through Mongoose.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
-import { MongoClient, MongoServerError, type Db, type Document } from 'mongodb';
-import { startTarget, type Target } from './target';
+import { MongoClient, type Db, type Document } from 'mongodb';
+import { serverError, startTarget, type Target } from './target';
 
 let target: Target;
 let client: MongoClient;
@@ -30,15 +30,6 @@ afterAll(async () => {
   await client.close();
   await target.stop();
 });
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 test('find on a view runs its pipeline, then the filter, sort, skip, limit and projection', async () => {
   const view = db.collection('completed');
