@@ -26,6 +26,7 @@ import { certificatesRouter } from './certificates/routes';
 import { createPassport } from './auth/passport';
 import { databaseAnswers } from './db/connection';
 import { homeRouter } from './home/routes';
+import { involvementRouter } from './involvement/routes';
 import { learningRouter } from './learning/routes';
 import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
@@ -142,6 +143,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/account', accountRouter(services, web, config)],
     ['/manage/assignments', assignmentsRouter(services, web)],
     ['/reports', reportsRouter(services)],
+    ['/involvement', involvementRouter(services, web)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

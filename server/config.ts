@@ -44,7 +44,8 @@ export interface Config {
 }
 
 /** The kinds of file people upload, each with its own allow-list (server/media/upload-kinds.ts) and size limit. */
-export const UPLOAD_KINDS = ['image', 'audio', 'video', 'document', 'captions'] as const;
+// 'receipt': an expense receipt of paid involvement (a picture or a PDF), only ever sent as a download.
+export const UPLOAD_KINDS = ['image', 'audio', 'video', 'document', 'captions', 'receipt'] as const;
 export type UploadKind = (typeof UPLOAD_KINDS)[number];
 export type UploadLimits = Readonly<Record<UploadKind, number>>;
 
@@ -86,6 +87,7 @@ const environmentSchema = z.object({
   UPLOAD_MAX_VIDEO_MB: z.coerce.number().positive().default(2048),
   UPLOAD_MAX_DOCUMENT_MB: z.coerce.number().positive().default(50),
   UPLOAD_MAX_CAPTIONS_MB: z.coerce.number().positive().default(1),
+  UPLOAD_MAX_RECEIPT_MB: z.coerce.number().positive().default(10),
 });
 
 const MB = 1024 * 1024;
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       video: Math.round(settings.UPLOAD_MAX_VIDEO_MB * MB),
       document: Math.round(settings.UPLOAD_MAX_DOCUMENT_MB * MB),
       captions: Math.round(settings.UPLOAD_MAX_CAPTIONS_MB * MB),
+      receipt: Math.round(settings.UPLOAD_MAX_RECEIPT_MB * MB),
     }),
   };
   return Object.freeze(config);

@@ -17,6 +17,7 @@ import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
+import { createInvolvementService, type InvolvementService } from './involvement/service';
 import type { Mailer } from './mail/mailer';
 import type { Logger } from 'pino';
 import { createMediaService, createServableAssetCache, incomingDirFor, type MediaService, type ServableAssetCache } from './media/service';
@@ -88,6 +89,7 @@ export interface Services {
   assignments: AssignmentsService;
   reminders: RemindersService;
   reports: ReportsService;
+  involvement: InvolvementService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -135,6 +137,7 @@ export function createServices(deps: ServiceDeps): Services {
     now: deps.now,
   });
   const reports = createReportsService({ courses, teams, users, audit, assignments });
+  const involvement = createInvolvementService({ audit, users, courses, media, now: deps.now });
   const reminders = createRemindersService({ assignments, courses, teams, users, mailer: deps.mailer, baseUrl, logger: deps.logger, now: deps.now });
   return {
     users,
@@ -154,5 +157,6 @@ export function createServices(deps: ServiceDeps): Services {
     assignments,
     reminders,
     reports,
+    involvement,
   };
 }

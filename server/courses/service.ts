@@ -45,6 +45,13 @@ export interface VersionListing {
   contentHash: string;
 }
 
+/** A course's authoring team as paid involvement reads it: who is on it, as what. */
+export interface AuthoringTeamListing {
+  courseId: string;
+  title: string;
+  members: Array<{ userId: string; role: 'trainer' | 'co-facilitator' }>;
+}
+
 /** A course as read for a summary: the summary's fields as stored, plus what only the service needs. */
 type CourseRow = Omit<CourseSummary, 'id'> & { _id: Types.ObjectId; latestVersion: number; status: string };
 
@@ -294,6 +301,49 @@ export function createCoursesService({ caches: { versions, publishedNumbers }, a
     return publishVersion(courseId, draft.version, byUserId);
   }
 
+  /**
+   * The courses whose authoring team includes this person, with every member of each team (paid involvement:
+   * a trainer approves the involvement of the people they write courses with).
+   */
+  async function authoringTeamsWith(userId: string): Promise<AuthoringTeamListing[]> {
+    if (!isObjectId(userId)) return [];
+    const rows = await Course.find({ 'authoringTeam.user': new Types.ObjectId(userId) }, 'title authoringTeam')
+      .sort({ title: 1 })
+      .lean<Array<{ _id: Types.ObjectId; title: string; authoringTeam?: Array<{ user: Types.ObjectId; role: 'trainer' | 'co-facilitator' }> }>>();
+    return rows.map((row) => ({
+      courseId: row._id.toString(),
+      title: row.title,
+      members: (row.authoringTeam ?? []).map((member) => ({ userId: member.user.toString(), role: member.role })),
+    }));
+  }
+
+  /**
+   * Adds a person to a course's authoring team unless they are on it already (one conditional update); false when
+   * they were. For the demo seed and tests; the authoring pages own the team's editing.
+   */
+  async function addAuthoringTeamMember(
+    courseId: string,
+    member: { userId: string; role: 'trainer' | 'co-facilitator'; livedExperience?: boolean; addedBy?: string | null },
+  ): Promise<boolean> {
+    if (!isObjectId(courseId) || !isObjectId(member.userId)) throw new NotFound('We could not find this course or person.');
+    const user = new Types.ObjectId(member.userId);
+    const result = await Course.updateOne(
+      { _id: new Types.ObjectId(courseId), 'authoringTeam.user': { $ne: user } },
+      {
+        $push: {
+          authoringTeam: {
+            user,
+            role: member.role,
+            livedExperience: member.livedExperience ?? false,
+            addedAt: new Date(),
+            addedBy: member.addedBy && isObjectId(member.addedBy) ? new Types.ObjectId(member.addedBy) : null,
+          },
+        },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
   /** Forget cached versions (tests that drop the database between cases call this). */
   function clearCache(): void {
     versions.clear();
@@ -315,6 +365,8 @@ export function createCoursesService({ caches: { versions, publishedNumbers }, a
     publishVersion,
     publishReviewedVersion,
     publishLatestDraft,
+    authoringTeamsWith,
+    addAuthoringTeamMember,
     clearCache,
   };
 }

@@ -13,7 +13,7 @@
 import { pipeline } from 'node:stream/promises';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { UPLOAD_KINDS } from '../config';
+import type { UploadKind } from '../config';
 import { currentUser, requireRole, requireSignIn } from '../web/access';
 import { wantsJson } from '../web/errors';
 import type { WebTools } from '../web/feature-context';
@@ -100,9 +100,11 @@ async function streamFromStorage(req: Request, res: Response, storage: MediaStor
   });
 }
 
-const uploadKind = z.enum(UPLOAD_KINDS);
+// Receipts are uploaded only through paid involvement (server/involvement/), never from this form.
+const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'captions'] as const satisfies readonly UploadKind[];
+const uploadKind = z.enum(MEDIA_KINDS);
 
-const kindOptions = UPLOAD_KINDS.map((kind) => ({ value: kind, text: describeKind(kind) }));
+const kindOptions = MEDIA_KINDS.map((kind) => ({ value: kind, text: describeKind(kind) }));
 
 function assetJson(asset: UploadedAsset) {
   return { ...asset, url: mediaUrl(asset.assetId), srcset: mediaSrcset(asset.assetId, asset.widths) };

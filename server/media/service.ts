@@ -132,7 +132,8 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
     const cached = servableCache.get(assetId);
     if (cached) return cached;
-    const doc = await Asset.findOne({ _id: assetId, status: 'ready' }, 'originalName mimeType sizeBytes sha256 storageKey variants').lean<AssetDoc>();
+    // Receipts are never sent here: only through paid involvement, to the people who may see them (findReceipt).
+    const doc = await Asset.findOne({ _id: assetId, status: 'ready', kind: { $ne: 'receipt' } }, 'originalName mimeType sizeBytes sha256 storageKey variants').lean<AssetDoc>();
     if (!doc) return null;
     const asset: ServableAsset = {
       id: assetId,
@@ -148,6 +149,17 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     return asset;
   }
 
+  /**
+   * A receipt (an upload of kind 'receipt') for paid involvement's route, which decides who may see it; never
+   * cached, never sent by the media route.
+   */
+  async function findReceipt(assetId: string): Promise<ServableAsset | null> {
+    if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
+    const doc = await Asset.findOne({ _id: assetId, status: 'ready', kind: 'receipt' }, 'originalName mimeType sizeBytes sha256 storageKey').lean<AssetDoc>();
+    if (!doc) return null;
+    return { id: assetId, originalName: doc.originalName, mimeType: doc.mimeType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, storageKey: doc.storageKey, variants: [] };
+  }
+
   return {
     /** Where the bytes live, for the media route to stream from. */
     storage,
@@ -156,8 +168,9 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     discardUpload,
     findUpload,
     /** Largest upload per kind, in bytes (from configuration). */
-    uploadLimits: uploads?.limits ?? ({ image: 0, audio: 0, video: 0, document: 0, captions: 0 } as UploadLimits),
+    uploadLimits: uploads?.limits ?? ({ image: 0, audio: 0, video: 0, document: 0, captions: 0, receipt: 0 } as UploadLimits),
     findServableAsset,
+    findReceipt,
   };
 }
 

@@ -39,6 +39,7 @@ const allowed: Record<UploadKind, Record<string, string>> = {
     'image/svg+xml': 'image/svg+xml',
   },
   captions: { 'text/vtt': 'text/vtt' },
+  receipt: { 'image/jpeg': 'image/jpeg', 'image/png': 'image/png', 'image/webp': 'image/webp', 'application/pdf': 'application/pdf' },
 };
 
 const kindWords: Record<UploadKind, string> = {
@@ -47,6 +48,7 @@ const kindWords: Record<UploadKind, string> = {
   video: 'a video (MP4, WebM or MOV)',
   document: 'a document (PDF, Word, Excel, PowerPoint, OpenDocument, plain text or SVG)',
   captions: 'a WebVTT captions file',
+  receipt: 'a photo of a receipt (JPEG, PNG or WebP) or a PDF',
 };
 
 export function describeKind(kind: UploadKind): string {

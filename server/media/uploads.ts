@@ -153,7 +153,7 @@ export function createUploadStore({ storage, incomingDir, limits }: UploadStoreD
    * Re-encodes a picture with no metadata at all (sharp keeps none unless asked: no EXIF, GPS, XMP, IPTC, ICC or
    * comments), turned upright first so dropping the EXIF orientation does not turn it on its side.
    */
-  async function reencode(source: string, mimeType: string, refuse: (problem: string) => Invalid) {
+  async function reencode(source: string, mimeType: string, refuse: (problem: string) => Invalid, withVariants: boolean) {
     const format = sharpFormats[mimeType];
     if (!format) throw new Error(`No encoder for ${mimeType}`);
     const animated = mimeType === 'image/gif' || mimeType === 'image/webp';
@@ -167,7 +167,7 @@ export function createUploadStore({ storage, incomingDir, limits }: UploadStoreD
     }
     const height = info.pageHeight ?? info.height;
     const variants: { path: string; width: number; height: number }[] = [];
-    for (const width of VARIANT_WIDTHS.filter((w) => w < info.width)) {
+    for (const width of withVariants ? VARIANT_WIDTHS.filter((w) => w < info.width) : []) {
       const variantPath = temporary();
       variants.push({ path: variantPath, width, height: 0 });
       const made = await sharp(main, { animated }).resize({ width }).toFormat(format).toFile(variantPath);
@@ -208,8 +208,10 @@ export function createUploadStore({ storage, incomingDir, limits }: UploadStoreD
       let width: number | null = null;
       let height: number | null = null;
       const variants: AssetVariant[] = [];
-      if (input.kind === 'image') {
-        const encoded = await reencode(incoming, mimeType, refuse);
+      // Photos of receipts are re-encoded too (no GPS or camera data kept), without the smaller copies.
+      const picture = input.kind === 'image' || (input.kind === 'receipt' && mimeType in sharpFormats);
+      if (picture) {
+        const encoded = await reencode(incoming, mimeType, refuse, input.kind === 'image');
         temporaries.push(encoded.main, ...encoded.variants.map((variant) => variant.path));
         main = await storage.adoptFile(encoded.main, await hashFile(encoded.main));
         stored.push(main.storageKey);
