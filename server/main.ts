@@ -16,6 +16,7 @@ import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongoThread } from './db/embedded/thread';
 import mongoose from 'mongoose';
 import { seedDemoLearning } from './assignments/seed';
+import { seedDemoInvolvement } from './involvement/seed';
 import { createJobScheduler } from './jobs/scheduler';
 import { defineReminderJobs, scheduleReminderJobs } from './reminders/jobs';
 import { createMailer } from './mail/mailer';
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
   await importShippedCourses(services);
   // The demo learner finds the shipped course assigned on their dashboard.
   if (firstStart && config.demoAccounts) await seedDemoLearning(services);
+  // The demo co-facilitator finds two involvement entries (one approved), and the trainer can check them.
+  if (firstStart && config.demoAccounts) await seedDemoInvolvement(services);
 
   if (config.adminEmail && !(await services.users.adminExists())) {
     const link = await services.auth.inviteFirstAdmin(config.adminEmail);
