@@ -24,9 +24,9 @@ export const CHOICE_LABELS: Readonly<Record<PaymentChoice, string>> = {
 };
 
 const CHOICE_HINTS: Readonly<Record<PaymentChoice, string>> = {
-  paid: 'We pay your time and expenses into your bank account.',
+  paid: 'We pay you money for your time and expenses.',
   voucher: 'We give you a shopping voucher of the same value.',
-  declined: 'We record your time to thank and credit you, and pay nothing.',
+  declined: 'We record your time to thank and credit you. We pay nothing, including expenses.',
 };
 
 export function statusLabel(status: EntryStatus, choice: PaymentChoice): string {
@@ -159,7 +159,7 @@ export function financeTable(entries: EntryView[]): string[][] {
     'Travel (GBP)',
     'Carer or childcare cover (GBP)',
     'Payment choice',
-    'Cash to pay (GBP)',
+    'Cash (GBP)',
     'Voucher value (GBP)',
     'Status',
     'Approved by',
@@ -205,7 +205,14 @@ export function financeTable(entries: EntryView[]): string[][] {
 }
 
 export function financeSummary(entries: EntryView[]) {
-  const cash = entries.filter((entry) => entry.paymentChoice === 'paid').reduce((sum, entry) => sum + entry.totalPence, 0);
-  const vouchers = entries.filter((entry) => entry.paymentChoice === 'voucher').reduce((sum, entry) => sum + entry.totalPence, 0);
-  return { count: entries.length, cash: formatPence(cash), vouchers: formatPence(vouchers), rows: entries.map(entryRow) };
+  const sum = (choice: PaymentChoice, status: EntryStatus): number =>
+    entries.filter((entry) => entry.paymentChoice === choice && entry.status === status).reduce((total, entry) => total + entry.totalPence, 0);
+  return {
+    count: entries.length,
+    cashToPay: formatPence(sum('paid', 'approved')),
+    cashPaid: formatPence(sum('paid', 'paid')),
+    vouchersToGive: formatPence(sum('voucher', 'approved')),
+    vouchersGiven: formatPence(sum('voucher', 'paid')),
+    rows: entries.map(entryRow),
+  };
 }

@@ -159,8 +159,10 @@ describe('paid involvement', () => {
     await page.getByLabel('Last day').fill(isoDaysAgo(0));
     await page.getByRole('button', { name: 'Show this period' }).click();
     await page.getByRole('heading', { name: 'This period' }).waitFor();
-    // The seeded approved workshop (£56.40) and the paid recording (£87.40), both for cash.
-    await expect(page.getByText('£143.80').count()).resolves.toBe(1);
+    // The seeded approved workshop (£56.40) is still to pay; the recording (£87.40) is paid.
+    const period = page.locator('dl');
+    await expect(period.getByText('£56.40').count()).resolves.toBe(1);
+    await expect(period.getByText('£87.40').count()).resolves.toBe(1);
     await checkPage(page, 'involvement-finance');
   });
 

@@ -268,6 +268,17 @@ describe('who may approve and mark paid', () => {
     expect((await entry(id)).status).toBe('logged');
   });
 
+  test('two checkers approving at once: one wins, the other is told it changed', async () => {
+    const id = await logEntry(robin.agent, { date: '2026-06-10', hours: '1', minutes: '0' });
+    const [trainerToken, adminToken] = await Promise.all([token(trainer.agent), token(admin.agent)]);
+    const [first, second] = await Promise.all([
+      trainer.agent.post(`/involvement/entries/${id}/approve`).type('form').set('Accept', 'text/html').send({ _csrf: trainerToken }),
+      admin.agent.post(`/involvement/entries/${id}/approve`).type('form').set('Accept', 'text/html').send({ _csrf: adminToken }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([303, 409]);
+    expect(await AuditEvent.countDocuments({ action: 'involvement.approved', targetId: id })).toBe(1);
+  });
+
   test('not approving needs a reason, kept on 422, and the person sees it', async () => {
     const id = await logEntry(robin.agent, { date: '2026-06-08', hours: '1', minutes: '0' });
     const empty = await post(trainer.agent, `/involvement/entries/${id}/reject`, { reason: '   ' }, `/involvement/entries/${id}`);
@@ -321,7 +332,7 @@ describe('the finance CSV per period', () => {
     const body = rows.slice(1, -1);
     expect(body.map((row) => row[0]).sort()).toEqual([voucherId, declinedId, cashId].sort());
     const byId = new Map(body.map((row) => [row[0], row]));
-    const cash = column('Cash to pay (GBP)');
+    const cash = column('Cash (GBP)');
     const voucher = column('Voucher value (GBP)');
     expect(byId.get(voucherId)?.[cash]).toBe('0.00');
     // March is before the £22.00 rate of May: £20.00 an hour.
@@ -427,9 +438,13 @@ describe('a co-facilitator’s own page', () => {
     expect(page.text).toContain('This month');
     expect(page.text).toContain('This year');
     expect(page.text).toContain('Not yet paid');
-    // Robin in June 2026: 1 hour (logged by the trainer, approved), 1 hour (rejected: left out), 1 hour (logged) at £22.00.
+    // Robin in June 2026, at £22.00 an hour: 6 June (logged by the trainer, approved), 8 June (not approved: left
+    // out), 9 June (waiting), 10 June (approved); in March and April, entries at £20.00 an hour (one waiting).
     const totals = await t.services.involvement.totalsFor(robin.user.id);
-    expect(totals.monthMinutes).toBe(120);
-    expect(totals.monthPence).toBe(4400);
+    expect(totals.monthMinutes).toBe(180);
+    expect(totals.monthPence).toBe(6600);
+    expect(totals.yearMinutes).toBe(180 + 45 + 60 + 60);
+    expect(totals.unpaidPence).toBe(6600 + 1820 + 2000 + 2000);
+    expect(page.text).toContain('£66.00');
   });
 });
