@@ -11,9 +11,9 @@ const DEMO_PASSWORD = 'demo-password-for-browser-tests';
 
 const DEMO_PEOPLE = [
   { email: 'learner@example.org', role: 'learner', expectedNav: ['My courses', 'Course catalogue', 'My account', 'Preferences'] },
-  { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'My account', 'Preferences'] },
-  { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'Completion', 'Assignments', 'People', 'Teams', 'My account', 'Preferences'] },
-  { email: 'admin@example.org', role: 'admin', expectedNav: ['Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'My account', 'Preferences'] },
+  { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'Involvement', 'My account', 'Preferences'] },
+  { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'My account', 'Preferences'] },
+  { email: 'admin@example.org', role: 'admin', expectedNav: ['Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'My account', 'Preferences'] },
 ] as const;
 
 let harness: BrowserHarness;

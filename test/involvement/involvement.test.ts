@@ -204,6 +204,28 @@ describe('a rate change applies from its date and never rewrites an entry', () =
   });
 });
 
+describe('changing an entry while it waits for approval', () => {
+  test('the person changes it: worked out again; others cannot change it', async () => {
+    const id = await logEntry(casey.agent, { date: '2026-06-04', hours: '1', minutes: '0', travel: '4.00' });
+    const edit = await casey.agent.get(`/involvement/entries/${id}/edit`);
+    expect(edit.status).toBe(200);
+    expect(edit.text).toContain('value="4.00"');
+    const changed = await post(casey.agent, `/involvement/entries/${id}`, { date: '2026-06-04', activity: 'review', hours: '3', minutes: '0', travel: '' }, `/involvement/entries/${id}/edit`);
+    expect(changed.status).toBe(303);
+    const stored = await entry(id);
+    expect(stored).toMatchObject({ activity: 'review', minutes: 180, timePence: 8000, basis: 'half-day', expensesPence: 0, totalPence: 8000 });
+
+    const bad = await post(casey.agent, `/involvement/entries/${id}`, { date: '2026-06-04', activity: 'review', hours: '0', minutes: '0' }, `/involvement/entries/${id}/edit`);
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('Enter how long you worked');
+    expect((await entry(id)).minutes).toBe(180);
+
+    expect((await post(robin.agent, `/involvement/entries/${id}`, { date: '2026-06-04', activity: 'review', hours: '9', minutes: '0' })).status).toBe(404);
+    expect((await post(trainer.agent, `/involvement/entries/${id}`, { date: '2026-06-04', activity: 'review', hours: '9', minutes: '0' })).status).toBe(403);
+    expect((await entry(id)).minutes).toBe(180);
+  });
+});
+
 describe('who may approve and mark paid', () => {
   let entryId: string;
 
@@ -400,6 +422,19 @@ describe('receipts', () => {
     // Another entry's address does not open it either.
     const other = await logEntry(robin.agent, { date: '2026-06-09', hours: '1', minutes: '0' });
     expect((await admin.agent.get(`/involvement/entries/${other}/receipts/${assetId}`)).status).toBe(404);
+  });
+
+  test('the person can remove a receipt while the entry waits; its file goes too', async () => {
+    const csrf = csrfFrom((await casey.agent.get(`/involvement/entries/${entryId}`)).text);
+    const added = await casey.agent.post(`/involvement/entries/${entryId}/receipts`).set('Accept', 'text/html').field('_csrf', csrf).field('expense', 'care').attach('receipt', await pngBytes(), 'second.png');
+    expect(added.status).toBe(303);
+    const second = (await entry(entryId)).receipts.find((receipt) => receipt.fileName === 'second.png');
+    expect(second).toBeDefined();
+    const secondId = String(second?.asset);
+    expect((await post(trainer.agent, `/involvement/entries/${entryId}/receipts/${secondId}/remove`, {})).status).toBe(403);
+    expect((await post(casey.agent, `/involvement/entries/${entryId}/receipts/${secondId}/remove`, {})).status).toBe(303);
+    expect((await entry(entryId)).receipts.map((receipt) => receipt.fileName)).toEqual(['bus ticket.png']);
+    expect(await Asset.exists({ _id: secondId })).toBeNull();
   });
 
   test('once approved, no receipt can be added', async () => {
