@@ -46,7 +46,7 @@ export const PAY_RULE_LINES: readonly string[] = [
   'Time is paid by the hour, worked out to the minute. We round to the nearest penny (half a penny rounds up).',
   'A session of 3 hours or more is paid at least the half-day rate.',
   'A session of 6 hours or more is paid at least the day rate.',
-  'Expenses are paid as you enter them, to the penny.',
+  'Expenses are added as you enter them, to the penny.',
   'An entry keeps the rate it was worked out with. A new rate applies only from its start date.',
 ];
 
