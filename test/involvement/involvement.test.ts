@@ -412,6 +412,19 @@ describe('receipts', () => {
     expect((download.body as Buffer).includes('ReceiptPhone')).toBe(false);
   });
 
+  test('a PDF receipt is accepted and also sent only as a download', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    expect((await uploadReceipt(casey.agent, pdf, 'taxi.pdf')).status).toBe(303);
+    const stored = (await entry(entryId)).receipts.find((receipt) => receipt.fileName === 'taxi.pdf');
+    const download = await trainer.agent.get(`/involvement/entries/${entryId}/receipts/${String(stored?.asset)}`).buffer(true);
+    expect(download.status).toBe(200);
+    expect(download.headers['content-type']).toBe('application/pdf');
+    expect(download.headers['content-disposition']).toBe('attachment; filename="taxi.pdf"');
+    expect(download.headers['content-security-policy']).toContain('sandbox');
+    expect(Buffer.compare(download.body as Buffer, pdf)).toBe(0);
+    expect((await post(casey.agent, `/involvement/entries/${entryId}/receipts/${String(stored?.asset)}/remove`, {})).status).toBe(303);
+  });
+
   test('the trainer who checks it and admins may download it; nobody else, and never through /media', async () => {
     expect((await trainer.agent.get(receiptPath)).status).toBe(200);
     expect((await admin.agent.get(receiptPath)).status).toBe(200);
