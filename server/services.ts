@@ -10,6 +10,7 @@ import type { Store } from 'express-session';
 import type { Config } from './config';
 import { createAssignmentsService, type AssignmentsService } from './assignments/service';
 import { createAuditService, type AuditService } from './audit/service';
+import { createAuthoringService, type AuthoringService } from './authoring/service';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
@@ -88,6 +89,7 @@ export interface Services {
   assignments: AssignmentsService;
   reminders: RemindersService;
   reports: ReportsService;
+  authoring: AuthoringService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -120,6 +122,7 @@ export function createServices(deps: ServiceDeps): Services {
     uploads: { incomingDir: incomingDirFor(deps.config), limits: deps.config.uploadLimits },
   });
   const courseImport = createCourseImport({ courses, media });
+  const authoring = createAuthoringService({ media, users, audit });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const learnerPages = createLearnerPages({ courses, teams, users, learning });
@@ -154,5 +157,6 @@ export function createServices(deps: ServiceDeps): Services {
     assignments,
     reminders,
     reports,
+    authoring,
   };
 }
