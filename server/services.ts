@@ -13,6 +13,7 @@ import { createAuditService, type AuditService } from './audit/service';
 import { createAuthoringService, type AuthoringService } from './authoring/service';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
+import { createCallsService, type CallsService } from './calls/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
@@ -90,6 +91,7 @@ export interface Services {
   reminders: RemindersService;
   reports: ReportsService;
   authoring: AuthoringService;
+  calls: CallsService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -123,6 +125,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const courseImport = createCourseImport({ courses, media });
   const authoring = createAuthoringService({ media, users, audit });
+  const calls = createCallsService({ courses, authoring, media, audit, baseUrl, now: deps.now });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const learnerPages = createLearnerPages({ courses, teams, users, learning });
@@ -158,5 +161,6 @@ export function createServices(deps: ServiceDeps): Services {
     reminders,
     reports,
     authoring,
+    calls,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { outlineModuleBody, slugify, type LessonOutline } from '../courses/blocks';
+import { splitFrontMatter } from '../courses/front-matter';
 
 export interface ModuleText {
   /** The front matter lines, `---` to `---` included. */
@@ -163,4 +164,42 @@ export function setFrontMatterValue(module: ModuleText, name: string, value: str
   while (end < lines.length - 1 && /^\s+\S/.test(lines[end] ?? '') ) end += 1;
   lines.splice(start, end - start, `${name}: ${written}`);
   return { frontMatter: lines, body: module.body };
+}
+
+/** One credit as a module file lists it (content/README.md): values as YAML double-quoted strings. */
+export interface ModuleCreditLines {
+  name?: string;
+  display: string;
+  contribution: string;
+  role: string;
+}
+
+/**
+ * The module text with one more entry in its front matter's `credits`, or null when someone of that name is listed
+ * already (a person appears once per module; their entry is theirs to change). Every other line stays as it was.
+ */
+export function withModuleCredit(text: string, credit: ModuleCreditLines): string | null {
+  const module = splitModuleText(text);
+  const lines = [...module.frontMatter];
+  if (lines.length < 2) throw new Error('the module has no front matter');
+  const listed = splitFrontMatter(text).data.credits;
+  const names = Array.isArray(listed) ? listed.map((entry) => String((entry as { name?: unknown }).name ?? '').trim().toLowerCase()) : [];
+  if (credit.name && names.includes(credit.name.trim().toLowerCase())) return null;
+  const entry = [
+    ...(credit.name ? [`  - name: ${JSON.stringify(credit.name.trim())}`] : []),
+    `${credit.name ? '    ' : '  - '}display: ${credit.display}`,
+    `    contribution: ${JSON.stringify(credit.contribution)}`,
+    `    role: ${JSON.stringify(credit.role)}`,
+  ];
+  const start = lines.findIndex((line, index) => index > 0 && index < lines.length - 1 && /^credits:/.test(line));
+  if (start < 0) {
+    lines.splice(lines.length - 1, 0, 'credits:', ...entry);
+  } else if (/^credits:\s*\[\s*\]\s*$/.test(lines[start] ?? '')) {
+    lines.splice(start, 1, 'credits:', ...entry);
+  } else {
+    let end = start + 1;
+    while (end < lines.length - 1 && /^(\s+\S|-\s)/.test(lines[end] ?? '')) end += 1;
+    lines.splice(end, 0, ...entry);
+  }
+  return joinModuleText({ frontMatter: lines, body: module.body });
 }

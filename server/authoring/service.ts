@@ -19,7 +19,7 @@ import { parseModuleBody, slugify } from '../courses/blocks';
 import { Course, CourseVersion, type CourseSource, type CourseVersionDoc } from '../courses/model';
 import { courseSlugPattern, parseCourseSource, type ContentProblem } from '../courses/parse';
 import { copySource, hashCourseSource, sortSource, type SourceMedia } from '../courses/source';
-import type { CourseVersionContent, CoProductionLevel, Lesson } from '../courses/types';
+import type { ContributionKind, CourseVersionContent, CoProductionLevel, CreditDisplay, Lesson } from '../courses/types';
 import { isDuplicateKey } from '../db/mongo-errors';
 import type { MediaService, UploadedAsset } from '../media/service';
 import type { UsersService } from '../users/service';
@@ -36,6 +36,7 @@ import {
   setFrontMatterValue,
   splitModuleText,
   type LessonText,
+  withModuleCredit,
 } from './module-text';
 
 export type TeamRole = 'trainer' | 'co-facilitator';
@@ -753,6 +754,24 @@ export function createAuthoringService({ media, users, audit }: AuthoringService
     });
   }
 
+  /**
+   * Credits a contributor on a module (their entry added to the module's `credits` in its front matter, as an
+   * author would write it), unless someone of that name is credited there already: a person appears once per module.
+   */
+  async function addModuleCredit(
+    courseId: string,
+    version: number,
+    moduleKey: string,
+    credit: { name?: string; display: CreditDisplay; contribution: ContributionKind; role: string },
+    byUserId: string,
+  ): Promise<void> {
+    await changeSource<void>(courseId, version, byUserId, (source) => {
+      const file = moduleFileOf(source, moduleKey);
+      const text = withModuleCredit(file.text, credit);
+      return text === null ? { stop: undefined } : { source: setFile(source, file.path, text), result: undefined };
+    });
+  }
+
   // ---- notes ------------------------------------------------------------------------------------------------
 
   async function addNote(
@@ -801,6 +820,7 @@ export function createAuthoringService({ media, users, audit }: AuthoringService
     addModule,
     updateModuleSettings,
     addUploadedMedia,
+    addModuleCredit,
     addNote,
     listNotes,
     /** Compiles a source (for imports of ZIPs): content when valid, problems either way. */

@@ -13,11 +13,10 @@ export interface AnswerBlockDetails {
   transcript?: string;
 }
 
-interface AnswerFile {
-  sha256: string;
+/** The answer's file, with the path the draft gave it (media/...). */
+interface PlacedFile {
   mimeType: string;
-  sizeBytes: number;
-  fileName: string;
+  path: string;
 }
 
 /** The name learners see, from the author's choice (the same words as a credit in content/). */
@@ -33,14 +32,15 @@ function attribute(value: string): string {
 }
 
 /**
- * Someone's own words as Markdown that cannot break the module file: every line quoted, so a line of theirs that
- * starts with `##` or `:::` stays text instead of starting a lesson or a block.
+ * Someone's own words as Markdown that cannot break the module file: every line quoted (so `:::` and `##` do not
+ * start a block or a lesson) and a leading `#` escaped (a heading inside a lesson's text is refused).
  */
 function quoted(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
+    .trim()
     .split('\n')
-    .map((line) => (line.trim() === '' ? '>' : `> ${line}`))
+    .map((line) => (line.trim() === '' ? '>' : `> ${/^\s*#/.test(line) ? `\\${line.trimStart()}` : line}`))
     .join('\n');
 }
 
@@ -54,27 +54,14 @@ function blockBody(text: string): string {
     .join('\n');
 }
 
-const extensions: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'audio/mpeg': 'mp3',
-  'audio/mp4': 'm4a',
-  'audio/ogg': 'ogg',
-  'audio/wav': 'wav',
-  'audio/webm': 'webm',
-  'video/mp4': 'mp4',
-  'video/webm': 'webm',
-};
 
 export interface AnswerBlock {
   source: string;
-  media: Array<{ path: string; sha256: string; mimeType: string; sizeBytes: number }>;
-  credit: { name?: string; display: AnswerCredit; contribution: 'lived-experience voice' | 'artwork'; role: string } | null;
+  /** The module credit for the answer's author, as content/ writes one. */
+  credit: { name?: string; display: AnswerCredit; contribution: 'lived-experience voice' | 'artwork'; role: string };
 }
 
-export function answerBlockSource(answer: Pick<CallAnswerDoc, 'form' | 'text' | 'credit'>, file: AnswerFile | null, details: AnswerBlockDetails): AnswerBlock {
+export function answerBlockSource(answer: Pick<CallAnswerDoc, 'form' | 'text' | 'credit'>, file: PlacedFile | null, details: AnswerBlockDetails): AnswerBlock {
   const who = creditedName(answer.credit);
   const attribution = `${who}${answer.credit.role ? `, ${answer.credit.role}` : ''}`;
   const credit = {
@@ -84,20 +71,18 @@ export function answerBlockSource(answer: Pick<CallAnswerDoc, 'form' | 'text' | 
     role: answer.credit.role || 'answered a call for contributions',
   };
   if (answer.form === 'writing' || !file) {
-    return { source: `${quoted(answer.text)}\n>\n> ${attribution}\n`, media: [], credit };
+    return { source: `${quoted(answer.text)}\n>\n> ${attribution}\n`, credit };
   }
-  const extension = extensions[file.mimeType] ?? 'bin';
-  const path = `media/answers/${file.sha256.slice(0, 16)}.${extension}`;
-  const media = [{ path, sha256: file.sha256, mimeType: file.mimeType, sizeBytes: file.sizeBytes }];
+  const path = file.path;
   const words = answer.text.trim() ? `${blockBody(answer.text)}\n\n` : '';
   if (answer.form === 'picture') {
     const alt = details.alt?.trim() ?? '';
-    return { source: `:::image{src=${attribute(path)} alt=${attribute(alt)}}\n${words}By ${attribution}.\n:::\n`, media, credit };
+    return { source: `:::image{src=${attribute(path)} alt=${attribute(alt)}}\n${words}By ${attribution}.\n:::\n`, credit };
   }
   const kind = file.mimeType.startsWith('video/') ? 'video' : 'audio';
   const title = details.title?.trim() || `In their own words: ${who}`;
   // The body of a clip is its transcript. Without one the draft lists the clip as needing captions or a
   // transcript, and the version cannot be published until the team adds them.
   const transcript = details.transcript?.trim() ? `${blockBody(details.transcript)}\n` : '';
-  return { source: `:::${kind}{src=${attribute(path)} title=${attribute(title)}}\n${transcript}:::\n`, media, credit };
+  return { source: `:::${kind}{src=${attribute(path)} title=${attribute(title)}}\n${transcript}:::\n`, credit };
 }

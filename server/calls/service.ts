@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { AuditService } from '../audit/service';
+import type { AuthoringService } from '../authoring/service';
 import type { CoursesService } from '../courses/service';
 import type { MediaService } from '../media/service';
 import { Forbidden, Invalid, NotFound } from '../errors';
@@ -49,28 +50,10 @@ export interface StoredFile {
   storageKey: string;
 }
 
-/** Writes into the course's draft: the authoring feature's operation, handed in (see ../services.ts). */
-export interface DraftWriter {
-  /**
-   * Adds a block (content/ syntax) at the end of a lesson of the course's draft, making the draft from the published
-   * version when there is none, with the media it names and a credit on the module for the answer's author.
-   */
-  addContributedBlock(input: {
-    courseId: string;
-    moduleKey: string;
-    lessonKey: string;
-    blockSource: string;
-    media: Array<{ path: string; sha256: string; mimeType: string; sizeBytes: number }>;
-    credit: { name?: string; display: AnswerCredit; contribution: 'lived-experience voice' | 'artwork'; role: string } | null;
-    by: SignedInUser;
-  }): Promise<{ version: number }>;
-  /** Whether the person is on the course's authoring team. */
-  isOnAuthoringTeam(courseId: string, userId: string): Promise<boolean>;
-}
-
 export interface CallsServiceDeps {
   courses: Pick<CoursesService, 'getCourseById' | 'getLatestDraft' | 'getPublishedVersion'>;
-  drafts: DraftWriter;
+  /** The authoring team and the draft an answer is added to. */
+  authoring: Pick<AuthoringService, 'isOnAuthoringTeam' | 'startDraft' | 'addUploadedMedia' | 'addBlock' | 'addModuleCredit'>;
   media: Pick<MediaService, 'findServableAsset'>;
   audit: Pick<AuditService, 'recordAudit'>;
   baseUrl: string;
@@ -170,7 +153,7 @@ function auditActor(user: SignedInUser) {
   return { id: user.id, email: user.email };
 }
 
-export function createCallsService({ courses, drafts, media, audit, baseUrl, now = () => new Date() }: CallsServiceDeps) {
+export function createCallsService({ courses, authoring, media, audit, baseUrl, now = () => new Date() }: CallsServiceDeps) {
   async function storedFile(assetId: string): Promise<StoredFile | null> {
     const asset = await media.findServableAsset(assetId);
     return asset ? { assetId: asset.id, mimeType: asset.mimeType, sizeBytes: asset.sizeBytes, sha256: asset.sha256, fileName: asset.originalName, storageKey: asset.storageKey } : null;
@@ -206,13 +189,13 @@ export function createCallsService({ courses, drafts, media, audit, baseUrl, now
   /** Trainers on the course's authoring team, and admins, run its calls. */
   async function mayManage(user: SignedInUser, courseId: string): Promise<boolean> {
     if (hasAnyRole(user, ['admin'])) return true;
-    return hasAnyRole(user, ['trainer']) && drafts.isOnAuthoringTeam(courseId, user.id);
+    return hasAnyRole(user, ['trainer']) && authoring.isOnAuthoringTeam(courseId, user.id);
   }
 
   /** The whole authoring team (and admins) read the answers. */
   async function mayRead(user: SignedInUser, courseId: string): Promise<boolean> {
     if (hasAnyRole(user, ['admin'])) return true;
-    return hasAnyRole(user, ['trainer', 'co-facilitator']) && drafts.isOnAuthoringTeam(courseId, user.id);
+    return hasAnyRole(user, ['trainer', 'co-facilitator']) && authoring.isOnAuthoringTeam(courseId, user.id);
   }
 
   async function findCall(callId: string, courseId?: string): Promise<CallDoc> {
@@ -459,22 +442,24 @@ export function createCallsService({ courses, drafts, media, audit, baseUrl, now
     const module = (await modulesOf(courseId)).find((m) => m.key === call.moduleKey);
     if (!module?.lessons.some((lesson) => lesson.key === details.lessonKey)) throw new Invalid({ lessonKey: 'Choose a lesson of this module.' });
     const file = answer.asset ? await storedFile(answer.asset.toString()) : null;
-    const block = answerBlockSource(answer, file, details);
     const claimed = await CallAnswer.updateOne(
       { _id: answer._id, usedIn: null },
       { $set: { usedIn: { version: 0, moduleKey: call.moduleKey, lessonKey: details.lessonKey, at: now(), by: new Types.ObjectId(user.id) } } },
     );
     if (claimed.modifiedCount === 0) throw new Invalid({ lessonKey: 'Someone else has just used this answer.' });
     try {
-      const { version } = await drafts.addContributedBlock({
-        courseId,
-        moduleKey: call.moduleKey,
-        lessonKey: details.lessonKey,
-        blockSource: block.source,
-        media: block.media,
-        credit: block.credit,
-        by: user,
-      });
+      const { version } = await authoring.startDraft(courseId, user.id);
+      const placed = file
+        ? await authoring.addUploadedMedia(
+            courseId,
+            version,
+            { ...file, kind: file.mimeType.startsWith('image/') ? 'image' : file.mimeType.startsWith('video/') ? 'video' : 'audio', width: null, height: null, widths: [] },
+            user.id,
+          )
+        : null;
+      const block = answerBlockSource(answer, file && placed ? { ...file, path: placed.path } : null, details);
+      await authoring.addBlock(courseId, version, call.moduleKey, details.lessonKey, block.source, user.id);
+      await authoring.addModuleCredit(courseId, version, call.moduleKey, block.credit, user.id);
       await CallAnswer.updateOne({ _id: answer._id }, { $set: { 'usedIn.version': version } });
       await audit.recordAudit({ action: CALL_AUDIT.used, actor: auditActor(user), target: { type: 'call', id: callId }, details: { answer: answerId, version, lessonKey: details.lessonKey } });
       return { version };

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { Types } from 'mongoose';
-import { Course } from '../../server/courses/model';
+import { Course, CourseVersion } from '../../server/courses/model';
 import { CallAnswer, CallInvitation } from '../../server/calls/model';
 import { Asset } from '../../server/media/model';
 import { csrfFrom, startTestApp, type TestAgent, type TestApp, type TestUser } from '../support/app';
@@ -216,12 +216,6 @@ describe('answering', () => {
     expect((await coFacilitator.agent.get(`/calls/${invitedOnly}`)).status).toBe(404);
   });
 
-  test('personal links are rate-limited', async () => {
-    let last = 0;
-    const visitor = t.request();
-    for (let i = 0; i < 62; i += 1) last = (await visitor.get(`/call-link/guess${String(i).padStart(20, '0')}`)).status;
-    expect(last).toBe(429);
-  });
 });
 
 describe('using an answer in the draft', () => {
@@ -237,6 +231,8 @@ describe('using an answer in the draft', () => {
     expect(used.status).toBe(303);
     const draft = await t.services.courses.getLatestDraft(courseId);
     expect(draft).not.toBeNull();
+    const storedDraft = (await CourseVersion.findOne({ course: courseId, version: draft?.version }).lean()) as { sourceProblems?: unknown[] } | null;
+    expect(storedDraft?.sourceProblems ?? []).toEqual([]);
     const module = draft?.modules.find((m) => m.key === 'first-steps');
     const lesson = module?.lessons.find((l) => l.key === lessonKey);
     const last = lesson?.blocks.at(-1);
@@ -249,5 +245,53 @@ describe('using an answer in the draft', () => {
     const again = await trainer.agent.post(`${page}/answers/${answerId}/use`).type('form').send({ _csrf: await tokenOf(trainer.agent, page), lessonKey });
     expect(again.status).toBe(422);
     expect(again.text).toContain('This answer is already in version');
+  });
+
+  test('a photograph sent through a link becomes an image block with the alt text the team wrote, its file in the draft', async () => {
+    const callId = await openCall();
+    const link = await makeLink(callId, 'Dee Adams');
+    const visitor = t.request();
+    const token = csrfFrom((await visitor.get(link).set('Accept', 'text/html')).text);
+    const picture = await readFile(path.join(fixture, 'media', 'picture.png'));
+    await answer(visitor, link, token, { way: 'picture', text: 'Our calm corner.', creditDisplay: 'full-name', creditName: 'Dee Adams', creditRole: 'parent carer' }, { bytes: picture, name: 'corner.png' });
+    const stored = await CallAnswer.findOne({ call: callId }).lean();
+    const page = `/manage/courses/tiny-course/calls/${callId}`;
+    const lessonKey = (await t.services.courses.getPublishedVersion(courseId))?.modules[0]?.lessons[0]?.key ?? '';
+    const used = await coFacilitator.agent.post(`${page}/answers/${stored?._id.toString()}/use`).type('form')
+      .send({ _csrf: await tokenOf(coFacilitator.agent, page), lessonKey, alt: 'A corner with a bean bag and a lamp.' });
+    expect(used.status).toBe(303);
+    const draft = await t.services.courses.getLatestDraft(courseId);
+    const module = draft?.modules.find((m) => m.key === 'first-steps');
+    const last = module?.lessons.find((l) => l.key === lessonKey)?.blocks.at(-1);
+    expect(last?.kind).toBe('image');
+    expect(last && 'alt' in last ? last.alt : '').toBe('A corner with a bean bag and a lamp.');
+    expect(module?.credits.some((credit) => credit.displayName === 'Dee Adams' && credit.contribution === 'artwork')).toBe(true);
+    const version = await CourseVersion.findOne({ course: courseId, version: draft?.version }).lean();
+    const source = version?.source as { media: Array<{ sha256: string }> } | null;
+    const asset = await Asset.findById(stored?.asset).lean();
+    expect(source?.media.some((entry) => entry.sha256 === asset?.sha256)).toBe(true);
+  });
+
+  test('a learner and a trainer not on the team cannot use an answer', async () => {
+    const callId = await openCall();
+    const token = await tokenOf(coFacilitator.agent, `/calls/${callId}`);
+    await answer(coFacilitator.agent, `/calls/${callId}`, token, { text: 'Use a quiet voice.' });
+    const stored = await CallAnswer.findOne({ call: callId }).lean();
+    const action = `/manage/courses/tiny-course/calls/${callId}/answers/${stored?._id.toString()}/use`;
+    const byOutsider = await outsiderTrainer.agent.post(action).type('form').send({ _csrf: await tokenOf(outsiderTrainer.agent, '/account'), lessonKey: 'welcome' });
+    expect(byOutsider.status).toBe(403);
+    const byLearner = await learner.agent.post(action).type('form').send({ _csrf: await tokenOf(learner.agent, '/account'), lessonKey: 'welcome' });
+    expect(byLearner.status).toBe(403);
+    expect((await CallAnswer.findById(stored?._id).lean())?.usedIn).toBeNull();
+  });
+});
+
+// Last: it spends this address's allowance of link visits.
+describe('guessing links', () => {
+  test('personal links are rate-limited', async () => {
+    let last = 0;
+    const visitor = t.request();
+    for (let i = 0; i < 62; i += 1) last = (await visitor.get(`/call-link/guess${String(i).padStart(20, '0')}`)).status;
+    expect(last).toBe(429);
   });
 });
