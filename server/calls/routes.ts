@@ -187,10 +187,19 @@ export function callsRouters(deps: CallsRouterDeps, web: Pick<WebTools, 'upload'
     }
   });
 
-  async function renderCall(req: Request, res: Response, extra: { newLink?: { link: string; name: string; expiresAt: Date }; errors?: Record<string, string>; values?: FormValues } = {}) {
+  async function renderCall(req: Request, res: Response, extra: { errors?: Record<string, string>; values?: FormValues } = {}) {
     const course = await findCourse(req);
-    const view = await calls.callForTeam(currentUser(req), course.id, objectIdParam(req, 'callId'), async (ids) => new Map((await users.getPeopleByIds(ids)).map((person) => [person.id, person.name])));
-    res.render('calls/call', callPage({ course, view, ...extra }));
+    const callId = objectIdParam(req, 'callId');
+    const view = await calls.callForTeam(currentUser(req), course.id, callId, async (ids) => new Map((await users.getPeopleByIds(ids)).map((person) => [person.id, person.name])));
+    const made = req.session?.newCallLink;
+    let newLink: { link: string; name: string; expiresAt: Date } | undefined;
+    if (made && made.callId === callId) {
+      delete req.session.newCallLink;
+      newLink = { link: made.link, name: made.name, expiresAt: new Date(made.expiresAt) };
+      // The page holds the link: no copy of it anywhere but this screen.
+      res.setHeader('Cache-Control', 'no-store');
+    }
+    res.render('calls/call', callPage({ course, view, newLink, ...extra }));
   }
 
   manage.get('/:slug/calls/:callId', team, async (req, res) => {
@@ -212,9 +221,9 @@ export function callsRouters(deps: CallsRouterDeps, web: Pick<WebTools, 'upload'
     try {
       if (!form.success) throw new Invalid(fieldErrors(form.error));
       const made = await calls.invite(currentUser(req), course.id, callId, form.data);
-      // The link is shown once, on this answer to the post, and never stored: only its hash is kept.
-      res.setHeader('Cache-Control', 'no-store');
-      await renderCall(req, res, { newLink: { ...made, name: form.data.name } });
+      // Shown once on the page this redirect leads to (see newCallLink in ../web/request.ts).
+      req.session.newCallLink = { link: made.link, name: form.data.name, expiresAt: made.expiresAt.toISOString(), callId };
+      res.redirect(303, `/manage/courses/${course.slug}/calls/${callId}#new-link`);
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       res.status(422);
@@ -294,9 +303,9 @@ export function callsRouters(deps: CallsRouterDeps, web: Pick<WebTools, 'upload'
   async function renderLinkForm(req: Request, res: Response, errors: Record<string, string> = {}, values: FormValues = {}) {
     const token = tokenOf(req);
     const holder = await calls.linkHolder(token);
-    // The address holds the key: never cached, never sent on to another site.
+    // The address holds the key: never cached (and the app's Referrer-Policy, same-origin, never sends it to
+    // another site; no-referrer would make the form's post carry `Origin: null`, which is refused as cross-site).
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     res.render(
       'calls/answer',
       answerFormPage({ call: holder.call, answers: holder.answers, action: `/call-link/${token}`, signedIn: false, holderName: holder.name, errors, values }),

@@ -93,7 +93,9 @@ export function callPage(input: {
       claimText: CLAIM_WORDS[answer.claim],
       from: answer.from,
       dateText: dayText.format(answer.createdAt),
-      usedText: answer.usedIn ? `Used in draft version ${answer.usedIn.version}, lesson "${answer.usedIn.lessonKey}".` : null,
+      usedText: answer.usedIn
+        ? `Used in draft version ${answer.usedIn.version}, in the lesson "${view.lessons.find((lesson) => lesson.key === answer.usedIn?.lessonKey)?.title ?? answer.usedIn.lessonKey}".`
+        : null,
     })),
     invitations: view.invitations.map((invitation) => ({
       id: invitation.id,

@@ -41,9 +41,12 @@ async function openCall(fields: Record<string, string> = {}): Promise<string> {
 
 async function makeLink(callId: string, name = 'Sam Jones'): Promise<string> {
   const page = `/manage/courses/tiny-course/calls/${callId}`;
-  const response = await trainer.agent.post(`${page}/links`).type('form').send({ _csrf: await tokenOf(trainer.agent, page), name, relationship: 'parent carer', days: '14' });
-  expect(response.status).toBe(200);
+  const made = await trainer.agent.post(`${page}/links`).type('form').send({ _csrf: await tokenOf(trainer.agent, page), name, relationship: 'parent carer', days: '14' });
+  expect(made.status).toBe(303);
+  const response = await trainer.agent.get(page);
   expect(response.headers['cache-control']).toContain('no-store');
+  // Shown once: the next visit no longer has it.
+  expect((await trainer.agent.get(page)).text).not.toContain('/call-link/');
   const link = /value="(http[^"]+\/call-link\/[A-Za-z0-9_-]+)"/.exec(response.text)?.[1];
   if (!link) throw new Error('no link on the page');
   return new URL(link).pathname;
@@ -145,7 +148,7 @@ describe('answering', () => {
     const visitor = t.request();
     const page = await visitor.get(link).set('Accept', 'text/html');
     expect(page.status).toBe(200);
-    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
     expect(page.text).toContain('Hello Sam Jones');
     const picture = await readFile(path.join(fixture, 'media', 'picture.png'));
     const saved = await answer(visitor, link, csrfFrom(page.text), { way: 'picture', text: 'My son drew his calm place.', creditDisplay: 'first-name', claim: 'paid' }, { bytes: picture, name: 'drawing.png' });
