@@ -22,6 +22,7 @@ import { adminRouter } from './admin/routes';
 import { assignmentsRouter } from './assignments/routes';
 import { remindersRouter } from './reminders/routes';
 import { authRouter } from './auth/routes';
+import { callsRouters } from './calls/routes';
 import { certificatesRouter } from './certificates/routes';
 import { createPassport } from './auth/passport';
 import { databaseAnswers } from './db/connection';
@@ -128,6 +129,7 @@ export function buildApp(deps: AppDeps): express.Express {
 
   // Every feature's router, in one list, mounted where its addresses start. Each router declares the guard of
   // each of its routes. A router under its own prefix costs other requests one path test, not one per route.
+  const calls = callsRouters(services, web);
   const routers: Array<[mountPath: string, router: express.Router]> = [
     // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
     ['/', homeRouter({ learnerDashboard: true })],
@@ -137,6 +139,9 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/admin', adminRouter(services, web)],
     ['/media', mediaRouter(services, web)],
     ['/manage/courses', manageCoursesRouter(services)],
+    ['/manage/courses', calls.manage],
+    ['/calls', calls.answering],
+    ['/call-link', calls.links],
     ['/certificates', certificatesRouter(services)],
     // Before /account's router: /account/reminders is the reminders feature's page.
     ['/', remindersRouter(services)],

@@ -10,8 +10,10 @@ import type { Store } from 'express-session';
 import type { Config } from './config';
 import { createAssignmentsService, type AssignmentsService } from './assignments/service';
 import { createAuditService, type AuditService } from './audit/service';
+import { createAuthoringService, type AuthoringService } from './authoring/service';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
+import { createCallsService, type CallsService } from './calls/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
@@ -90,6 +92,8 @@ export interface Services {
   reminders: RemindersService;
   reports: ReportsService;
   involvement: InvolvementService;
+  authoring: AuthoringService;
+  calls: CallsService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -122,6 +126,8 @@ export function createServices(deps: ServiceDeps): Services {
     uploads: { incomingDir: incomingDirFor(deps.config), limits: deps.config.uploadLimits },
   });
   const courseImport = createCourseImport({ courses, media });
+  const authoring = createAuthoringService({ media, users, audit });
+  const calls = createCallsService({ courses, authoring, media, audit, baseUrl, now: deps.now });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const learnerPages = createLearnerPages({ courses, teams, users, learning });
@@ -158,5 +164,7 @@ export function createServices(deps: ServiceDeps): Services {
     reminders,
     reports,
     involvement,
+    authoring,
+    calls,
   };
 }

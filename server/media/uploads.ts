@@ -31,7 +31,8 @@ export interface UploadInput {
   /** The name the person's file had: shown back to them, never used to decide anything. */
   originalName: string;
   kind: UploadKind;
-  uploadedBy: string;
+  /** Null for a person without an account (an answer to a call through a personal link). */
+  uploadedBy: string | null;
   /** The form field, for the error message's place on the page. */
   field?: string;
 }
@@ -234,7 +235,7 @@ export function createUploadStore({ storage, incomingDir, limits }: UploadStoreD
         sha256: main.sha256,
         storageKey: main.storageKey,
         source: 'upload',
-        uploadedBy: new Types.ObjectId(input.uploadedBy),
+        uploadedBy: input.uploadedBy ? new Types.ObjectId(input.uploadedBy) : null,
         kind: input.kind,
         width,
         height,

@@ -36,6 +36,8 @@ export interface RateLimits {
   signIn: RequestHandler[];
   passwordReset: RequestHandler;
   invitations: RequestHandler;
+  /** Personal links to answer a call for contributions: the link is the key, so guessing is slowed down. */
+  callLinks: RequestHandler;
 }
 
 /** Fresh counters for one app (each test app starts from zero). */
@@ -55,6 +57,11 @@ export function createRateLimits(): RateLimits {
       windowMs: ONE_HOUR,
       limit: 60,
       message: 'Too many invitations have been sent in the last hour. Please wait an hour, then send the rest.',
+    }),
+    callLinks: limiter({
+      windowMs: FIFTEEN_MINUTES,
+      limit: 60,
+      message: 'There have been too many visits to this page in a short time. Please wait 15 minutes, then try again.',
     }),
   };
 }

@@ -22,6 +22,11 @@ declare module 'express-session' {
     signedInVersion?: number;
     /** One message shown on the next page, then forgotten. */
     flash?: string;
+    /**
+     * A personal link to a call, made a moment ago: shown once on the next page (after the redirect, so reloading
+     * cannot make a second link), then forgotten. Only its hash is kept anywhere else.
+     */
+    newCallLink?: { link: string; name: string; expiresAt: string; callId: string };
   }
 }
 
