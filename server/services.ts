@@ -13,6 +13,8 @@ import { createAuditService, type AuditService } from './audit/service';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
+import { createCharterService, type CharterService } from './charter/service';
+import { createCreditsService, type CreditsService } from './credits/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
@@ -88,6 +90,8 @@ export interface Services {
   assignments: AssignmentsService;
   reminders: RemindersService;
   reports: ReportsService;
+  credits: CreditsService;
+  charter: CharterService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -120,9 +124,11 @@ export function createServices(deps: ServiceDeps): Services {
     uploads: { incomingDir: incomingDirFor(deps.config), limits: deps.config.uploadLimits },
   });
   const courseImport = createCourseImport({ courses, media });
-  const certificates = createCertificatesService({ teams, baseUrl });
+  const credits = createCreditsService({ users, courses, audit, now: deps.now });
+  const charter = createCharterService({ audit, users, now: deps.now });
+  const certificates = createCertificatesService({ teams, baseUrl, coProducersOf: credits.coProducersOf });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
-  const learnerPages = createLearnerPages({ courses, teams, users, learning });
+  const learnerPages = createLearnerPages({ courses, teams, users, learning, credits });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
   // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
   const assignments = createAssignmentsService({
@@ -154,5 +160,7 @@ export function createServices(deps: ServiceDeps): Services {
     assignments,
     reminders,
     reports,
+    credits,
+    charter,
   };
 }
