@@ -2,8 +2,7 @@
  * The charter the product ships with: version 1, until an admin publishes their organisation's own. Written for
  * this product in plain words, for autistic young people, parent carers and staff alike (see the content brief).
  */
-export const SHIPPED_CHARTER_TEXT = `We make our training together. This charter says how we work with each other. It is for everyone on an
-authoring team: autistic young people, parent carers, and staff.
+export const SHIPPED_CHARTER_TEXT = `We make our training together. This charter says how we work with each other. It is for everyone on an authoring team: autistic young people, parent carers, and staff.
 
 ### We are equal partners
 

@@ -24,6 +24,11 @@ const chooseSchema = z.object({
   pseudonym: z.string().trim().max(80, 'Use at most 80 characters').default(''),
   about: z.string().trim().max(120, 'Use at most 120 characters').default(''),
   consent: z.literal('yes', { error: 'Tick the box to say you agree to be credited this way' }),
+}).refine((form) => form.display !== 'pseudonym' || form.pseudonym !== '', {
+  path: ['pseudonym'],
+  message: 'Write the name you want to be shown',
+  // Checked even when another field failed, so every problem shows at once.
+  when: ({ value }) => typeof value === 'object' && value !== null && (value as { display?: unknown }).display === 'pseudonym',
 });
 
 const contributionSchema = z.object({
