@@ -112,7 +112,7 @@ export function createCreditsService({ users, courses, audit, now = () => new Da
     return (await courses.getLatestDraft(courseId)) ?? (await courses.getPublishedVersion(courseId));
   }
 
-  async function addContribution(actor: CreditActor, input: NewContribution): Promise<{ id: string; created: boolean }> {
+  async function addContribution(actor: CreditActor, input: NewContribution): Promise<{ id: string }> {
     if (!(await mayManageCredits(actor, input.courseId))) throw new Forbidden('Only trainers on this course can add a contribution.');
     const content = await workingContent(input.courseId);
     if (!content) throw new NotFound('There is no course at this address.');
@@ -136,10 +136,10 @@ export function createCreditsService({ users, courses, audit, now = () => new Da
         addedBy: objectId(actor.id),
       },
     };
-    let result: { _id: Types.ObjectId; addedAt: Date } | null = null;
+    let result: { _id: Types.ObjectId } | null = null;
     for (let tries = 0; tries < 2 && !result; tries += 1) {
       try {
-        result = await Credit.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', projection: { addedAt: 1 } }).lean<{ _id: Types.ObjectId; addedAt: Date }>();
+        result = await Credit.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', projection: { _id: 1 } }).lean<{ _id: Types.ObjectId }>();
       } catch (error) {
         // Two trainers adding the same person at once: the unique index lets one insert; the other updates.
         if (!isDuplicateKey(error) || tries > 0) throw error;
@@ -153,7 +153,7 @@ export function createCreditsService({ users, courses, audit, now = () => new Da
       target: { type: 'credit', id: result._id.toString(), label: person?.email },
       details: { courseId: input.courseId, module: module.key, kinds: input.kinds },
     });
-    return { id: result._id.toString(), created: true };
+    return { id: result._id.toString() };
   }
 
   async function moduleTitlesOf(courseIds: string[]): Promise<Map<string, Map<string, string>>> {
