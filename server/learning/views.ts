@@ -124,6 +124,8 @@ export interface LessonView {
   courseSlug: string;
   version: number;
   moduleTitle: string;
+  /** The module's page: how it was made and who shaped it. */
+  moduleHref: string;
   title: string;
   position: string;
   actionBase: string;
@@ -289,6 +291,7 @@ export function buildLessonView(context: LessonContext, options: LessonViewOptio
     courseSlug: slug,
     version: enrolment.version,
     moduleTitle: lesson.moduleTitle,
+    moduleHref: `${courseHref(slug)}/modules/${encodeURIComponent(lesson.moduleKey)}`,
     title: lesson.lesson.title,
     position: `Lesson ${lesson.index + 1} of ${lessons.length}`,
     actionBase: addressOf(slug, lesson),

@@ -153,6 +153,9 @@ describe('the contributor chooses, changes and withdraws', () => {
       expect(text).not.toContain(NOT_NAMED);
     }
     expect(seen.module).toContain('Co-production: written with Sam (parent carer) and Priya (parent carer).');
+    // The course page and each lesson of the module lead to the module's page.
+    expect(seen.course).toContain(`href="/courses/${course.slug}/modules/basics"`);
+    expect((await learner.agent.get(`/learn/${course.slug}/basics/welcome`)).text).toContain(`href="/courses/${course.slug}/modules/basics"`);
     expect(seen.pdf).toContain('Priya, parent carer');
     expect(seen.pdf).not.toContain('Shah');
     expect(seen.verify).toContain('<strong>Priya</strong>, parent carer (co-author, artwork, review)');
