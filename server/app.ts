@@ -24,6 +24,9 @@ import { remindersRouter } from './reminders/routes';
 import { authRouter } from './auth/routes';
 import { callsRouters } from './calls/routes';
 import { certificatesRouter } from './certificates/routes';
+import { charterGateRouter } from './charter/gate';
+import { adminCharterRouter, charterRouter } from './charter/routes';
+import { accountCreditsRouter, manageCreditsRouter } from './credits/routes';
 import { createPassport } from './auth/passport';
 import { databaseAnswers } from './db/connection';
 import { homeRouter } from './home/routes';
@@ -136,15 +139,21 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/', learningRouter(services)],
     ['/', authRouter(services, web)],
     ['/', preferencesRouter(services, { production })],
+    ['/admin/charter', adminCharterRouter(services)],
     ['/admin', adminRouter(services, web)],
+    ['/charter', charterRouter(services)],
     ['/media', mediaRouter(services, web)],
+    // Co-facilitators read and accept the current charter before the authoring pages (./charter/gate.ts).
+    ['/manage/courses', charterGateRouter(services)],
     ['/manage/courses', manageCoursesRouter(services)],
     ['/manage/courses', calls.manage],
     ['/calls', calls.answering],
     ['/call-link', calls.links],
+    ['/manage/credits', manageCreditsRouter(services)],
     ['/certificates', certificatesRouter(services)],
     // Before /account's router: /account/reminders is the reminders feature's page.
     ['/', remindersRouter(services)],
+    ['/account/credits', accountCreditsRouter(services)],
     ['/account', accountRouter(services, web, config)],
     ['/manage/assignments', assignmentsRouter(services, web)],
     ['/reports', reportsRouter(services)],

@@ -15,6 +15,8 @@ import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCallsService, type CallsService } from './calls/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
+import { createCharterService, type CharterService } from './charter/service';
+import { createCreditsService, type CreditsService } from './credits/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
@@ -94,6 +96,8 @@ export interface Services {
   involvement: InvolvementService;
   authoring: AuthoringService;
   calls: CallsService;
+  credits: CreditsService;
+  charter: CharterService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -128,9 +132,11 @@ export function createServices(deps: ServiceDeps): Services {
   const courseImport = createCourseImport({ courses, media });
   const authoring = createAuthoringService({ media, users, audit });
   const calls = createCallsService({ courses, authoring, media, audit, baseUrl, now: deps.now });
-  const certificates = createCertificatesService({ teams, baseUrl });
+  const credits = createCreditsService({ users, courses, audit, now: deps.now });
+  const charter = createCharterService({ audit, users, now: deps.now });
+  const certificates = createCertificatesService({ teams, baseUrl, coProducersOf: credits.coProducersOf });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
-  const learnerPages = createLearnerPages({ courses, teams, users, learning });
+  const learnerPages = createLearnerPages({ courses, teams, users, learning, credits });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
   // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
   const assignments = createAssignmentsService({
@@ -166,5 +172,7 @@ export function createServices(deps: ServiceDeps): Services {
     involvement,
     authoring,
     calls,
+    credits,
+    charter,
   };
 }

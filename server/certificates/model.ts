@@ -1,6 +1,9 @@
 /**
  * A certificate, issued once when an enrolment is completed. It keeps its own copy of what it certifies
- * (name, course title, version, date, credits) so it reads the same however the course changes later.
+ * (name, course title, version, date) so it reads the same however the course changes later. Credits are NOT
+ * copied: each contributor's current choice is resolved whenever the certificate is shown (credits/service.ts),
+ * so a changed or withdrawn credit applies to every certificate at once. `credits` remains only for
+ * certificates issued before that, and is never shown.
  */
 import mongoose, { Schema, type Types } from 'mongoose';
 

@@ -81,7 +81,7 @@ export function renderCertificatePdf(certificate: CertificateContent): Promise<B
       doc.moveDown(1.4);
       doc.font('bold').fontSize(12).fillColor(ink).text('Co-produced with', { width, align: 'center' });
       doc.moveDown(0.3);
-      const names = certificate.credits.map((credit) => `${credit.displayName}, ${credit.role}`).join('  ·  ');
+      const names = certificate.credits.map((credit) => (credit.role ? `${credit.displayName}, ${credit.role}` : credit.displayName)).join('  ·  ');
       doc.font('regular').fontSize(11).fillColor(muted).text(names, { width, align: 'center' });
     }
 

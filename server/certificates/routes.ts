@@ -2,7 +2,8 @@
  * Certificates.
  *   GET /certificates/:number.pdf        requireSignIn  the PDF, for its owner or a trainer of the owner's team
  *   GET /certificates/verify             publicAccess   a form to type a verification code
- *   GET /certificates/verify/:code       publicAccess   confirms name, course, version and date, nothing else
+ *   GET /certificates/verify/:code       publicAccess   confirms name, course, version and date, and the course's
+ *                                                       co-producers as each chooses to be credited today
  */
 import express from 'express';
 import { z } from 'zod';
@@ -48,6 +49,7 @@ export function certificatesRouter({ certificates }: Pick<Services, 'certificate
             courseTitle: found.courseTitle,
             version: found.version,
             completedLabel: formatCertificateDate(found.completedAt),
+            credits: found.credits,
           }
         : { valid: false },
     });

@@ -46,11 +46,15 @@ export interface IssueCertificateInput {
   courseTitle: string;
   version: number;
   completedAt: Date;
-  credits: CertificateCredit[];
 }
 
 export interface CertificatesServiceDeps {
   teams: Pick<TeamsService, 'looksAfter'>;
+  /**
+   * The co-producers of a course version, resolved when a certificate is shown (credits/service.ts
+   * coProducersOf): a certificate never keeps a copy, so a changed or withdrawn credit shows at once.
+   */
+  coProducersOf: (courseId: string, version: number) => Promise<CertificateCredit[]>;
   /** The address people use, for the verify link printed on each certificate. */
   baseUrl: string;
 }
@@ -61,6 +65,8 @@ export interface VerifiedCertificate {
   courseTitle: string;
   version: number;
   completedAt: Date;
+  /** The co-producers as each chose to be credited today. */
+  credits: CertificateCredit[];
 }
 
 export interface OwnCertificate {
@@ -71,7 +77,7 @@ export interface OwnCertificate {
   verificationCode: string;
 }
 
-export function createCertificatesService({ teams, baseUrl }: CertificatesServiceDeps) {
+export function createCertificatesService({ teams, baseUrl, coProducersOf }: CertificatesServiceDeps) {
   /**
    * Issues the enrolment's certificate, or returns the one already issued: the unique index on the enrolment
    * makes this safe when two requests finish the same course at once.
@@ -90,7 +96,6 @@ export function createCertificatesService({ teams, baseUrl }: CertificatesServic
           courseTitle: input.courseTitle,
           version: input.version,
           completedAt: input.completedAt,
-          credits: input.credits,
         });
         return created.toObject() as CertificateRecord;
       } catch (error) {
@@ -131,7 +136,7 @@ export function createCertificatesService({ teams, baseUrl }: CertificatesServic
       courseTitle: certificate.courseTitle,
       version: certificate.version,
       completedAt: certificate.completedAt,
-      credits: certificate.credits,
+      credits: await coProducersOf(certificate.course.toString(), certificate.version),
       verifyUrl: `${baseUrl.replace(/\/$/, '')}/certificates/verify/${certificate.verificationCode}`,
     });
   }
@@ -141,11 +146,16 @@ export function createCertificatesService({ teams, baseUrl }: CertificatesServic
     if (!normalised) return null;
     const found = await Certificate.findOne(
       { verificationCode: normalised },
-      { learnerName: 1, courseTitle: 1, version: 1, completedAt: 1 },
-    ).lean<VerifiedCertificate>();
-    return found
-      ? { learnerName: found.learnerName, courseTitle: found.courseTitle, version: found.version, completedAt: found.completedAt }
-      : null;
+      { learnerName: 1, courseTitle: 1, version: 1, completedAt: 1, course: 1 },
+    ).lean<Pick<CertificateRecord, 'learnerName' | 'courseTitle' | 'version' | 'completedAt' | 'course'>>();
+    if (!found) return null;
+    return {
+      learnerName: found.learnerName,
+      courseTitle: found.courseTitle,
+      version: found.version,
+      completedAt: found.completedAt,
+      credits: await coProducersOf(found.course.toString(), found.version),
+    };
   }
 
   return {

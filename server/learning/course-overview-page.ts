@@ -4,6 +4,7 @@
  */
 import type { CourseSummary, CoursesService } from '../courses/service';
 import { LEVEL_LABELS, type CourseVersionContent } from '../courses/types';
+import type { CreditsService, VersionCredits } from '../credits/service';
 import { NotFound } from '../errors';
 import type { LearnerCourseStatus } from '../assignments/service';
 import { doneKeys, type EnrolmentRecord } from './model';
@@ -14,7 +15,6 @@ import {
   certificateHref,
   continueHref,
   courseHref,
-  creditViews,
   formatDate,
   lessonHref,
   minutesLabel,
@@ -26,7 +26,11 @@ import {
 export interface OverviewModule {
   title: string;
   summary: string;
+  /** The module's own page: its co-production level, who shaped it, its lessons. */
+  href: string;
   levelLabel: string;
+  /** "Co-production: written with River (young autistic co-facilitator) and Priya (parent carer)." */
+  shapedBy: string;
   credits: CreditView[];
   lessons: { title: string; href: string | null; stateLabel: string | null }[];
 }
@@ -50,14 +54,25 @@ export interface CourseOverview {
   due: string | null;
 }
 
-function overviewModules(slug: string, content: CourseVersionContent, enrolment: Pick<EnrolmentRecord, 'blocks'> | null): OverviewModule[] {
+export function moduleHref(slug: string, moduleKey: string): string {
+  return `${courseHref(slug)}/modules/${encodeURIComponent(moduleKey)}`;
+}
+
+function overviewModules(
+  slug: string,
+  content: CourseVersionContent,
+  enrolment: Pick<EnrolmentRecord, 'blocks'> | null,
+  credits: VersionCredits,
+): OverviewModule[] {
   const done = enrolment ? doneKeys(enrolment) : new Set<string>();
   const lessons = lessonsInOrder(content);
   return content.modules.map((module) => ({
     title: module.title,
     summary: module.summary,
+    href: moduleHref(slug, module.key),
     levelLabel: LEVEL_LABELS[module.coProductionLevel],
-    credits: creditViews(module.credits),
+    shapedBy: credits.modules.get(module.key)?.shapedBy ?? '',
+    credits: credits.modules.get(module.key)?.credits ?? [],
     lessons: lessons
       .filter((ref) => ref.moduleKey === module.key)
       .map((ref) => {
@@ -71,11 +86,20 @@ function overviewModules(slug: string, content: CourseVersionContent, enrolment:
 export interface CourseOverviewPageDeps {
   courses: Pick<CoursesService, 'getCourseBySlug' | 'getCourseVersion'>;
   learning: Pick<LearningService, 'findEnrolment' | 'newerVersionFor'>;
+  credits: Pick<CreditsService, 'creditsForVersion'>;
 }
 
-export function createCourseOverviewPage({ courses, learning }: CourseOverviewPageDeps) {
-  /** `assignedStatuses`: as for dashboardFor (the course's own status is found among them). */
-  async function courseOverviewFor(learner: Learner, slug: string, assignedStatuses: LearnerCourseStatus[]): Promise<CourseOverview> {
+/** One module of a course for a learner: how it was made, who shaped it (credited as each chose today), its lessons. */
+export interface ModuleOverview {
+  courseTitle: string;
+  courseHref: string;
+  number: number;
+  module: OverviewModule;
+}
+
+export function createCourseOverviewPage({ courses, learning, credits }: CourseOverviewPageDeps) {
+  /** The version the learner sees: the one they are taking, else the published one. */
+  async function versionFor(learner: Learner, slug: string) {
     const course: CourseSummary | null = await courses.getCourseBySlug(slug);
     if (!course) throw new NotFound('There is no course at this address.');
     const enrolment = await learning.findEnrolment(learner, course.slug);
@@ -83,6 +107,13 @@ export function createCourseOverviewPage({ courses, learning }: CourseOverviewPa
     const version = enrolment?.version ?? (course.publishedVersion as number);
     const content = await courses.getCourseVersion(course.id, version);
     if (!content) throw new NotFound('There is no course at this address.');
+    return { course, enrolment, version, content };
+  }
+
+  /** `assignedStatuses`: as for dashboardFor (the course's own status is found among them). */
+  async function courseOverviewFor(learner: Learner, slug: string, assignedStatuses: LearnerCourseStatus[]): Promise<CourseOverview> {
+    const { course, enrolment, version, content } = await versionFor(learner, slug);
+    const resolved = await credits.creditsForVersion(course.id, content);
     const progress = enrolment ? progressOf(content, doneKeys(enrolment)) : null;
     const newer = enrolment ? await learning.newerVersionFor(enrolment) : null;
     const dueItem = assignedStatuses.find((item) => item.courseId === course.id && item.state !== 'completed');
@@ -93,8 +124,8 @@ export function createCourseOverviewPage({ courses, learning }: CourseOverviewPa
       audience: content.audience,
       minutesLabel: minutesLabel(content.estimatedMinutes),
       version,
-      credits: creditViews(content.credits),
-      modules: overviewModules(course.slug, content, enrolment),
+      credits: resolved.course,
+      modules: overviewModules(course.slug, content, enrolment, resolved),
       status: !enrolment ? 'not started' : enrolment.completedAt ? 'finished' : 'in progress',
       progress: progress ? { done: progress.lessonsDone, total: progress.lessonCount } : null,
       startAction: `${courseHref(course.slug)}/start`,
@@ -116,5 +147,16 @@ export function createCourseOverviewPage({ courses, learning }: CourseOverviewPa
     return ref ? lessonHref(enrolment.courseSlug, ref) : courseHref(slug);
   }
 
-  return { courseOverviewFor, continueHrefFor };
+  async function moduleOverviewFor(learner: Learner, slug: string, moduleKey: string): Promise<ModuleOverview> {
+    const { course, enrolment, content } = await versionFor(learner, slug);
+    const index = content.modules.findIndex((module) => module.key === moduleKey);
+    const module = content.modules[index];
+    if (!module) throw new NotFound('There is no module at this address.');
+    const resolved = await credits.creditsForVersion(course.id, { credits: [], modules: [module] });
+    const overview = overviewModules(course.slug, { ...content, modules: [module] }, enrolment, resolved)[0];
+    if (!overview) throw new NotFound('There is no module at this address.');
+    return { courseTitle: content.title, courseHref: courseHref(course.slug), number: index + 1, module: overview };
+  }
+
+  return { courseOverviewFor, continueHrefFor, moduleOverviewFor };
 }

@@ -15,6 +15,7 @@ const lesson: LessonView = {
   courseSlug: 'a-course',
   version: 1,
   moduleTitle: 'A module',
+  moduleHref: '/courses/a-course/modules/m',
   title: 'A lesson with a video',
   position: 'Lesson 1 of 1',
   actionBase: '/learn/a-course/m/l',

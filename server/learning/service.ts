@@ -13,7 +13,6 @@ import { defaultOrderSeed, newOrderSeed } from '../assessment/order';
 import type { CertificatesService } from '../certificates/service';
 import type { CourseSummary, CoursesService, PublishedVersion } from '../courses/service';
 import type { Block, CheckBlock, CourseVersionContent } from '../courses/types';
-import { coProducers } from './credits';
 import { Conflict, Invalid, NotFound } from '../errors';
 import { Enrolment, doneKeys, fieldKey, type AttemptRecord, type EnrolmentRecord } from './model';
 import { allBlocks, isCourseComplete, isReadingBlock, lessonsInOrder, type LessonRef } from './progress';
@@ -269,7 +268,6 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
       courseTitle: content.title,
       version: enrolment.version,
       completedAt: new Date(),
-      credits: coProducers(content),
     });
     const marked = await Enrolment.updateOne(
       { _id: enrolment._id, completedAt: null },

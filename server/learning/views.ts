@@ -3,7 +3,7 @@
  * The lesson page's check blocks carry only `checkForLearner` (no answer key) and the learner's own result.
  */
 import { checkForLearner, scoreCheck, type CheckForLearner, type CheckResult } from '../assessment/scoring';
-import type { Block, CreditEntry } from '../courses/types';
+import type { Block } from '../courses/types';
 import { mediaUrl } from '../media/types';
 import type { AttemptRecord, ReflectionRecord } from './model';
 import { blockKeyOf } from './model';
@@ -45,30 +45,8 @@ export function lessonHref(slug: string, ref: Pick<LessonRef, 'moduleKey' | 'les
 
 export const STATE_LABELS: Readonly<Record<LessonState, string>> = { done: 'Done', current: 'You are here', 'to-do': 'To do' };
 
-export const CONTRIBUTION_LABELS: Readonly<Record<string, string>> = {
-  'co-author': 'Co-author',
-  'lived-experience voice': 'Lived experience voice',
-  artwork: 'Artwork',
-  video: 'Video',
-  review: 'Review',
-};
-
-export interface CreditView {
-  name: string;
-  role: string;
-  contribution: string;
-  sample: boolean;
-}
-
-export function creditViews(credits: CreditEntry[]): CreditView[] {
-  return credits.map((credit) => ({
-    name: credit.displayName,
-    role: credit.role,
-    contribution: CONTRIBUTION_LABELS[credit.contribution] ?? credit.contribution,
-    // Shipped content already says "invented sample contributor" in the role; say it once, not twice.
-    sample: credit.sample && !/sample/i.test(credit.role),
-  }));
-}
+/** A credit as a learner sees it: resolved from the current choices by the credits feature. */
+export type { CreditLine as CreditView } from '../credits/resolve';
 
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
@@ -146,6 +124,8 @@ export interface LessonView {
   courseSlug: string;
   version: number;
   moduleTitle: string;
+  /** The module's page: how it was made and who shaped it. */
+  moduleHref: string;
   title: string;
   position: string;
   actionBase: string;
@@ -311,6 +291,7 @@ export function buildLessonView(context: LessonContext, options: LessonViewOptio
     courseSlug: slug,
     version: enrolment.version,
     moduleTitle: lesson.moduleTitle,
+    moduleHref: `${courseHref(slug)}/modules/${encodeURIComponent(lesson.moduleKey)}`,
     title: lesson.lesson.title,
     position: `Lesson ${lesson.index + 1} of ${lessons.length}`,
     actionBase: addressOf(slug, lesson),

@@ -144,7 +144,6 @@ describe('my account', () => {
       courseTitle: 'Understanding autism',
       version: 2,
       completedAt: new Date('2026-11-03T10:00:00Z'),
-      credits: [],
     });
     const page = await agent.get('/account');
     expect(page.text).toContain('Understanding autism (version 2)');

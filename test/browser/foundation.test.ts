@@ -11,9 +11,9 @@ const DEMO_PASSWORD = 'demo-password-for-browser-tests';
 
 const DEMO_PEOPLE = [
   { email: 'learner@example.org', role: 'learner', expectedNav: ['My courses', 'Course catalogue', 'My account', 'Preferences'] },
-  { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'Involvement', 'My account', 'Preferences'] },
+  { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'Questions to answer', 'Involvement', 'My account', 'Preferences'] },
   { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'My account', 'Preferences'] },
-  { email: 'admin@example.org', role: 'admin', expectedNav: ['Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'My account', 'Preferences'] },
+  { email: 'admin@example.org', role: 'admin', expectedNav: ['Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'Charter', 'My account', 'Preferences'] },
 ] as const;
 
 let harness: BrowserHarness;
@@ -21,6 +21,11 @@ let harness: BrowserHarness;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   await harness.app.seedDemoAccounts(DEMO_PASSWORD);
+  // The demo co-facilitator has accepted the co-production charter (otherwise "Courses to manage" asks first:
+  // test/credits/credit-charter.browser.test.ts walks that).
+  const cofacilitator = await harness.app.services.users.findSignInCandidate('cofacilitator@example.org');
+  if (!cofacilitator) throw new Error('No demo co-facilitator');
+  await harness.app.services.charter.acceptCharter(cofacilitator.user, (await harness.app.services.charter.currentCharter()).version);
 });
 
 afterAll(async () => {

@@ -119,7 +119,9 @@ describe('the trainer course pages', () => {
 
   test('let co-facilitators see the draft and what it changes, without a Publish button; they cannot publish', async () => {
     await makeDraft();
-    const { agent } = await t.signedInAgent({ roles: ['co-facilitator'] });
+    const { agent, user } = await t.signedInAgent({ roles: ['co-facilitator'] });
+    // Co-facilitators accept the co-production charter before the authoring pages (test/charter/charter.test.ts).
+    await t.services.charter.acceptCharter(user, (await t.services.charter.currentCharter()).version);
     const list = await agent.get('/manage/courses');
     expect(list.status).toBe(200);
     expect(list.text).toContain('A tiny course');

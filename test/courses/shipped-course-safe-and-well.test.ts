@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatProblem, parseCourseDirectory, type ParsedCourse } from '../../server/courses/parse';
 import type { Block, CheckBlock, MediaBlock } from '../../server/courses/types';
-import { coProducers } from '../../server/learning/credits';
+import { coProducers } from '../../server/credits/co-producers';
 
 const courseDir = path.resolve(__dirname, '..', '..', 'content', 'courses', 'keeping-safe-and-well');
 

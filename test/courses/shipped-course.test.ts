@@ -9,7 +9,7 @@ import { connectDatabase, disconnectDatabase } from '../../server/db/connection'
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded/index';
 import { formatProblem, parseCourseDirectory, type ParsedCourse } from '../../server/courses/parse';
 import type { Block, CheckBlock, MediaBlock } from '../../server/courses/types';
-import { coProducers } from '../../server/learning/credits';
+import { coProducers } from '../../server/credits/co-producers';
 import { LocalDiskStorage } from '../../server/media/storage';
 import { courseServicesOn } from '../support/course-services';
 

@@ -1,5 +1,5 @@
 import type { CreditEntry } from '../courses/types';
-import { coProducers } from './credits';
+import { coProducers } from './co-producers';
 
 function credit(partial: Partial<CreditEntry> & Pick<CreditEntry, 'displayName' | 'contribution' | 'role'>): CreditEntry {
   return { display: 'pseudonym', sample: true, ...partial };
