@@ -22,6 +22,8 @@ beforeAll(async () => {
   const { services } = harness.app;
   expect((await services.courseImport.importCourses({ dir: path.join(PROJECT_ROOT, 'content', 'courses') })).ok).toBe(true);
   const ids = await Promise.all(['trainer@example.org', 'cofacilitator@example.org'].map(async (email) => (await services.users.findUserIdsByEmails([email])).get(email)));
+  const charter = await services.charter.currentCharter();
+  await services.charter.acceptCharter({ id: ids[1] ?? '', email: 'cofacilitator@example.org', roles: ['co-facilitator'] }, charter.version);
   const addedAt = new Date();
   await Course.updateOne(
     { slug: SLUG },

@@ -68,6 +68,8 @@ beforeAll(async () => {
   coFacilitator = await t.signedInAgent({ roles: ['co-facilitator'] });
   outsiderTrainer = await t.signedInAgent({ roles: ['trainer'] });
   learner = await t.signedInAgent({ roles: ['learner'] });
+  // Co-facilitators accept the co-production charter before the authoring pages (test/charter/charter.test.ts).
+  await t.services.charter.acceptCharter(coFacilitator.user, (await t.services.charter.currentCharter()).version);
   const addedAt = new Date();
   await Course.updateOne(
     { _id: courseId },
