@@ -10,6 +10,7 @@
  *   POST /author/:slug/team/:userId/remove|lived        trainer|admin                 remove; lived experience on/off
  *   GET  /author/:slug/v/:version/export.zip            co-facilitator|trainer|admin  the version as a content/ folder ZIP
  *   POST /author/:slug/v/:version/modules               co-facilitator|trainer|admin  add a module
+ *   POST /author/:slug/v/:version/settings              co-facilitator|trainer|admin  course.md: title, summary, audience, time, what changed
  *   GET  /author/:slug/v/:version/m/:module             ...                           module settings and lessons
  *   POST .../m/:module/settings | lessons | l/:lesson/move | l/:lesson/delete
  *   GET  .../m/:module/l/:lesson                        the lesson editor with its preview
@@ -246,7 +247,7 @@ export function authoringRouter({ authoring, courseZips, media }: Pick<Services,
       course: { ...course, href: `/author/${course.slug}` },
       onTeam,
       canManage,
-      draft: draft && draft.status === 'draft' ? { ...draft, href: `/author/${course.slug}/v/${draft.version}` } : null,
+      draft: draft && draft.status === 'draft' ? { ...draft, href: `/author/${course.slug}/v/${draft.version}`, settings: authoring.courseSettingsOf(draft) } : null,
       levelOptions,
       values: {},
       errors: {},
@@ -301,6 +302,15 @@ export function authoringRouter({ authoring, courseZips, media }: Pick<Services,
     if (!form.success) throw new Invalid(Object.fromEntries(form.error.issues.map((issue) => [String(issue.path[0]), issue.message])));
     const { moduleKey } = await authoring.addModule(course.id, versionOf(req), form.data, currentUser(req).id);
     res.redirect(303, `/author/${course.slug}/v/${versionOf(req)}/m/${moduleKey}`);
+  });
+
+  router.post('/:slug/v/:version/settings', team, async (req, res) => {
+    const course = await courseOf(req);
+    const form = newCourseForm.omit({ slug: true }).extend({ changes: z.string().trim().max(2000).default('') }).safeParse(req.body);
+    if (!form.success) throw new Invalid(Object.fromEntries(form.error.issues.map((issue) => [String(issue.path[0]), issue.message])));
+    await authoring.updateCourseSettings(course.id, versionOf(req), form.data, currentUser(req).id);
+    setFlash(req, 'The course settings are saved.');
+    res.redirect(303, `/author/${course.slug}#settings`);
   });
 
   router.get('/:slug/v/:version/m/:module', team, async (req, res) => {

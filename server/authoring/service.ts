@@ -33,6 +33,7 @@ import {
   readLessons,
   removeLesson as removeLessonText,
   replaceLesson,
+  removeFrontMatterValue,
   setFrontMatterValue,
   splitModuleText,
   type LessonText,
@@ -733,6 +734,40 @@ export function createAuthoringService({ media, users, audit }: AuthoringService
     });
   }
 
+  /** The course's settings in course.md (title, summary, audience, time, what changed); other lines stay as they are. */
+  async function updateCourseSettings(
+    courseId: string,
+    version: number,
+    input: { title: string; summary: string; audience: string; estimatedMinutes: number; changes: string },
+    byUserId: string,
+  ): Promise<void> {
+    await changeSource(courseId, version, byUserId, (source) => {
+      const text = source.files.find((f) => f.path === 'course.md')?.text ?? '---\n---\n';
+      let file = splitModuleText(text);
+      if (file.frontMatter.length < 2) file = { frontMatter: ['---', '---'], body: file.body };
+      const one = (value: string): string => value.replace(/\s+/g, ' ').trim();
+      file = setFrontMatterValue(file, 'title', one(input.title));
+      file = setFrontMatterValue(file, 'summary', one(input.summary));
+      file = setFrontMatterValue(file, 'audience', one(input.audience));
+      file = setFrontMatterValue(file, 'estimatedMinutes', String(input.estimatedMinutes));
+      if (one(input.changes)) file = setFrontMatterValue(file, 'changes', one(input.changes));
+      else file = removeFrontMatterValue(file, 'changes');
+      return { source: setFile(source, 'course.md', joinModuleText(file)), result: undefined };
+    });
+  }
+
+  /** What course.md says now, for its form. */
+  function courseSettingsOf(draft: Pick<Draft, 'source'>): { title: string; summary: string; audience: string; estimatedMinutes: string; changes: string } {
+    const front = splitModuleText(draft.source.files.find((f) => f.path === 'course.md')?.text ?? '').frontMatter;
+    return {
+      title: frontValue(front, 'title'),
+      summary: frontValue(front, 'summary'),
+      audience: frontValue(front, 'audience'),
+      estimatedMinutes: frontValue(front, 'estimatedMinutes'),
+      changes: frontValue(front, 'changes'),
+    };
+  }
+
   /**
    * Puts an uploaded file into the draft's source as media/<name> (a new name when taken by other bytes) and
    * returns its path for a block's src. Uploads are stored by media.storeUpload, which checked their bytes.
@@ -879,6 +914,8 @@ export function createAuthoringService({ media, users, audit }: AuthoringService
     moveBlock,
     addModule,
     updateModuleSettings,
+    updateCourseSettings,
+    courseSettingsOf,
     addUploadedMedia,
     saveImportedDraft,
     addNote,
