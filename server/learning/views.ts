@@ -368,6 +368,7 @@ export function previewBlockViews(blocks: Block[]): BlockView[] {
     if (block.kind === 'reflection') {
       return { kind: 'reflection', id, blockKey: block.key, promptHtml: block.promptHtml, text: '', savedLabel: null, error: null };
     }
+    // Only checks and reflections (above) read the learner's context; the other kinds never look at it.
     return blockView(block, id, { enrolment: {}, done: new Set() } as unknown as LessonContext, {});
   });
 }
