@@ -6,11 +6,13 @@
  * Stores and caches are instances owned here, one set per app, never module globals: two apps in one process
  * (tests) share nothing, and a change made through one app's services forgets what that app remembers.
  */
+import path from 'node:path';
 import type { Store } from 'express-session';
 import type { Config } from './config';
 import { createAssignmentsService, type AssignmentsService } from './assignments/service';
 import { createAuditService, type AuditService } from './audit/service';
 import { createAuthoringService, type AuthoringService } from './authoring/service';
+import { createCourseZips, type CourseZips } from './authoring/zip';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCallsService, type CallsService } from './calls/service';
@@ -98,6 +100,7 @@ export interface Services {
   calls: CallsService;
   credits: CreditsService;
   charter: CharterService;
+  courseZips: CourseZips;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -135,6 +138,7 @@ export function createServices(deps: ServiceDeps): Services {
   const credits = createCreditsService({ users, courses, audit, now: deps.now });
   const charter = createCharterService({ audit, users, now: deps.now });
   const certificates = createCertificatesService({ teams, baseUrl, coProducersOf: credits.coProducersOf });
+  const courseZips = createCourseZips({ authoring, media, workDir: path.join(deps.config.dataDir, 'tmp', 'course-zips') });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const learnerPages = createLearnerPages({ courses, teams, users, learning, credits });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
@@ -174,5 +178,6 @@ export function createServices(deps: ServiceDeps): Services {
     calls,
     credits,
     charter,
+    courseZips,
   };
 }

@@ -203,3 +203,14 @@ export function withModuleCredit(text: string, credit: ModuleCreditLines): strin
   }
   return joinModuleText({ frontMatter: lines, body: module.body });
 }
+
+/** Removes a top-level front matter setting and the indented lines of its value. */
+export function removeFrontMatterValue(module: ModuleText, name: string): ModuleText {
+  const lines = [...module.frontMatter];
+  const start = lines.findIndex((line, index) => index > 0 && line.startsWith(`${name}:`));
+  if (start < 0) return module;
+  let end = start + 1;
+  while (end < lines.length - 1 && /^\s+\S/.test(lines[end] ?? '')) end += 1;
+  lines.splice(start, end - start);
+  return { frontMatter: lines, body: module.body };
+}

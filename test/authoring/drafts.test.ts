@@ -194,3 +194,35 @@ test('lessons and modules are added, renamed, reordered and removed', async () =
   // The new module has no credits and an empty lesson yet: the draft lists what to do.
   expect(draft.problems.map((p) => `${p.file}: ${p.message}`).join('\n')).toMatch(/02-second-module\.md: .*credit/);
 });
+
+test('content:import leaves alone a draft the team edited: the folder they started from counts as unchanged', async () => {
+  const before = await versionDoc(2);
+  const result = await t.services.courseImport.importCourseFromDirectory(path.join(PROJECT_ROOT, 'test', 'courses', 'fixtures', 'tiny-course'));
+  expect(result).toMatchObject({ outcome: 'unchanged', version: 1 });
+  const after = await versionDoc(2);
+  expect(after.status).toBe('draft');
+  expect(after.contentHash).toBe(before.contentHash);
+  expect(await CourseVersion.countDocuments({ course: courseId })).toBe(2);
+});
+
+test('course settings change course.md and keep its other lines', async () => {
+  await t.services.authoring.updateCourseSettings(
+    courseId,
+    2,
+    { title: 'A tiny course, again', summary: 'Shorter: "tiny".', audience: 'Everyone', estimatedMinutes: 7, changes: 'You said it was too long.' },
+    trainer.id,
+  );
+  let draft = await t.services.authoring.getDraft(courseId, 2, trainer.id);
+  expect(t.services.authoring.courseSettingsOf(draft)).toEqual({
+    title: 'A tiny course, again',
+    summary: 'Shorter: "tiny".',
+    audience: 'Everyone',
+    estimatedMinutes: '7',
+    changes: 'You said it was too long.',
+  });
+  const doc = await versionDoc(2);
+  expect(doc.source?.files.find((f) => f.path === 'course.md')?.text).toContain('credits:');
+  await t.services.authoring.updateCourseSettings(courseId, 2, { title: 'A tiny course', summary: 'S.', audience: 'A.', estimatedMinutes: 5, changes: '' }, trainer.id);
+  draft = await t.services.authoring.getDraft(courseId, 2, trainer.id);
+  expect(t.services.authoring.courseSettingsOf(draft).changes).toBe('');
+});
