@@ -31,6 +31,7 @@ import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
 import { preferencesRouter } from './preferences/routes';
 import { reportsRouter } from './reports/routes';
+import { reviewRouter } from './review/routes';
 import { fontsRouter } from './preferences/static-fonts';
 import { publicAccess } from './web/access';
 import { csrfProtection } from './web/csrf';
@@ -136,6 +137,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/admin', adminRouter(services, web)],
     ['/media', mediaRouter(services, web)],
     ['/manage/courses', manageCoursesRouter(services)],
+    ['/manage/courses', reviewRouter(services)],
     ['/certificates', certificatesRouter(services)],
     // Before /account's router: /account/reminders is the reminders feature's page.
     ['/', remindersRouter(services)],

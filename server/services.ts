@@ -15,6 +15,7 @@ import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
+import { createReviewRecords } from './courses/review-records';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
 import type { Mailer } from './mail/mailer';
@@ -23,6 +24,7 @@ import { createMediaService, createServableAssetCache, incomingDirFor, type Medi
 import type { MediaStorage } from './media/storage';
 import { createRemindersService, type RemindersService } from './reminders/service';
 import { createReportsService, type ReportsService } from './reports/service';
+import { createReviewService, type ReviewService } from './review/service';
 import type { RevocationFeed, RevocationListener } from './sessions/feed';
 import { createSessionsService, type SessionsService } from './sessions/service';
 import { createTeamsService, type TeamsService } from './teams/service';
@@ -88,6 +90,7 @@ export interface Services {
   assignments: AssignmentsService;
   reminders: RemindersService;
   reports: ReportsService;
+  review: ReviewService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -113,7 +116,7 @@ export function createServices(deps: ServiceDeps): Services {
   const users = createUsersService({ signedInCache: caches.signedInUsers, audit, sessions });
   const teams = createTeamsService({ users, audit });
   const auth = createAuthService({ users, teams, audit, mailer: deps.mailer, baseUrl, sessions });
-  const courses = createCoursesService({ caches: caches.courses, audit });
+  const courses = createCoursesService({ caches: caches.courses });
   const media = createMediaService({
     storage: deps.mediaStorage,
     servableAssets: caches.servableAssets,
@@ -122,7 +125,8 @@ export function createServices(deps: ServiceDeps): Services {
   const courseImport = createCourseImport({ courses, media });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
-  const learnerPages = createLearnerPages({ courses, teams, users, learning });
+  const review = createReviewService({ courses, records: createReviewRecords(), users, audit, now: deps.now });
+  const learnerPages = createLearnerPages({ courses, teams, users, learning, review });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
   // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
   const assignments = createAssignmentsService({
@@ -154,5 +158,6 @@ export function createServices(deps: ServiceDeps): Services {
     assignments,
     reminders,
     reports,
+    review,
   };
 }

@@ -3,6 +3,7 @@
  * continue action, a due date and a newer version when there is one; and where "Continue" takes them.
  */
 import type { CourseSummary, CoursesService } from '../courses/service';
+import type { ReviewService } from '../review/service';
 import { LEVEL_LABELS, type CourseVersionContent } from '../courses/types';
 import { NotFound } from '../errors';
 import type { LearnerCourseStatus } from '../assignments/service';
@@ -48,6 +49,8 @@ export interface CourseOverview {
   completedLabel: string | null;
   notice: NoticeView | null;
   due: string | null;
+  /** Said plainly when this version was published by a trainer's approval alone (two-key publish relaxed). */
+  publishedWithoutCoFacilitator: boolean;
 }
 
 function overviewModules(slug: string, content: CourseVersionContent, enrolment: Pick<EnrolmentRecord, 'blocks'> | null): OverviewModule[] {
@@ -71,9 +74,10 @@ function overviewModules(slug: string, content: CourseVersionContent, enrolment:
 export interface CourseOverviewPageDeps {
   courses: Pick<CoursesService, 'getCourseBySlug' | 'getCourseVersion'>;
   learning: Pick<LearningService, 'findEnrolment' | 'newerVersionFor'>;
+  review: Pick<ReviewService, 'publishedWithoutCoFacilitator'>;
 }
 
-export function createCourseOverviewPage({ courses, learning }: CourseOverviewPageDeps) {
+export function createCourseOverviewPage({ courses, learning, review }: CourseOverviewPageDeps) {
   /** `assignedStatuses`: as for dashboardFor (the course's own status is found among them). */
   async function courseOverviewFor(learner: Learner, slug: string, assignedStatuses: LearnerCourseStatus[]): Promise<CourseOverview> {
     const course: CourseSummary | null = await courses.getCourseBySlug(slug);
@@ -103,6 +107,7 @@ export function createCourseOverviewPage({ courses, learning }: CourseOverviewPa
       completedLabel: enrolment?.completedAt ? `You finished this course on ${formatDate(enrolment.completedAt)}.` : null,
       notice: newerVersionNotice(course.slug, newer),
       due: dueItem?.dueAt && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
+      publishedWithoutCoFacilitator: await review.publishedWithoutCoFacilitator(course.id, version),
     };
   }
 
