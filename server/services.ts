@@ -10,6 +10,7 @@ import type { Store } from 'express-session';
 import type { Config } from './config';
 import { createAssignmentsService, type AssignmentsService } from './assignments/service';
 import { createAuditService, type AuditService } from './audit/service';
+import { createAuthoringService, type AuthoringService } from './authoring/service';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
@@ -90,6 +91,7 @@ export interface Services {
   assignments: AssignmentsService;
   reminders: RemindersService;
   reports: ReportsService;
+  authoring: AuthoringService;
   review: ReviewService;
 }
 
@@ -123,6 +125,7 @@ export function createServices(deps: ServiceDeps): Services {
     uploads: { incomingDir: incomingDirFor(deps.config), limits: deps.config.uploadLimits },
   });
   const courseImport = createCourseImport({ courses, media });
+  const authoring = createAuthoringService({ media, users, audit });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const review = createReviewService({ courses, records: createReviewRecords(), users, audit, now: deps.now });
@@ -158,6 +161,7 @@ export function createServices(deps: ServiceDeps): Services {
     assignments,
     reminders,
     reports,
+    authoring,
     review,
   };
 }

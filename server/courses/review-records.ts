@@ -39,6 +39,10 @@ export interface VersionRecord {
   source: CourseSource | null;
   importedAt: Date;
   createdBy: string | null;
+  /** What is wrong with a draft's source when it was saved with problems (authoring); empty when it compiles. */
+  sourceProblems: Array<{ file: string; line?: number; message: string }>;
+  /** The last person who saved the draft on the authoring pages. */
+  editedBy: string | null;
   submittedAt: Date | null;
   submittedBy: string | null;
   publishedAt: Date | null;
@@ -61,6 +65,8 @@ function toRecord(doc: CourseVersionDoc): VersionRecord {
     source: doc.source ?? null,
     importedAt: doc.importedAt,
     createdBy: idOf(doc.createdBy),
+    sourceProblems: doc.sourceProblems ?? [],
+    editedBy: idOf(doc.editedBy),
     submittedAt: doc.submittedAt ?? null,
     submittedBy: idOf(doc.submittedBy),
     publishedAt: doc.publishedAt ?? null,
@@ -104,7 +110,7 @@ export function createReviewRecords() {
     if (!isObjectId(courseId)) return [];
     const docs = await CourseVersion.find(
       { course: courseId },
-      'version status contentHash importedAt createdBy submittedAt submittedBy publishedAt publishedBy approvals content.credits content.modules.credits',
+      'version status contentHash importedAt createdBy editedBy submittedAt submittedBy publishedAt publishedBy approvals content.credits content.modules.credits',
     )
       .sort({ version: -1 })
       .lean<CourseVersionDoc[]>();

@@ -96,6 +96,24 @@ export interface MissingItem {
   message: string;
 }
 
+/**
+ * A problem the parser found in a draft's source (saved with problems on the authoring pages), placed in its
+ * module by the file name (`01-first-steps.md` is module `first-steps`; course.md is the course's own file).
+ */
+export function sourceProblemItems(problems: ReadonlyArray<{ file: string; line?: number; message: string }>): MissingItem[] {
+  return problems.map((problem) => {
+    const fileName = problem.file.split('/').pop() ?? problem.file;
+    const moduleKey = /^\d{2}-([a-z0-9-]+)\.md$/.exec(fileName)?.[1] ?? '';
+    return {
+      moduleKey,
+      lessonKey: null,
+      lessonTitle: null,
+      blockKey: null,
+      message: `${fileName}${problem.line ? `, line ${problem.line}` : ''}: ${problem.message}`,
+    };
+  });
+}
+
 /** Alt text that does not describe the picture: empty, too short, or a file name (as the parser refuses it). */
 export function isPoorAltText(alt: string | undefined, fileName?: string): boolean {
   const text = (alt ?? '').trim();

@@ -16,7 +16,7 @@ import type { Role } from '../people';
 import type { UsersService } from '../users/service';
 import { compareLessonTexts, lessonText, type LessonDiff } from './diff';
 import { ReviewComment, type ReviewCommentDoc } from './model';
-import { evaluateApprovals, keyOf, KEY_LABELS, missingAccessibility, type Approver, type KeysState, type MissingItem } from './rules';
+import { evaluateApprovals, keyOf, KEY_LABELS, missingAccessibility, sourceProblemItems, type Approver, type KeysState, type MissingItem } from './rules';
 
 /** The person acting, as the route knows them (req.user). */
 export interface Reviewer {
@@ -90,6 +90,9 @@ export interface HistoryEntry {
   status: VersionRecord['status'];
   importedAt: Date;
   createdBy: string | null;
+  /** The last person who saved it on the authoring pages. */
+  editedBy: string | null;
+  /** As credited in the version's content (course and modules). */
   contributors: string[];
   submittedAt: Date | null;
   submittedBy: string | null;
@@ -158,9 +161,13 @@ export function createReviewService({ courses, records, users, audit, now = () =
     return evaluateApprovals({ contentHash: record.contentHash, approvals: record.approvals, team: settings.team, people, twoKeyPublish: settings.twoKeyPublish });
   }
 
-  /** What the publish check finds missing in a version. */
-  function publishCheck(record: Pick<VersionRecord, 'content'>): MissingItem[] {
-    return missingAccessibility(record.content);
+  /**
+   * What the publish check finds missing in a version: problems in its source first (then its content is the last
+   * that compiled, so the rest may be out of date), then pictures without alt text and clips without captions or
+   * a transcript.
+   */
+  function publishCheck(record: Pick<VersionRecord, 'content' | 'sourceProblems'>): MissingItem[] {
+    return [...sourceProblemItems(record.sourceProblems), ...missingAccessibility(record.content)];
   }
 
   async function draftOf(courseId: string, version: number): Promise<VersionRecord> {
@@ -362,7 +369,7 @@ export function createReviewService({ courses, records, users, audit, now = () =
     const { course, settings } = await open(courseId, user, 'read');
     const versions = await records.versionHistory(courseId);
     const people = await approversOf(
-      versions.flatMap((v) => [v.createdBy, v.submittedBy, v.publishedBy, ...v.approvals.map((a) => a.userId)]).filter((id): id is string => typeof id === 'string'),
+      versions.flatMap((v) => [v.createdBy, v.editedBy, v.submittedBy, v.publishedBy, ...v.approvals.map((a) => a.userId)]).filter((id): id is string => typeof id === 'string'),
     );
     const entries = versions.map((v): HistoryEntry => {
       const keys = evaluateApprovals({ contentHash: v.contentHash, approvals: v.approvals, team: settings.team, people, twoKeyPublish: settings.twoKeyPublish });
@@ -374,6 +381,7 @@ export function createReviewService({ courses, records, users, audit, now = () =
         status: v.status,
         importedAt: v.importedAt,
         createdBy: v.createdBy,
+        editedBy: v.editedBy,
         contributors,
         submittedAt: v.submittedAt,
         submittedBy: v.submittedBy,

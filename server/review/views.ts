@@ -69,6 +69,7 @@ export interface ReviewPageModel {
     openThreads: number;
     modules: Array<{
       title: string;
+      anchor: string;
       lessons: Array<{
         id: string;
         anchor: string;
@@ -143,8 +144,8 @@ export function reviewPageModel(state: ReviewState, viewerId: string, formError:
         const lessonId = item.lessonKey ? `${item.moduleKey}/${item.lessonKey}` : null;
         return {
           message: item.message,
-          where: item.lessonTitle ?? item.moduleKey,
-          href: lessonId ? `${reviewHref(slug)}#${lessonAnchor(lessonId)}` : reviewHref(slug),
+          where: item.lessonTitle ?? draft.content.modules.find((m) => m.key === item.moduleKey)?.title ?? 'The course file',
+          href: lessonId ? `${reviewHref(slug)}#${lessonAnchor(lessonId)}` : item.moduleKey ? `${reviewHref(slug)}#module-${item.moduleKey}` : reviewHref(slug),
         };
       }),
       publish: { possible: access.canTakePart && blockedBy.length === 0, action: `${reviewHref(slug)}/publish`, blockedBy },
@@ -155,6 +156,7 @@ export function reviewPageModel(state: ReviewState, viewerId: string, formError:
         const contentModule = draft.content.modules[moduleIndex];
         return {
           title: module.title,
+          anchor: `module-${contentModule?.key ?? moduleIndex}`,
           lessons: module.lessons.map((lesson, lessonIndex) => {
             const id = `${contentModule?.key ?? ''}/${contentModule?.lessons[lessonIndex]?.key ?? ''}`;
             const newForm = formError?.form === `lesson:${id}` ? formError : null;
@@ -216,6 +218,7 @@ export interface HistoryPageModel {
     status: string;
     imported: string;
     createdBy: string;
+    lastSavedBy: string | null;
     contributors: string[];
     submitted: string | null;
     approvals: Array<{ text: string; valid: boolean; voidReason: string | null }>;
@@ -238,6 +241,7 @@ export function historyPageModel(input: { course: { title: string; slug: string 
         status: statusWords[entry.status],
         imported: formatDate(entry.importedAt),
         createdBy: entry.createdBy ? nameOf(names, entry.createdBy) : 'Imported from the content folder',
+        lastSavedBy: entry.editedBy ? nameOf(names, entry.editedBy) : null,
         contributors: entry.contributors,
         submitted: entry.submittedAt ? `${nameOf(names, entry.submittedBy)}, ${formatDate(entry.submittedAt)}` : null,
         approvals: entry.approvals.map((a) => ({

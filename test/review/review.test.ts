@@ -350,6 +350,39 @@ describe('the publish check', () => {
   });
 });
 
+describe('the publish check on a draft edited in the browser', () => {
+  test('a picture added without alt text is a problem in the source that blocks publishing until the alt text is written', async () => {
+    const { version } = await t.services.authoring.startDraft(courseId, livedExperience.user.id);
+    const added = await t.services.authoring.addBlock(courseId, version, 'first-steps', 'check', ':::image{src="media/picture.png"}\n:::', livedExperience.user.id);
+    if (added.conflict) throw new Error('unexpected conflict');
+    expect((await records.latestDraftRecord(courseId))?.sourceProblems.length).toBeGreaterThan(0);
+    await submit(livedExperience);
+    await approve(livedExperience, 'lived-experience');
+    await approve(trainer, 'trainer');
+
+    const page = await reviewPage(trainer);
+    expect(page.text).toMatch(/01-first-steps\.md, line \d+: the :::image block needs alt=/);
+    expect(page.text).toContain(`href="${base}/review#module-first-steps"`);
+    expect(page.text).not.toContain('>Publish version');
+    expect((await publish(trainer)).status).toBe(409);
+    expect(await publishedVersion()).not.toBe(version);
+
+    const index = added.lesson.blocks.length - 1;
+    const fixed = await t.services.authoring.replaceBlock(
+      courseId, version, 'first-steps', 'check', index, ':::image{src="media/picture.png" alt="A green rectangle, the calm corner sign."}\n:::', livedExperience.user.id, added.lesson.hash,
+    );
+    expect(fixed.conflict).toBe(false);
+    const after = await reviewPage(trainer);
+    expect(after.text).toContain('Nothing is missing.');
+    // The fix changed the draft: both keys again, then it publishes.
+    expect(after.text).toContain('The draft changed after this approval.');
+    await approve(livedExperience, 'lived-experience');
+    await approve(trainer, 'trainer');
+    expect((await publish(trainer)).status).toBe(303);
+    expect(await publishedVersion()).toBe(version);
+  });
+});
+
 describe('history and lesson differences', () => {
   test('the history lists every version with who approved and published it', async () => {
     const page = await trainer.agent.get(`${base}/history`);
