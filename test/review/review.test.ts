@@ -9,6 +9,7 @@ import path from 'node:path';
 import { AuditEvent } from '../../server/audit/model';
 import { CourseVersion } from '../../server/courses/model';
 import { createReviewRecords } from '../../server/courses/review-records';
+import { seedDemoAuthoringTeam } from '../../server/review/seed';
 import { csrfFrom, startTestApp, type TestAgent, type TestApp, type TestUser } from '../support/app';
 
 const fixture = path.join(__dirname, '..', 'courses', 'fixtures', 'tiny-course');
@@ -404,5 +405,20 @@ describe('history and lesson differences', () => {
     expect(same.text).toContain('This lesson is the same in both versions.');
     expect((await trainer.agent.get(`${base}/history/lessons?lesson=first-steps%2Fnowhere&from=1&to=2`)).status).toBe(404);
     expect((await trainer.agent.get(`${base}/history/lessons?from=1&to=99`)).status).toBe(404);
+  });
+});
+
+describe('the demo seed', () => {
+  test('puts the demo trainer on the team as the trainer key and the demo co-facilitator as the lived-experience key, once', async () => {
+    await t.seedDemoAccounts('demo-password-1');
+    const deps = { users: t.services.users, courses: t.services.courses, records };
+    expect(await seedDemoAuthoringTeam(deps, { courseSlug: 'tiny-course' })).toEqual({ added: 2 });
+    expect(await seedDemoAuthoringTeam(deps, { courseSlug: 'tiny-course' })).toEqual({ added: 0 });
+    const ids = await t.services.users.findUserIdsByEmails(['trainer@example.org', 'cofacilitator@example.org']);
+    const team = (await records.authoringSettings(courseId))?.team ?? [];
+    expect(team.filter((m) => m.userId === ids.get('trainer@example.org'))).toEqual([{ userId: ids.get('trainer@example.org'), role: 'trainer', livedExperience: false }]);
+    expect(team.filter((m) => m.userId === ids.get('cofacilitator@example.org'))).toEqual([
+      { userId: ids.get('cofacilitator@example.org'), role: 'co-facilitator', livedExperience: true },
+    ]);
   });
 });
