@@ -67,6 +67,10 @@ export interface ReviewPageModel {
     canComment: boolean;
     commentAction: string;
     openThreads: number;
+    /** The source has problems: the lessons shown are the draft as last saved without them. */
+    staleContent: boolean;
+    /** Threads on lessons the draft no longer has (removed or renamed), so nothing said is lost. */
+    elsewhere: ThreadView[];
     modules: Array<{
       title: string;
       anchor: string;
@@ -152,6 +156,10 @@ export function reviewPageModel(state: ReviewState, viewerId: string, formError:
       canComment: access.canTakePart,
       commentAction: `${reviewHref(slug)}/comments`,
       openThreads: state.threads.filter((t) => !t.resolvedAt).length,
+      staleContent: draft.sourceProblems.length > 0,
+      elsewhere: state.threads
+        .filter((t) => !draft.content.modules.some((m) => m.lessons.some((l) => `${m.key}/${l.key}` === t.lesson)))
+        .map((t) => threadView(slug, t, names, formError)),
       modules: page.modules.map((module, moduleIndex) => {
         const contentModule = draft.content.modules[moduleIndex];
         return {

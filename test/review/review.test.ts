@@ -364,6 +364,7 @@ describe('the publish check on a draft edited in the browser', () => {
     const page = await reviewPage(trainer);
     expect(page.text).toMatch(/01-first-steps\.md, line \d+: the :::image block needs alt=/);
     expect(page.text).toContain(`href="${base}/review#module-first-steps"`);
+    expect(page.text).toContain('the lessons below show it as it was last saved without problems');
     expect(page.text).not.toContain('>Publish version');
     expect((await publish(trainer)).status).toBe(409);
     expect(await publishedVersion()).not.toBe(version);
@@ -405,6 +406,17 @@ describe('history and lesson differences', () => {
     expect(same.text).toContain('This lesson is the same in both versions.');
     expect((await trainer.agent.get(`${base}/history/lessons?lesson=first-steps%2Fnowhere&from=1&to=2`)).status).toBe(404);
     expect((await trainer.agent.get(`${base}/history/lessons?from=1&to=99`)).status).toBe(404);
+  });
+});
+
+describe('comments on a lesson the draft no longer has', () => {
+  test('stay on the page, under their own heading', async () => {
+    const { version } = await t.services.authoring.startDraft(courseId, trainer.user.id);
+    await post(trainer, `${base}/review/comments`, { version: String(version), lesson: 'first-steps/check', body: 'Is this check too hard?' });
+    await t.services.authoring.removeLesson(courseId, version, 'first-steps', 'check', trainer.user.id);
+    const page = await reviewPage(livedExperience);
+    const elsewhere = page.text.slice(page.text.indexOf('Comments on lessons no longer in this draft'));
+    expect(elsewhere).toContain('Is this check too hard?');
   });
 });
 
