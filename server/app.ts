@@ -8,6 +8,7 @@
  *   (no session, no cookies) -> /healthz -> body parsers with size limits -> cookies -> session -> Passport -> CSRF
  *   -> page locals -> feature routers (one list below) -> 404 -> the one error handler.
  */
+import { authoringRouter } from './authoring/routes';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -137,6 +138,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/admin', adminRouter(services, web)],
     ['/media', mediaRouter(services, web)],
     ['/manage/courses', manageCoursesRouter(services)],
+    ['/author', authoringRouter(services, web)],
     ['/manage/courses', reviewRouter(services)],
     ['/certificates', certificatesRouter(services)],
     // Before /account's router: /account/reminders is the reminders feature's page.

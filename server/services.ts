@@ -6,11 +6,13 @@
  * Stores and caches are instances owned here, one set per app, never module globals: two apps in one process
  * (tests) share nothing, and a change made through one app's services forgets what that app remembers.
  */
+import path from 'node:path';
 import type { Store } from 'express-session';
 import type { Config } from './config';
 import { createAssignmentsService, type AssignmentsService } from './assignments/service';
 import { createAuditService, type AuditService } from './audit/service';
 import { createAuthoringService, type AuthoringService } from './authoring/service';
+import { createCourseZips, type CourseZips } from './authoring/zip';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
@@ -92,6 +94,7 @@ export interface Services {
   reminders: RemindersService;
   reports: ReportsService;
   authoring: AuthoringService;
+  courseZips: CourseZips;
   review: ReviewService;
 }
 
@@ -126,6 +129,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const courseImport = createCourseImport({ courses, media });
   const authoring = createAuthoringService({ media, users, audit });
+  const courseZips = createCourseZips({ authoring, media, workDir: path.join(deps.config.dataDir, 'tmp', 'course-zips') });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const review = createReviewService({ courses, records: createReviewRecords(), users, audit, now: deps.now });
@@ -162,6 +166,7 @@ export function createServices(deps: ServiceDeps): Services {
     reminders,
     reports,
     authoring,
+    courseZips,
     review,
   };
 }

@@ -753,6 +753,85 @@ export function createAuthoringService({ media, users, audit }: AuthoringService
     });
   }
 
+  /**
+   * Saves an imported source (a ZIP, already checked, media stored, content compiled with asset ids) as a new
+   * draft: of the course at `slug` when it exists (the person must be on its team; a waiting draft is archived,
+   * not lost), else of a new course with the person on its team as a trainer (trainers and admins only).
+   */
+  async function saveImportedDraft(
+    by: TeamManager,
+    slug: string,
+    source: CourseSource,
+    content: CourseVersionContent,
+  ): Promise<{ courseId: string; version: number; createdCourse: boolean }> {
+    const sorted = sortSource(source);
+    const contentHash = hashCourseSource(sorted);
+    const now = new Date();
+    const existing = await Course.findOne({ slug }, '_id latestVersion').lean<{ _id: Types.ObjectId; latestVersion: number }>();
+    let courseId: Types.ObjectId;
+    let createdCourse = false;
+    if (existing) {
+      await requireTeam(existing._id.toString(), by.id);
+      courseId = existing._id;
+    } else {
+      requireManager(by);
+      try {
+        const created = await Course.create({
+          slug,
+          title: content.title,
+          summary: content.summary,
+          audience: content.audience,
+          status: 'draft',
+          publishedVersion: null,
+          latestVersion: 0,
+          estimatedMinutes: content.estimatedMinutes,
+          moduleCount: content.modules.length,
+          credits: content.credits,
+          authoringTeam: [{ user: new Types.ObjectId(by.id), role: 'trainer', livedExperience: false, addedAt: now, addedBy: new Types.ObjectId(by.id) }],
+        });
+        courseId = created._id;
+        createdCourse = true;
+      } catch (error) {
+        if (isDuplicateKey(error)) throw new Conflict('A course with this address was made a moment ago. Import the ZIP again to make it a draft of that course.');
+        throw error;
+      }
+    }
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const latest = await CourseVersion.findOne({ course: courseId }, 'version').sort({ version: -1 }).lean<{ version: number }>();
+      const version = (latest?.version ?? 0) + 1;
+      try {
+        await CourseVersion.create({
+          course: courseId,
+          version,
+          status: 'draft',
+          contentHash,
+          content,
+          changeSummary: content.changeSummary ?? '',
+          importedAt: now,
+          source: sorted,
+          sourceProblems: [],
+          createdBy: new Types.ObjectId(by.id),
+          editedAt: now,
+          editedBy: new Types.ObjectId(by.id),
+        });
+      } catch (error) {
+        if (isDuplicateKey(error)) continue;
+        throw error;
+      }
+      // One draft at a time: the older waiting drafts are archived (kept, readable), not replaced.
+      await CourseVersion.updateMany({ course: courseId, status: 'draft', version: { $lt: version } }, { $set: { status: 'archived' } });
+      await Course.updateOne({ _id: courseId, latestVersion: { $lt: version } }, { $set: { latestVersion: version } });
+      await audit.recordAudit({
+        action: 'course.draft-imported',
+        actor: { id: by.id, email: by.email },
+        target: { type: 'course', id: courseId.toString(), label: content.title },
+        details: { version, contentHash },
+      });
+      return { courseId: courseId.toString(), version, createdCourse };
+    }
+    throw new Conflict('Several drafts of this course are being made at once. Please import again.');
+  }
+
   // ---- notes ------------------------------------------------------------------------------------------------
 
   async function addNote(
@@ -801,6 +880,7 @@ export function createAuthoringService({ media, users, audit }: AuthoringService
     addModule,
     updateModuleSettings,
     addUploadedMedia,
+    saveImportedDraft,
     addNote,
     listNotes,
     /** Compiles a source (for imports of ZIPs): content when valid, problems either way. */

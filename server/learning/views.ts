@@ -354,3 +354,20 @@ export function newerVersionNotice(slug: string, newer: NewerVersion | null): No
   ].filter((group) => group.lessons.length > 0);
   return { version: newer.version, changeSummary: newer.changeSummary, changes, action: `${courseHref(slug)}/switch-version` };
 }
+
+/**
+ * A lesson's blocks as a learner who has not started sees them, for the authoring preview: the same views the
+ * lesson page renders (checks in their written order, with no answers; reflections empty).
+ */
+export function previewBlockViews(blocks: Block[]): BlockView[] {
+  return blocks.map((block, index) => {
+    const id = `block-${index + 1}`;
+    if (block.kind === 'check') {
+      return { kind: 'check', id, blockKey: block.key, check: checkForLearner(block, null), passed: false, result: null, chosen: {}, errors: {} };
+    }
+    if (block.kind === 'reflection') {
+      return { kind: 'reflection', id, blockKey: block.key, promptHtml: block.promptHtml, text: '', savedLabel: null, error: null };
+    }
+    return blockView(block, id, { enrolment: {}, done: new Set() } as unknown as LessonContext, {});
+  });
+}

@@ -3,7 +3,7 @@ import type { ApprovalKey } from '../courses/review-records';
 import { reviewPage, type ReviewBlock } from '../courses/views';
 import { ROLE_LABELS } from '../people';
 import type { DiffRow } from './diff';
-import { KEY_LABELS } from './rules';
+import { KEY_LABELS, type MissingItem } from './rules';
 import type { CommentThread, HistoryEntry, LessonComparison, ReviewState } from './service';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
@@ -40,6 +40,22 @@ interface ThreadView extends CommentItem {
   replyFieldId: string;
   replyValue: string;
   replyError: string | null;
+}
+
+/**
+ * Where to fix what the publish check found: for the authoring team, the lesson's editor (or the module's page,
+ * or the course's, at /author: server/authoring/routes.ts); for others, who cannot edit, the lesson on this page.
+ */
+function fixHref(slug: string, version: number, item: MissingItem, canEdit: boolean): string {
+  if (canEdit) {
+    const draftHref = `/author/${slug}/v/${version}`;
+    if (item.moduleKey && item.lessonKey) return `${draftHref}/m/${item.moduleKey}/l/${item.lessonKey}`;
+    if (item.moduleKey) return `${draftHref}/m/${item.moduleKey}`;
+    return `/author/${slug}`;
+  }
+  if (item.moduleKey && item.lessonKey) return `${reviewHref(slug)}#${lessonAnchor(`${item.moduleKey}/${item.lessonKey}`)}`;
+  if (item.moduleKey) return `${reviewHref(slug)}#module-${item.moduleKey}`;
+  return reviewHref(slug);
 }
 
 export interface ReviewPageModel {
@@ -144,14 +160,11 @@ export function reviewPageModel(state: ReviewState, viewerId: string, formError:
           : !draft.submittedAt
             ? 'You can approve once the draft is submitted for review.'
             : null,
-      missing: state.missing.map((item) => {
-        const lessonId = item.lessonKey ? `${item.moduleKey}/${item.lessonKey}` : null;
-        return {
-          message: item.message,
-          where: item.lessonTitle ?? draft.content.modules.find((m) => m.key === item.moduleKey)?.title ?? 'The course file',
-          href: lessonId ? `${reviewHref(slug)}#${lessonAnchor(lessonId)}` : item.moduleKey ? `${reviewHref(slug)}#module-${item.moduleKey}` : reviewHref(slug),
-        };
-      }),
+      missing: state.missing.map((item) => ({
+        message: item.message,
+        where: item.lessonTitle ?? draft.content.modules.find((m) => m.key === item.moduleKey)?.title ?? 'The course file',
+        href: fixHref(slug, draft.version, item, access.onTeam),
+      })),
       publish: { possible: access.canTakePart && blockedBy.length === 0, action: `${reviewHref(slug)}/publish`, blockedBy },
       canComment: access.canTakePart,
       commentAction: `${reviewHref(slug)}/comments`,

@@ -326,11 +326,15 @@ describe('the publish check', () => {
 
     await approve(livedExperience, 'lived-experience');
     await approve(trainer, 'trainer');
+    // Someone who cannot edit (a trainer not on the team) is taken to the lesson on the review page.
+    expect((await reviewPage(otherTrainer)).text).toContain(`href="${base}/review#lesson-first-steps-welcome"`);
     let page = await reviewPage(trainer);
     expect(page.text).toContain('2 things are missing');
     expect(page.text).toContain('The picture picture.png needs alt text that says what it shows.');
     expect(page.text).toContain('The audio clip &#34;A quiet clip&#34; needs captions or a transcript.');
-    expect(page.text).toContain(`href="${base}/review#lesson-first-steps-welcome"`);
+    // The authoring team is taken to the lesson's editor.
+    expect(page.text).toContain(`href="/author/tiny-course/v/${d.version}/m/first-steps/l/welcome"`);
+    expect((await trainer.agent.get(`/author/tiny-course/v/${d.version}/m/first-steps/l/welcome`)).status).toBe(200);
     expect(page.text).not.toContain('>Publish version');
     const refused = await publish(trainer);
     expect(refused.status).toBe(409);
@@ -363,7 +367,8 @@ describe('the publish check on a draft edited in the browser', () => {
 
     const page = await reviewPage(trainer);
     expect(page.text).toMatch(/01-first-steps\.md, line \d+: the :::image block needs alt=/);
-    expect(page.text).toContain(`href="${base}/review#module-first-steps"`);
+    expect(page.text).toContain(`href="/author/tiny-course/v/${version}/m/first-steps"`);
+    expect((await livedExperience.agent.get(`/author/tiny-course/v/${version}/m/first-steps`)).status).toBe(200);
     expect(page.text).toContain('the lessons below show it as it was last saved without problems');
     expect(page.text).not.toContain('>Publish version');
     expect((await publish(trainer)).status).toBe(409);
