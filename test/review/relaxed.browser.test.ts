@@ -56,6 +56,9 @@ test('an admin relaxes the rule, a trainer publishes alone, and learners are tol
   await screenshot(trainerPage, 'review-relaxed-narrow');
   await Promise.all([trainerPage.waitForURL('**/manage/courses/tiny-course'), trainerPage.getByRole('button', { name: 'Publish version 2' }).click()]);
   expect((await harness.app.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(2);
+  await trainerPage.goto(harness.url('/manage/courses/tiny-course/review'));
+  expect(await trainerPage.locator('main').innerText()).toContain('There is no draft of this course to review.');
+  await axeScan(trainerPage, 'review with no draft', { everyImpact: true });
 
   const learnerPage = await harness.newPage();
   await signIn(learnerPage, learner.email, learner.password);
