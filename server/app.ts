@@ -37,6 +37,7 @@ import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
 import { preferencesRouter } from './preferences/routes';
 import { reportsRouter } from './reports/routes';
+import { reviewRouter } from './review/routes';
 import { fontsRouter } from './preferences/static-fonts';
 import { publicAccess } from './web/access';
 import { csrfProtection } from './web/csrf';
@@ -152,6 +153,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/call-link', calls.links],
     ['/manage/credits', manageCreditsRouter(services)],
     ['/author', authoringRouter(services, web)],
+    ['/manage/courses', reviewRouter(services)],
     ['/certificates', certificatesRouter(services)],
     // Before /account's router: /account/reminders is the reminders feature's page.
     ['/', remindersRouter(services)],

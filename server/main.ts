@@ -22,6 +22,8 @@ import { defineReminderJobs, scheduleReminderJobs } from './reminders/jobs';
 import { createMailer } from './mail/mailer';
 import { mediaStorageFor } from './media/service';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
+import { createReviewRecords } from './courses/review-records';
+import { seedDemoAuthoringTeam } from './review/seed';
 import { createServices, type Services } from './services';
 import { RevocationFeed } from './sessions/feed';
 import { createLogger } from './web/logging';
@@ -106,6 +108,8 @@ async function main(): Promise<void> {
   await importShippedCourses(services);
   // The demo learner finds the shipped course assigned on their dashboard.
   if (firstStart && config.demoAccounts) await seedDemoLearning(services);
+  // The demo trainer and co-facilitator (lived experience) hold the two keys of the shipped course.
+  if (firstStart && config.demoAccounts) await seedDemoAuthoringTeam({ ...services, records: createReviewRecords() });
   // The demo co-facilitator finds two involvement entries (one approved), and the trainer can check them.
   if (firstStart && config.demoAccounts) await seedDemoInvolvement(services);
 

@@ -21,6 +21,7 @@ import { createCharterService, type CharterService } from './charter/service';
 import { createCreditsService, type CreditsService } from './credits/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
+import { createReviewRecords } from './courses/review-records';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
 import { createInvolvementService, type InvolvementService } from './involvement/service';
@@ -30,6 +31,7 @@ import { createMediaService, createServableAssetCache, incomingDirFor, type Medi
 import type { MediaStorage } from './media/storage';
 import { createRemindersService, type RemindersService } from './reminders/service';
 import { createReportsService, type ReportsService } from './reports/service';
+import { createReviewService, type ReviewService } from './review/service';
 import type { RevocationFeed, RevocationListener } from './sessions/feed';
 import { createSessionsService, type SessionsService } from './sessions/service';
 import { createTeamsService, type TeamsService } from './teams/service';
@@ -101,6 +103,7 @@ export interface Services {
   credits: CreditsService;
   charter: CharterService;
   courseZips: CourseZips;
+  review: ReviewService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -126,7 +129,7 @@ export function createServices(deps: ServiceDeps): Services {
   const users = createUsersService({ signedInCache: caches.signedInUsers, audit, sessions });
   const teams = createTeamsService({ users, audit });
   const auth = createAuthService({ users, teams, audit, mailer: deps.mailer, baseUrl, sessions });
-  const courses = createCoursesService({ caches: caches.courses, audit });
+  const courses = createCoursesService({ caches: caches.courses });
   const media = createMediaService({
     storage: deps.mediaStorage,
     servableAssets: caches.servableAssets,
@@ -140,7 +143,8 @@ export function createServices(deps: ServiceDeps): Services {
   const certificates = createCertificatesService({ teams, baseUrl, coProducersOf: credits.coProducersOf });
   const courseZips = createCourseZips({ authoring, media, workDir: path.join(deps.config.dataDir, 'tmp', 'course-zips') });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
-  const learnerPages = createLearnerPages({ courses, teams, users, learning, credits });
+  const review = createReviewService({ courses, records: createReviewRecords(), users, audit, now: deps.now });
+  const learnerPages = createLearnerPages({ courses, teams, users, learning, credits, review });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
   // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
   const assignments = createAssignmentsService({
@@ -179,5 +183,6 @@ export function createServices(deps: ServiceDeps): Services {
     credits,
     charter,
     courseZips,
+    review,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run content:import [-- --dry-run] [-- --publish] [-- --dir content/courses]`
+ * `npm run content:import [-- --dry-run] [-- --dir content/courses]`
  * Checks and imports the course folders. A dry run only reads the files (no database needed, so it also works
  * while the app is running). Otherwise it connects to MONGODB_URI, or opens the embedded database under
  * $DATA_DIR/db as `npm start` does. Exit code 1 when any course has problems.
@@ -10,7 +10,6 @@ import { ConfigError, loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { startEmbeddedMongo } from '../db/embedded/index';
 import { createMediaService, createServableAssetCache, mediaStorageFor } from '../media/service';
-import { createAuditService } from '../audit/service';
 import { createCourseCaches, createCoursesService } from './service';
 import { courseFolders, createCourseImport, describeImport, type ImportReport } from './import';
 import { formatProblem, parseCourseDirectory } from './parse';
@@ -19,24 +18,35 @@ import { PROJECT_ROOT } from '../project-root';
 
 interface Arguments {
   dryRun: boolean;
-  publish: boolean;
   dir: string;
 }
 
+/**
+ * `--publish` used to publish a changed course at once. A changed course's draft is now published only on its
+ * review page, once a trainer and a co-facilitator with lived experience have approved it (two-key publish), so
+ * the option is refused with that explanation rather than ignored.
+ */
+const PUBLISH_REFUSED =
+  '--publish is no longer available: a changed course becomes a draft, and is published on its review page ' +
+  '(/manage/courses/<course>/review) once a trainer and a co-facilitator with lived experience have approved it.\n';
+
 function readArguments(argv: string[]): Arguments {
-  const args: Arguments = { dryRun: false, publish: false, dir: path.join(PROJECT_ROOT, 'content', 'courses') };
+  const args: Arguments = { dryRun: false, dir: path.join(PROJECT_ROOT, 'content', 'courses') };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index];
     if (arg === '--dry-run') args.dryRun = true;
-    else if (arg === '--publish') args.publish = true;
+    else if (arg === '--publish') {
+      process.stderr.write(PUBLISH_REFUSED);
+      process.exit(2);
+    }
     else if (arg === '--dir' && argv[index + 1]) {
       args.dir = path.resolve(argv[index + 1] ?? '');
       index += 1;
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('Usage: npm run content:import [-- --dry-run] [-- --publish] [-- --dir DIR]\n');
+      process.stdout.write('Usage: npm run content:import [-- --dry-run] [-- --dir DIR]\n');
       process.exit(0);
     } else {
-      process.stderr.write(`Unknown option: ${arg}. Use --dry-run, --publish or --dir DIR.\n`);
+      process.stderr.write(`Unknown option: ${arg}. Use --dry-run or --dir DIR.\n`);
       process.exit(2);
     }
   }
@@ -84,9 +94,9 @@ async function importIntoDatabase(args: Arguments): Promise<ImportReport> {
   }
   try {
     // This command is its own small composition root: only the services an import uses.
-    const courses = createCoursesService({ caches: createCourseCaches(), audit: createAuditService() });
+    const courses = createCoursesService({ caches: createCourseCaches() });
     const media = createMediaService({ storage: mediaStorageFor(config), servableAssets: createServableAssetCache() });
-    return await createCourseImport({ courses, media }).importCourses({ dir: args.dir, publish: args.publish });
+    return await createCourseImport({ courses, media }).importCourses({ dir: args.dir });
   } finally {
     await disconnectDatabase();
     await stopEngine?.();

@@ -1,7 +1,8 @@
 /**
  * Imports course folders into the database. Idempotent by a hash of each folder: an unchanged course costs
- * one hash and one small query; a changed one becomes a draft version (published by the trainer or --publish);
- * a course seen for the first time is published at once. Invalid content imports nothing of that course.
+ * one hash and one small query; a changed one becomes a draft version, published only through review (two keys:
+ * ../review/service.ts); a course seen for the first time is published at once. Invalid content imports nothing
+ * of that course.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,9 +18,7 @@ import { isDuplicateKey } from '../db/mongo-errors';
 export interface ImportOptions {
   /** Check everything, write nothing. */
   dryRun?: boolean;
-  /** Publish a changed course's new version at once instead of leaving it as a draft. */
-  publish?: boolean;
-  /** Who published, when a person ran the import. */
+  /** Who published a first import, when a person ran it. */
   byUserId?: string;
 }
 
@@ -231,10 +230,6 @@ export function createCourseImport({ courses, media }: CourseImportDeps) {
       // The course was saved but its first version was not (a stop part-way through): this is its first import.
       const publishedHere = await publishFirstVersion(courseId, version, options.byUserId);
       return { slug, outcome: publishedHere ? 'created' : 'unchanged', courseId, version, published: true, problems: [] };
-    }
-    if (options.publish) {
-      await courses.publishVersion(courseId, version, options.byUserId);
-      return { slug, outcome, courseId, version, published: true, problems: [] };
     }
     return { slug, outcome, courseId, version, published: false, problems: [] };
   }

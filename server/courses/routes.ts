@@ -4,26 +4,19 @@
  *   GET  /manage/courses/:slug           requireRole(co-facilitator, trainer, admin)   versions, and what the waiting draft changes
  *   GET  /manage/courses/:slug/versions/:version
  *                                        requireRole(co-facilitator, trainer, admin)   a whole version, read-only, answer key included
- *   POST /manage/courses/:slug/publish   requireRole(trainer, admin)                   publish the draft that was shown
- * Co-facilitators see the pages but not the Publish button (publishing is the trainer's decision).
+ * Publishing is not here: a draft is submitted, approved by two keys and published on its review page
+ * (../review/routes.ts, /manage/courses/:slug/review).
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Services } from '../services';
-import { hasAnyRole } from '../people';
 import { requireRole } from '../web/access';
-import { Invalid, NotFound } from '../errors';
-import { setFlash } from '../web/locals';
+import { NotFound } from '../errors';
 import { compareVersions } from './changes';
 import type { CoursesService } from './service';
 import { courseListPage, coursePage, reviewPage } from './views';
 
 const slugParam = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(100);
-
-const publishForm = z.object({
-  version: z.coerce.number().int().positive(),
-  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
-});
 
 async function findCourse(courses: Pick<CoursesService, 'getCourseBySlug'>, slugValue: unknown) {
   const slug = slugParam.safeParse(slugValue);
@@ -35,7 +28,6 @@ async function findCourse(courses: Pick<CoursesService, 'getCourseBySlug'>, slug
 export function manageCoursesRouter({ courses }: Pick<Services, 'courses'>): express.Router {
   const router = express.Router();
   const viewers = requireRole('co-facilitator', 'trainer', 'admin');
-  const publishers = requireRole('trainer', 'admin');
 
   router.get('/', viewers, async (_req: Request, res: Response) => {
     const all = await courses.listAllCourses();
@@ -54,7 +46,6 @@ export function manageCoursesRouter({ courses }: Pick<Services, 'courses'>): exp
         course,
         versions,
         draftChanges: draft && published ? compareVersions(published, draft) : null,
-        canPublish: hasAnyRole(req.user, ['trainer', 'admin']),
       }),
     );
   });
@@ -69,20 +60,6 @@ export function manageCoursesRouter({ courses }: Pick<Services, 'courses'>): exp
       course.publishedVersion && version.version > course.publishedVersion ? course.publishedVersion : version.version > 1 ? version.version - 1 : null;
     const before = baseline ? await courses.getCourseVersion(course.id, baseline) : null;
     res.render('manage/version', reviewPage(course.slug, version, before ? compareVersions(before, version) : null));
-  });
-
-  router.post('/:slug/publish', publishers, async (req: Request, res: Response) => {
-    const course = await findCourse(courses, req.params.slug);
-    const form = publishForm.safeParse(req.body);
-    if (!form.success) throw new Invalid({ version: 'Choose the draft version to publish from the course page.' });
-    const published = await courses.publishReviewedVersion(
-      { actor: { id: req.user?.id, email: req.user?.email }, ip: req.ip },
-      course,
-      form.data.version,
-      form.data.contentHash,
-    );
-    setFlash(req, `Version ${published.version} of "${published.title}" is published. New learners start it now.`);
-    res.redirect(303, `/manage/courses/${course.slug}`);
   });
 
   return router;

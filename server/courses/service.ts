@@ -3,7 +3,6 @@
  * Made once by the composition root (../services.ts) with the caches it owns.
  */
 import { Types } from 'mongoose';
-import type { AuditActor, AuditService } from '../audit/service';
 import { RecentReads } from '../db/recent-reads';
 import { Conflict, NotFound } from '../errors';
 import { Course, CourseVersion, type CourseVersionDoc, type VersionStatus } from './model';
@@ -121,11 +120,9 @@ function isObjectId(id: string): boolean {
 
 export interface CoursesServiceDeps {
   caches: CourseCaches;
-  /** Where a trainer's publish is recorded. */
-  audit: Pick<AuditService, 'recordAudit'>;
 }
 
-export function createCoursesService({ caches: { versions, publishedNumbers }, audit }: CoursesServiceDeps) {
+export function createCoursesService({ caches: { versions, publishedNumbers } }: CoursesServiceDeps) {
   /** The number of the course's published version (null when none is). */
   async function publishedVersionNumber(courseId: string): Promise<number | null> {
     if (!isObjectId(courseId)) return null;
@@ -283,31 +280,6 @@ export function createCoursesService({ caches: { versions, publishedNumbers }, a
     return result;
   }
 
-  /** A trainer's Publish on the review page: publishes exactly the content they reviewed, and records who did. */
-  async function publishReviewedVersion(
-    by: { actor: AuditActor; ip?: string },
-    course: Pick<CourseSummary, 'id' | 'title'>,
-    version: number,
-    contentHash: string,
-  ): Promise<PublishedVersion> {
-    const published = await publishVersion(course.id, version, by.actor.id, contentHash);
-    await audit.recordAudit({
-      action: 'course.published',
-      actor: by.actor,
-      target: { type: 'course', id: course.id, label: course.title },
-      details: { version: published.version },
-      ip: by.ip,
-    });
-    return published;
-  }
-
-  /** The trainer's Publish button and `content:import --publish`. */
-  async function publishLatestDraft(courseId: string, byUserId?: string): Promise<PublishedVersion> {
-    const draft = await getLatestDraft(courseId);
-    if (!draft) throw new Conflict('This course has no draft waiting to be published.');
-    return publishVersion(courseId, draft.version, byUserId);
-  }
-
   /**
    * The courses whose authoring team includes this person, with every member of each team (paid involvement:
    * a trainer approves the involvement of the people they write courses with).
@@ -370,8 +342,6 @@ export function createCoursesService({ caches: { versions, publishedNumbers }, a
     getLatestDraft,
     describeChanges,
     publishVersion,
-    publishReviewedVersion,
-    publishLatestDraft,
     authoringTeamsWith,
     addAuthoringTeamMember,
     clearCache,

@@ -32,7 +32,7 @@ export function courseListPage(items: Array<{ course: CourseSummary; versions: V
         title: course.title,
         href: `/manage/courses/${course.slug}`,
         published: course.publishedVersion ? `Version ${course.publishedVersion}` : 'Not published yet',
-        waiting: draft ? `Version ${draft.version} is waiting to be published` : null,
+        waiting: draft ? `Version ${draft.version} is a draft in review` : null,
       };
     }),
   };
@@ -66,14 +66,15 @@ export interface CoursePage {
     againstVersion: number | null;
     changes: ChangeList;
   };
-  canPublish: boolean;
+  /** The draft's review (submit, comments, approvals, publish) and every version's history. */
+  reviewHref: string;
+  historyHref: string;
 }
 
 export function coursePage(input: {
   course: CourseSummary;
   versions: VersionListing[];
   draftChanges: VersionChanges | null;
-  canPublish: boolean;
 }): CoursePage {
   const draft = input.versions.find((v) => v.status === 'draft') ?? null;
   return {
@@ -96,7 +97,8 @@ export function coursePage(input: {
             : { summary: draft.changeSummary, items: ['This will be the first published version.'] },
         }
       : null,
-    canPublish: input.canPublish,
+    reviewHref: `/manage/courses/${input.course.slug}/review`,
+    historyHref: `/manage/courses/${input.course.slug}/history`,
   };
 }
 

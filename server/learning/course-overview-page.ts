@@ -3,6 +3,7 @@
  * continue action, a due date and a newer version when there is one; and where "Continue" takes them.
  */
 import type { CourseSummary, CoursesService } from '../courses/service';
+import type { ReviewService } from '../review/service';
 import { LEVEL_LABELS, type CourseVersionContent } from '../courses/types';
 import type { CreditsService, VersionCredits } from '../credits/service';
 import { NotFound } from '../errors';
@@ -52,6 +53,8 @@ export interface CourseOverview {
   completedLabel: string | null;
   notice: NoticeView | null;
   due: string | null;
+  /** Said plainly when this version was published by a trainer's approval alone (two-key publish relaxed). */
+  publishedWithoutCoFacilitator: boolean;
 }
 
 export function moduleHref(slug: string, moduleKey: string): string {
@@ -87,6 +90,7 @@ export interface CourseOverviewPageDeps {
   courses: Pick<CoursesService, 'getCourseBySlug' | 'getCourseVersion'>;
   learning: Pick<LearningService, 'findEnrolment' | 'newerVersionFor'>;
   credits: Pick<CreditsService, 'creditsForVersion'>;
+  review: Pick<ReviewService, 'publishedWithoutCoFacilitator'>;
 }
 
 /** One module of a course for a learner: how it was made, who shaped it (credited as each chose today), its lessons. */
@@ -97,7 +101,7 @@ export interface ModuleOverview {
   module: OverviewModule;
 }
 
-export function createCourseOverviewPage({ courses, learning, credits }: CourseOverviewPageDeps) {
+export function createCourseOverviewPage({ courses, learning, credits, review }: CourseOverviewPageDeps) {
   /** The version the learner sees: the one they are taking, else the published one. */
   async function versionFor(learner: Learner, slug: string) {
     const course: CourseSummary | null = await courses.getCourseBySlug(slug);
@@ -134,6 +138,7 @@ export function createCourseOverviewPage({ courses, learning, credits }: CourseO
       completedLabel: enrolment?.completedAt ? `You finished this course on ${formatDate(enrolment.completedAt)}.` : null,
       notice: newerVersionNotice(course.slug, newer),
       due: dueItem?.dueAt && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
+      publishedWithoutCoFacilitator: await review.publishedWithoutCoFacilitator(course.id, version),
     };
   }
 

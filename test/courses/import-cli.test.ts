@@ -52,3 +52,11 @@ test('a dry run with a problem names the file and line, exits 1, and writes noth
   // No database was opened: the data folder was never even created.
   await expect(stat(path.join(work, 'data'))).rejects.toThrow();
 });
+
+test('--publish is refused with the reason (a changed course is published through review), and nothing is written', async () => {
+  const result = await runImport('--publish');
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('--publish is no longer available');
+  expect(result.stderr).toContain('once a trainer and a co-facilitator with lived experience have approved it');
+  await expect(stat(path.join(work, 'data'))).rejects.toThrow();
+});

@@ -116,7 +116,8 @@ describe('importing a valid course', () => {
     // Unchanged media keep their assets: the same files are not stored twice.
     expect(await Asset.countDocuments()).toBe(4);
 
-    const published = await services.courses.publishLatestDraft(courseId);
+    // The draft goes through review (test/review/); here only the step that makes it what learners start.
+    const published = await services.courses.publishVersion(courseId, 2);
     expect(published.version).toBe(2);
     expect(JSON.stringify(published.modules)).toContain('much clearer');
     expect((await services.courses.getPublishedVersion(courseId))?.version).toBe(2);
@@ -124,15 +125,17 @@ describe('importing a valid course', () => {
     const old = await services.courses.getCourseVersion(courseId, 1);
     expect(old?.status).toBe('archived');
     expect(JSON.stringify(old?.modules)).toContain('Some <strong>plain</strong> text.');
-    await expect(services.courses.publishLatestDraft(courseId)).rejects.toThrow('no draft');
+    await expect(services.courses.publishVersion(courseId, 2)).rejects.toThrow('already published');
   });
 
-  test('--publish publishes a changed course at once, and its change note travels with the version', async () => {
+  test('a changed course is never published by the import, and its change note travels with the version', async () => {
     const dir = await copyFixture();
     const first = await services.courseImport.importCourseFromDirectory(dir);
     await editFile(dir, 'course.md', (text) => text.replace('estimatedMinutes: 5', 'estimatedMinutes: 10\nchanges: You said the course was too short. We added more.'));
-    const result = await services.courseImport.importCourseFromDirectory(dir, { publish: true });
-    expect(result).toMatchObject({ outcome: 'draft-created', version: 2, published: true });
+    const result = await services.courseImport.importCourseFromDirectory(dir);
+    expect(result).toMatchObject({ outcome: 'draft-created', version: 2, published: false });
+    expect((await services.courses.getPublishedVersion(first.courseId ?? ''))?.version).toBe(1);
+    await services.courses.publishVersion(first.courseId ?? '', 2);
     const version = await services.courses.getPublishedVersion(first.courseId ?? '');
     expect(version).toMatchObject({ version: 2, estimatedMinutes: 10, changeSummary: 'You said the course was too short. We added more.' });
     expect((await services.courses.getCourseBySlug('tiny-course'))?.estimatedMinutes).toBe(10);

@@ -1,7 +1,7 @@
 /**
  * Through the whole app: stored media is served only to signed-in people, with the checked type, nosniff and
- * ranges; the trainer's course pages show drafts and what they change, and publishing needs the trainer role
- * and a CSRF token.
+ * ranges; the trainer's course pages show drafts and what they change, and lead to the draft's review (publishing
+ * is there: test/review/).
  */
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -117,7 +117,7 @@ describe('the trainer course pages', () => {
     expect((await agent.get('/manage/courses/tiny-course/versions/1').set('Accept', 'text/html')).status).toBe(403);
   });
 
-  test('let co-facilitators see the draft and what it changes, without a Publish button; they cannot publish', async () => {
+  test('let co-facilitators see the draft and what it changes, with the way to its review instead of a Publish button', async () => {
     await makeDraft();
     const { agent, user } = await t.signedInAgent({ roles: ['co-facilitator'] });
     // Co-facilitators accept the co-production charter before the authoring pages (test/charter/charter.test.ts).
@@ -125,51 +125,25 @@ describe('the trainer course pages', () => {
     const list = await agent.get('/manage/courses');
     expect(list.status).toBe(200);
     expect(list.text).toContain('A tiny course');
-    expect(list.text).toContain('Version 2 is waiting to be published');
+    expect(list.text).toContain('Version 2 is a draft in review');
     const page = await agent.get('/manage/courses/tiny-course');
     expect(page.text).toContain('New lesson: First steps, A new lesson');
     expect(page.text).not.toContain('Publish version 2');
+    expect(page.text).toContain('href="/manage/courses/tiny-course/review"');
     const version = await agent.get('/manage/courses/tiny-course/versions/2');
     expect(version.status).toBe(200);
     expect(version.text).toMatch(/A new lesson <span class="tag">New<\/span>/);
     // Reviewers see the answer key, unlike learners.
     expect(version.text).toContain('<strong>Right:</strong> Right.');
     expect((await agent.get('/manage/courses/tiny-course/versions/9')).status).toBe(404);
-    const token = csrfFrom(page.text);
-    const refused = await agent
-      .post('/manage/courses/tiny-course/publish')
-      .type('form')
-      .send({ _csrf: token, version: '2', contentHash: '0'.repeat(64) });
-    expect(refused.status).toBe(403);
-    expect((await t.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
   });
 
-  test('publishing needs a CSRF token, then publishes exactly the draft that was shown', async () => {
+  test('the one-click Publish is gone: a draft is published only through its review (test/review/)', async () => {
     const { agent } = await t.signedInAgent({ roles: ['trainer'] });
     const page = await agent.get('/manage/courses/tiny-course');
-    expect(page.text).toContain('Publish version 2');
-    const contentHash = /name="contentHash" value="([0-9a-f]{64})"/.exec(page.text)?.[1] ?? '';
-
-    const withoutToken = await agent.post('/manage/courses/tiny-course/publish').type('form').send({ version: '2', contentHash });
-    expect(withoutToken.status).toBe(403);
+    expect(page.text).not.toContain('Publish version 2');
+    const old = await agent.post('/manage/courses/tiny-course/publish').type('form').send({ _csrf: csrfFrom(page.text), version: '2', contentHash: '0'.repeat(64) });
+    expect(old.status).toBe(404);
     expect((await t.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
-
-    const stale = await agent
-      .post('/manage/courses/tiny-course/publish')
-      .type('form')
-      .send({ _csrf: csrfFrom(page.text), version: '2', contentHash: 'f'.repeat(64) });
-    expect(stale.status).toBe(409);
-    expect((await t.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(1);
-
-    const published = await agent
-      .post('/manage/courses/tiny-course/publish')
-      .type('form')
-      .send({ _csrf: csrfFrom(page.text), version: '2', contentHash });
-    expect(published.status).toBe(303);
-    expect(published.headers.location).toBe('/manage/courses/tiny-course');
-    const after = await agent.get('/manage/courses/tiny-course');
-    expect(after.text).toContain('Version 2 of &#34;A tiny course&#34; is published');
-    expect(after.text).toContain('Nothing is waiting to be published');
-    expect((await t.services.courses.getCourseBySlug('tiny-course'))?.publishedVersion).toBe(2);
   });
 });

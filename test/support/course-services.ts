@@ -3,14 +3,13 @@
  *   const { courses, courseImport } = courseServicesOn(new LocalDiskStorage(dir));
  * Made the way server/services.ts makes them, with their own caches.
  */
-import { createAuditService } from '../../server/audit/service';
 import { createCourseImport } from '../../server/courses/import';
 import { createCourseCaches, createCoursesService } from '../../server/courses/service';
 import { createMediaService, createServableAssetCache } from '../../server/media/service';
 import type { MediaStorage } from '../../server/media/storage';
 
 export function courseServicesOn(storage: MediaStorage) {
-  const courses = createCoursesService({ caches: createCourseCaches(), audit: createAuditService() });
+  const courses = createCoursesService({ caches: createCourseCaches() });
   const media = createMediaService({ storage, servableAssets: createServableAssetCache() });
   return { courses, media, courseImport: createCourseImport({ courses, media }) };
 }

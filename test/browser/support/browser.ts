@@ -137,10 +137,11 @@ interface AxeViolation {
 let axeSource: string | undefined;
 
 /**
- * Runs axe-core on the page and throws when it finds serious or critical violations, listing each rule, the
- * elements and how to fix them. The strict CSP refuses injected script tags, so the source is evaluated instead.
+ * Runs axe-core on the page and throws when it finds serious or critical violations (with `{ everyImpact: true }`:
+ * any violation at all), listing each rule, the elements and how to fix them. The strict CSP refuses injected
+ * script tags, so the source is evaluated instead.
  */
-export async function axeScan(page: Page, label = page.url()): Promise<void> {
+export async function axeScan(page: Page, label = page.url(), options: { everyImpact?: boolean } = {}): Promise<void> {
   axeSource ??= await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   // Strings, not functions: this project compiles without the DOM types, and the code runs in the page.
   const alreadyLoaded = (await page.evaluate("typeof window.axe === 'object'")) === true;
@@ -153,7 +154,7 @@ export async function axeScan(page: Page, label = page.url()): Promise<void> {
       helpUrl: violation.helpUrl,
       nodes: violation.nodes.map((node) => ({ target: node.target, failureSummary: node.failureSummary })),
     })))`)) as AxeViolation[];
-  const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+  const serious = options.everyImpact ? violations : violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
   if (serious.length > 0) {
     const report = serious
       .map((violation) => {
