@@ -27,6 +27,7 @@ import { createPassport } from './auth/passport';
 import { databaseAnswers } from './db/connection';
 import { homeRouter } from './home/routes';
 import { learningRouter } from './learning/routes';
+import { feedbackBoardRouter, learnerFeedbackRouter } from './feedback/routes';
 import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
 import { preferencesRouter } from './preferences/routes';
@@ -131,6 +132,8 @@ export function buildApp(deps: AppDeps): express.Express {
     // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
     ['/', homeRouter({ learnerDashboard: true })],
     ['/', learningRouter(services)],
+    // Module pages, end-of-module feedback, lesson flags and lessons of a published version, to read.
+    ['/', learnerFeedbackRouter(services)],
     ['/', authRouter(services, web)],
     ['/', preferencesRouter(services, { production })],
     ['/admin', adminRouter(services, web)],
@@ -142,6 +145,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/account', accountRouter(services, web, config)],
     ['/manage/assignments', assignmentsRouter(services, web)],
     ['/reports', reportsRouter(services)],
+    ['/feedback', feedbackBoardRouter(services)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

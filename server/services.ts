@@ -15,6 +15,8 @@ import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
+import { createFeedbackService, type FeedbackService } from './feedback/service';
+import type { DraftStarter } from './feedback/deps';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
 import type { Mailer } from './mail/mailer';
@@ -68,6 +70,11 @@ export interface ServiceDeps {
    * process holds here within a second. Without it only changes made in this process apply at once.
    */
   revocations?: RevocationFeed;
+  /**
+   * Opens a draft of a course (the authoring feature's startDraft), for revisions opened from feedback. Until the
+   * authoring service is in the composition root, opening a revision says drafts are not available.
+   */
+  drafts?: DraftStarter;
 }
 
 export interface Services {
@@ -88,6 +95,7 @@ export interface Services {
   assignments: AssignmentsService;
   reminders: RemindersService;
   reports: ReportsService;
+  feedback: FeedbackService;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -122,7 +130,9 @@ export function createServices(deps: ServiceDeps): Services {
   const courseImport = createCourseImport({ courses, media });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
-  const learnerPages = createLearnerPages({ courses, teams, users, learning });
+  const feedback = createFeedbackService({ courses, learning, users, audit, mailer: deps.mailer, baseUrl, logger: deps.logger, drafts: deps.drafts, now: deps.now });
+  // The dashboard shows the "you said, we did" notes that answer the learner, through the feedback service.
+  const learnerPages = createLearnerPages({ courses, teams, users, learning, changeNotes: feedback });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
   // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
   const assignments = createAssignmentsService({
@@ -154,5 +164,6 @@ export function createServices(deps: ServiceDeps): Services {
     assignments,
     reminders,
     reports,
+    feedback,
   };
 }

@@ -294,6 +294,15 @@ export function createCoursesService({ caches: { versions, publishedNumbers }, a
     return publishVersion(courseId, draft.version, byUserId);
   }
 
+  /** The course's authoring team (the contract's `Course.authoringTeam`): who writes its drafts, and as what. */
+  async function authoringTeamOf(courseId: string): Promise<Array<{ userId: string; role: 'trainer' | 'co-facilitator'; livedExperience: boolean }>> {
+    if (!isObjectId(courseId)) return [];
+    const course = await Course.findById(courseId, 'authoringTeam').lean<{
+      authoringTeam?: Array<{ user: Types.ObjectId; role: 'trainer' | 'co-facilitator'; livedExperience: boolean }>;
+    }>();
+    return (course?.authoringTeam ?? []).map((member) => ({ userId: member.user.toString(), role: member.role, livedExperience: member.livedExperience }));
+  }
+
   /** Forget cached versions (tests that drop the database between cases call this). */
   function clearCache(): void {
     versions.clear();
@@ -315,6 +324,7 @@ export function createCoursesService({ caches: { versions, publishedNumbers }, a
     publishVersion,
     publishReviewedVersion,
     publishLatestDraft,
+    authoringTeamOf,
     clearCache,
   };
 }

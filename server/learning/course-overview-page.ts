@@ -18,6 +18,7 @@ import {
   formatDate,
   lessonHref,
   minutesLabel,
+  moduleHref,
   newerVersionNotice,
   type CreditView,
   type NoticeView,
@@ -25,6 +26,7 @@ import {
 
 export interface OverviewModule {
   title: string;
+  href: string;
   summary: string;
   levelLabel: string;
   credits: CreditView[];
@@ -55,6 +57,7 @@ function overviewModules(slug: string, content: CourseVersionContent, enrolment:
   const lessons = lessonsInOrder(content);
   return content.modules.map((module) => ({
     title: module.title,
+    href: moduleHref(slug, module.key),
     summary: module.summary,
     levelLabel: LEVEL_LABELS[module.coProductionLevel],
     credits: creditViews(module.credits),
