@@ -120,6 +120,7 @@ export function saidLine(item: Pick<FeedbackItemRecord, 'kind' | 'flag' | 'note'
 export function answerLine(item: Pick<FeedbackItemRecord, 'status' | 'decision'>): string {
   const reason = item.decision?.reason ?? '';
   if (item.status === 'declined') return `Not changed, because: ${reason}`;
+  if (item.status === 'actioned') return reason || STATUS_LABELS.actioned;
   return reason ? `${STATUS_LABELS[item.status]}: ${reason}` : STATUS_LABELS[item.status];
 }
 

@@ -51,6 +51,11 @@ function objectIds(ids: string[]): Types.ObjectId[] {
   return [...new Set(ids)].filter((id) => Types.ObjectId.isValid(id) && String(new Types.ObjectId(id)) === id).map((id) => new Types.ObjectId(id));
 }
 
+/** Who may be named as writing a note: the course's authoring team and the trainer who opened the revision. */
+function noteAuthorsOf(access: BoardAccess, revision: RevisionRecord): string[] {
+  return [...new Set([...access.team.map((member) => member.userId), String(revision.openedBy)])];
+}
+
 export function createLoop(deps: FeedbackDeps, board: Board) {
   const { courses, users, audit, mailer, logger } = deps;
   const now = deps.now ?? (() => new Date());
@@ -132,7 +137,7 @@ export function createLoop(deps: FeedbackDeps, board: Board) {
       })
         .sort({ moduleKey: 1, createdAt: 1 })
         .lean<FeedbackItemRecord[]>();
-      const people = await users.getPeopleByIds(access.team.map((member) => member.userId));
+      const people = await users.getPeopleByIds(noteAuthorsOf(access, revision));
       noteForm = {
         lessons,
         candidates: await board.toBoardItems([...itemRows.filter((row) => !row.answeredBy), ...others], access.role),
@@ -203,7 +208,7 @@ export function createLoop(deps: FeedbackDeps, board: Board) {
     });
     if (lessonRefs.length !== input.lessonIds.length) errors.lessons = 'Some chosen lessons are not in this version.';
     if (Object.keys(errors).length > 0) throw new Invalid(errors);
-    const team = new Set(access.team.map((member) => member.userId));
+    const team = new Set(noteAuthorsOf(access, revision));
     const authors = objectIds([viewer.id, ...input.coAuthorIds.filter((id) => team.has(id))]);
     let note: ChangeNoteRecord;
     try {

@@ -176,6 +176,7 @@ export function boardView(input: {
       bars: versions.map((row) => ({ label: `Version ${row.version}`, value: row.averageRating ?? 0 })),
       unit: 'rating (1 to 5)',
       barsCaption: 'course version',
+      axisMax: 5,
     }),
     confidenceChart: barChart({
       id: 'confidence-chart',
@@ -189,7 +190,8 @@ export function boardView(input: {
         { label: `V${row.version} after`, value: row.averageConfidenceAfter ?? 0 },
       ]),
       unit: 'confidence (1 to 5)',
-      barsCaption: 'course version, before and after',
+      barsCaption: 'before and after',
+      axisMax: 5,
     }),
     versionTable: versions.map((row) => ({
       version: row.version,
