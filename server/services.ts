@@ -6,10 +6,13 @@
  * Stores and caches are instances owned here, one set per app, never module globals: two apps in one process
  * (tests) share nothing, and a change made through one app's services forgets what that app remembers.
  */
+import path from 'node:path';
 import type { Store } from 'express-session';
 import type { Config } from './config';
 import { createAssignmentsService, type AssignmentsService } from './assignments/service';
 import { createAuditService, type AuditService } from './audit/service';
+import { createAuthoringService, type AuthoringService } from './authoring/service';
+import { createCourseZips, type CourseZips } from './authoring/zip';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
@@ -71,8 +74,8 @@ export interface ServiceDeps {
    */
   revocations?: RevocationFeed;
   /**
-   * Opens a draft of a course (the authoring feature's startDraft), for revisions opened from feedback. Until the
-   * authoring service is in the composition root, opening a revision says drafts are not available.
+   * How revisions opened from feedback start a draft: the authoring service's startDraft unless given (tests may
+   * hand in another).
    */
   drafts?: DraftStarter;
 }
@@ -96,6 +99,8 @@ export interface Services {
   reminders: RemindersService;
   reports: ReportsService;
   feedback: FeedbackService;
+  authoring: AuthoringService;
+  courseZips: CourseZips;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -128,9 +133,11 @@ export function createServices(deps: ServiceDeps): Services {
     uploads: { incomingDir: incomingDirFor(deps.config), limits: deps.config.uploadLimits },
   });
   const courseImport = createCourseImport({ courses, media });
+  const authoring = createAuthoringService({ media, users, audit });
+  const courseZips = createCourseZips({ authoring, media, workDir: path.join(deps.config.dataDir, 'tmp', 'course-zips') });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
-  const feedback = createFeedbackService({ courses, learning, users, audit, mailer: deps.mailer, baseUrl, logger: deps.logger, drafts: deps.drafts, now: deps.now });
+  const feedback = createFeedbackService({ courses, learning, users, audit, mailer: deps.mailer, baseUrl, logger: deps.logger, drafts: deps.drafts ?? authoring, now: deps.now });
   // The dashboard shows the "you said, we did" notes that answer the learner, through the feedback service.
   const learnerPages = createLearnerPages({ courses, teams, users, learning, changeNotes: feedback });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
@@ -165,5 +172,7 @@ export function createServices(deps: ServiceDeps): Services {
     reminders,
     reports,
     feedback,
+    authoring,
+    courseZips,
   };
 }
