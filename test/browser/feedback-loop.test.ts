@@ -3,7 +3,8 @@
  * end-of-module feedback; the demo trainer triages both (one declined with its reason, one into a revision, which
  * opens version 2 as a draft); the version is published; the demo co-facilitator comments and writes the "you
  * said, we did" note; the learner sees it on the dashboard and opens the changed lesson of the new version. Every
- * page passes axe-core at every impact level; screenshots go to test/artifacts/.
+ * page passes axe-core at every impact level (the board, a lesson's flag form and the dashboard also in the
+ * low-sensory and high-contrast themes); screenshots go to test/artifacts/.
  * Drafts: authoring's startDraft is faked by importing the fixture's version 2 as a draft; publishing goes
  * through courses.publishVersion (two-key publish is another branch's work).
  */
@@ -125,5 +126,23 @@ describe('the feedback loop in the browser', () => {
 
     await trainer.goto(`/feedback/courses/${course.courseId}`);
     await checkPage(trainer, 'feedback-board-answered');
-  }, 180_000);
+
+    // The same pages in the low-sensory and high-contrast themes.
+    for (const theme of ['Low sensory', 'High contrast'] as const) {
+      for (const page of [trainer, learner]) {
+        await page.goto('/preferences');
+        await page.getByRole('group', { name: 'Colours' }).getByLabel(theme, { exact: true }).check();
+        await Promise.all([page.waitForURL('**/preferences'), page.getByRole('button', { name: 'Save preferences' }).click()]);
+        await page.getByText('Your preferences are saved.').waitFor();
+      }
+      const name = theme.toLowerCase().replace(' ', '-');
+      await trainer.goto(`/feedback/courses/${course.courseId}`);
+      await checkPage(trainer, `feedback-board-${name}`);
+      await learner.goto(`/learn/${course.slug}/basics/welcome`);
+      await learner.getByText('Something not right in this lesson? Tell us').click();
+      await checkPage(learner, `feedback-lesson-flag-${name}`);
+      await learner.goto('/dashboard');
+      await checkPage(learner, `feedback-dashboard-${name}`);
+    }
+  }, 240_000);
 });
