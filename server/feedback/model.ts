@@ -144,6 +144,8 @@ const changeNoteSchema = new Schema(
 );
 // One note per revision.
 changeNoteSchema.index({ revision: 1 }, { unique: true });
+// The email job's first step: notes a crash left halfway.
+changeNoteSchema.index({ completedAt: 1 });
 // A module page's notes, newest first.
 changeNoteSchema.index({ course: 1, moduleKeys: 1, publishedAt: -1 });
 
