@@ -33,6 +33,7 @@ import { databaseAnswers } from './db/connection';
 import { homeRouter } from './home/routes';
 import { involvementRouter } from './involvement/routes';
 import { learningRouter } from './learning/routes';
+import { feedbackBoardRouter, learnerFeedbackRouter } from './feedback/routes';
 import { manageCoursesRouter } from './courses/routes';
 import { mediaRouter } from './media/routes';
 import { preferencesRouter } from './preferences/routes';
@@ -139,6 +140,8 @@ export function buildApp(deps: AppDeps): express.Express {
     // learnerDashboard: send learners from / to /dashboard (the learning feature's page).
     ['/', homeRouter({ learnerDashboard: true })],
     ['/', learningRouter(services)],
+    // Module pages, end-of-module feedback, lesson flags and lessons of a published version, to read.
+    ['/', learnerFeedbackRouter(services)],
     ['/', authRouter(services, web)],
     ['/', preferencesRouter(services, { production })],
     ['/admin/charter', adminCharterRouter(services)],
@@ -162,6 +165,7 @@ export function buildApp(deps: AppDeps): express.Express {
     ['/manage/assignments', assignmentsRouter(services, web)],
     ['/reports', reportsRouter(services)],
     ['/involvement', involvementRouter(services, web)],
+    ['/feedback', feedbackBoardRouter(services)],
   ];
   for (const [mountPath, router] of routers) app.use(mountPath, router);
 

@@ -19,6 +19,7 @@ import { seedDemoLearning } from './assignments/seed';
 import { seedDemoInvolvement } from './involvement/seed';
 import { createJobScheduler } from './jobs/scheduler';
 import { defineReminderJobs, scheduleReminderJobs } from './reminders/jobs';
+import { defineFeedbackJobs, scheduleFeedbackJobs } from './feedback/jobs';
 import { createMailer } from './mail/mailer';
 import { mediaStorageFor } from './media/service';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
@@ -123,8 +124,10 @@ async function main(): Promise<void> {
   if (!db) throw new Error('The database connection is not open');
   const scheduler = await createJobScheduler({ db, logger, name: `coproduce-${process.pid}` });
   defineReminderJobs(scheduler, services.reminders);
+  defineFeedbackJobs(scheduler, services.feedback);
   await scheduler.start();
   await scheduleReminderJobs(scheduler);
+  await scheduleFeedbackJobs(scheduler);
   const app = buildApp({ config, logger, services });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));

@@ -22,6 +22,8 @@ import { createCreditsService, type CreditsService } from './credits/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
 import { createReviewRecords } from './courses/review-records';
+import { createFeedbackService, type FeedbackService } from './feedback/service';
+import type { DraftStarter } from './feedback/deps';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
 import { createInvolvementService, type InvolvementService } from './involvement/service';
@@ -77,6 +79,11 @@ export interface ServiceDeps {
    * process holds here within a second. Without it only changes made in this process apply at once.
    */
   revocations?: RevocationFeed;
+  /**
+   * How revisions opened from feedback start a draft: the authoring service's startDraft unless given (tests may
+   * hand in another).
+   */
+  drafts?: DraftStarter;
 }
 
 export interface Services {
@@ -98,6 +105,7 @@ export interface Services {
   reminders: RemindersService;
   reports: ReportsService;
   involvement: InvolvementService;
+  feedback: FeedbackService;
   authoring: AuthoringService;
   calls: CallsService;
   credits: CreditsService;
@@ -144,7 +152,9 @@ export function createServices(deps: ServiceDeps): Services {
   const courseZips = createCourseZips({ authoring, media, workDir: path.join(deps.config.dataDir, 'tmp', 'course-zips') });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const review = createReviewService({ courses, records: createReviewRecords(), users, audit, now: deps.now });
-  const learnerPages = createLearnerPages({ courses, teams, users, learning, credits, review });
+  const feedback = createFeedbackService({ courses, learning, users, audit, mailer: deps.mailer, baseUrl, logger: deps.logger, drafts: deps.drafts ?? authoring, now: deps.now });
+  // The dashboard shows the "you said, we did" notes that answer the learner, through the feedback service.
+  const learnerPages = createLearnerPages({ courses, teams, users, learning, credits, review, changeNotes: feedback });
   const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
   // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
   const assignments = createAssignmentsService({
@@ -178,6 +188,7 @@ export function createServices(deps: ServiceDeps): Services {
     reminders,
     reports,
     involvement,
+    feedback,
     authoring,
     calls,
     credits,

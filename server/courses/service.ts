@@ -323,6 +323,15 @@ export function createCoursesService({ caches: { versions, publishedNumbers } }:
     return result.modifiedCount === 1;
   }
 
+  /** The course's authoring team (the contract's `Course.authoringTeam`): who writes its drafts, and as what. */
+  async function authoringTeamOf(courseId: string): Promise<Array<{ userId: string; role: 'trainer' | 'co-facilitator'; livedExperience: boolean }>> {
+    if (!isObjectId(courseId)) return [];
+    const course = await Course.findById(courseId, 'authoringTeam').lean<{
+      authoringTeam?: Array<{ user: Types.ObjectId; role: 'trainer' | 'co-facilitator'; livedExperience: boolean }>;
+    }>();
+    return (course?.authoringTeam ?? []).map((member) => ({ userId: member.user.toString(), role: member.role, livedExperience: member.livedExperience }));
+  }
+
   /** Forget cached versions (tests that drop the database between cases call this). */
   function clearCache(): void {
     versions.clear();
@@ -344,6 +353,7 @@ export function createCoursesService({ caches: { versions, publishedNumbers } }:
     publishVersion,
     authoringTeamsWith,
     addAuthoringTeamMember,
+    authoringTeamOf,
     clearCache,
   };
 }

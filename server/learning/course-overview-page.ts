@@ -19,6 +19,7 @@ import {
   formatDate,
   lessonHref,
   minutesLabel,
+  moduleHref,
   newerVersionNotice,
   type CreditView,
   type NoticeView,
@@ -55,10 +56,6 @@ export interface CourseOverview {
   due: string | null;
   /** Said plainly when this version was published by a trainer's approval alone (two-key publish relaxed). */
   publishedWithoutCoFacilitator: boolean;
-}
-
-export function moduleHref(slug: string, moduleKey: string): string {
-  return `${courseHref(slug)}/modules/${encodeURIComponent(moduleKey)}`;
 }
 
 function overviewModules(

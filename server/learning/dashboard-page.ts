@@ -29,7 +29,19 @@ export interface CompletedCourse {
   certificateHref: string | null;
 }
 
+/** A "you said, we did" note answering the learner's own feedback (made by the feedback feature). */
+export interface DashboardNote {
+  courseTitle: string;
+  version: number;
+  summary: string;
+  lessons: Array<{ title: string; href: string }>;
+  moduleHref: string;
+  yourFeedback: Array<{ said: string; answer: string }>;
+}
+
 export interface DashboardView {
+  /** Notes that answer this learner's feedback, newest first. */
+  notes: DashboardNote[];
   assigned: DashboardCourse[];
   inProgress: DashboardCourse[];
   completed: CompletedCourse[];
@@ -48,20 +60,23 @@ function dueLabel(status: LearnerCourseStatus): { label: string; overdue: boolea
 
 export interface DashboardPageDeps {
   courses: Pick<CoursesService, 'listPublishedCourses' | 'getCourseVersion'>;
+  /** The notes answering a learner's feedback (the feedback service, handed in so learning never imports it). */
+  changeNotes?: { notesForLearner(learnerId: string): Promise<DashboardNote[]> };
 }
 
-export function createDashboardPage({ courses }: DashboardPageDeps) {
+export function createDashboardPage({ courses, changeNotes }: DashboardPageDeps) {
   /**
    * `assignedStatuses`: the learner's assigned courses with their states (the assignments service's
    * statusesForLearner, which the route passes in: assignments is a feature above learning's pages).
    */
   async function dashboardFor(learner: Learner, assignedStatuses: LearnerCourseStatus[]): Promise<DashboardView> {
-    const [enrolments, published] = await Promise.all([
+    const [enrolments, published, notes] = await Promise.all([
       Enrolment.find(
         { learner: new Types.ObjectId(learner.id) },
         { course: 1, courseSlug: 1, version: 1, blocks: 1, lastLesson: 1, completedAt: 1, certificateNumber: 1 },
       ).lean<DashboardEnrolment[]>(),
       courses.listPublishedCourses(),
+      changeNotes ? changeNotes.notesForLearner(learner.id) : Promise.resolve([]),
     ]);
     const courseById = new Map(published.map((course) => [course.id, course]));
     const enrolmentByCourse = new Map(enrolments.map((enrolment) => [enrolment.course.toString(), enrolment]));
@@ -130,7 +145,7 @@ export function createDashboardPage({ courses }: DashboardPageDeps) {
         inProgress.push(await inProgressView(enrolment, title));
       }
     }
-    return { assigned, inProgress, completed, empty: assigned.length + inProgress.length + completed.length === 0 };
+    return { notes, assigned, inProgress, completed, empty: assigned.length + inProgress.length + completed.length === 0 };
   }
 
   return { dashboardFor };

@@ -38,6 +38,7 @@ const lesson: LessonView = {
   certificateHref: null,
   courseComplete: false,
   newerVersion: null,
+  moduleFeedbackHref: null,
 };
 
 function render(preferences: Preferences): string {

@@ -4,7 +4,7 @@
  *   GET  /dashboard                                         requireSignIn  assigned, in progress, completed
  *   GET  /courses                                           requireSignIn  the catalogue of published courses
  *   GET  /courses/:slug                                     requireSignIn  overview: modules, credits, start/continue
- *   GET  /courses/:slug/modules/:moduleKey                  requireSignIn  one module: how it was made, who shaped it, lessons
+ *   (GET /courses/:slug/modules/:moduleKey, the module page, is served by ../feedback/routes.ts: it adds the notes.)
  *   POST /courses/:slug/start                               requireSignIn  enrol (again is harmless), then continue
  *   GET  /courses/:slug/continue                            requireSignIn  redirect to the last position
  *   POST /courses/:slug/switch-version                      requireSignIn  move onto the newly published version
@@ -101,12 +101,6 @@ export function learningRouter({ learning, learnerPages: pages, assignments }: P
     const { slug } = parseAddress(courseParams, req.params);
     const course = await pages.courseOverviewFor(learnerOf(req), slug, await assignments.statusesForLearner(learnerOf(req).id));
     res.render('learning/course', { title: course.title, course });
-  });
-
-  router.get('/courses/:slug/modules/:moduleKey', requireSignIn, async (req, res) => {
-    const { slug, moduleKey } = parseAddress(z.object({ slug: key, moduleKey: key }), req.params);
-    const view = await pages.moduleOverviewFor(learnerOf(req), slug, moduleKey);
-    res.render('learning/module', { title: `${view.module.title}: ${view.courseTitle}`, view });
   });
 
   router.post('/courses/:slug/start', requireSignIn, async (req, res) => {

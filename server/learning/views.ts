@@ -35,6 +35,11 @@ export function reflectionsHref(learnerId: string, slug: string): string {
   return `/learners/${encodeURIComponent(learnerId)}/courses/${encodeURIComponent(slug)}/reflections`;
 }
 
+/** A module's page (the feedback feature's): its lessons and "you said, we did" notes. */
+export function moduleHref(slug: string, moduleKey: string): string {
+  return `${courseHref(slug)}/modules/${encodeURIComponent(moduleKey)}`;
+}
+
 export function lessonPath(slug: string, moduleKey: string, lessonKey: string): string {
   return `/learn/${encodeURIComponent(slug)}/${encodeURIComponent(moduleKey)}/${encodeURIComponent(lessonKey)}`;
 }
@@ -140,6 +145,8 @@ export interface LessonView {
   courseComplete: boolean;
   /** A newer version of the course is published: where the learner can see what changed and choose. */
   newerVersion: { version: number; href: string } | null;
+  /** On the last lesson of a module: where the learner may give feedback on the module (optional). */
+  moduleFeedbackHref: string | null;
 }
 
 export interface LessonViewOptions {
@@ -312,6 +319,7 @@ export function buildLessonView(context: LessonContext, options: LessonViewOptio
     certificateHref: enrolment.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
     courseComplete: Boolean(enrolment.completedAt) || isCourseComplete(content, done),
     newerVersion: context.newerVersion === null ? null : { version: context.newerVersion, href: courseHref(slug) },
+    moduleFeedbackHref: !next || next.moduleKey !== lesson.moduleKey ? `${moduleHref(slug, lesson.moduleKey)}/feedback` : null,
   };
 }
 

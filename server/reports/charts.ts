@@ -14,6 +14,8 @@ export interface BarChartInput {
   unit: string;
   /** What the bars along the bottom stand for, written under them (e.g. 'days taken'). */
   barsCaption?: string;
+  /** The value axis reaches at least this (a rating out of 5 is drawn up to 5 even when no bar reaches it). */
+  axisMax?: number;
 }
 
 export interface BarChartView {
@@ -37,7 +39,7 @@ const BAR_SLOT = 64;
 
 /** A "nice" step for the value axis: 1, 2 or 5 times a power of ten, giving about four grid lines. */
 export function niceStep(max: number): number {
-  if (max <= 4) return 1;
+  if (max <= 5) return 1;
   const rough = max / 4;
   const power = 10 ** Math.floor(Math.log10(rough));
   const fraction = rough / power;
@@ -45,7 +47,7 @@ export function niceStep(max: number): number {
 }
 
 export function barChart(input: BarChartInput): BarChartView {
-  const max = Math.max(0, ...input.bars.map((bar) => bar.value));
+  const max = Math.max(0, input.axisMax ?? 0, ...input.bars.map((bar) => bar.value));
   const step = niceStep(max);
   const top = Math.max(step, Math.ceil(max / step) * step);
   const width = LEFT + RIGHT + Math.max(1, input.bars.length) * BAR_SLOT;

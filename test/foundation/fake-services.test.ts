@@ -23,6 +23,7 @@ const learner: SignedInUser = {
 };
 
 const dashboard: DashboardView = {
+  notes: [],
   assigned: [
     {
       title: 'A course only the fake knows',

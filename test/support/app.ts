@@ -44,6 +44,7 @@ import { seedDemoAccounts } from '../../server/seed/demo';
 import { createServices, type Services } from '../../server/services';
 import type { Role } from '../../server/people';
 import type { UserStatus } from '../../server/users/model';
+import type { DraftStarter } from '../../server/feedback/deps';
 
 export type TestAgent = ReturnType<typeof supertest.agent>;
 
@@ -142,6 +143,8 @@ export interface TestAppOptions {
   logDestination?: { write(line: string): void };
   /** Options for the app's engine (default: in memory), e.g. a dbPath and a fault-injecting file layer. */
   engine?: Pick<EmbeddedMongoOptions, 'dbPath' | 'files' | 'onFatal' | 'log'>;
+  /** How revisions open drafts (the authoring feature's startDraft); tests of the feedback loop pass one. */
+  drafts?: DraftStarter;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -170,7 +173,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // As main.ts runs it: the feed polls, though in one process every change already applies at once.
   // No job scheduler here: tests of jobs build their own (test/reminders/reminders.test.ts).
   const revocations = new RevocationFeed({ logger });
-  const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore, revocations, now });
+  const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore, revocations, now, drafts: options.drafts });
   const app = buildApp({ config, logger, services });
   await revocations.start();
   const mailDir = path.join(dataDir, 'mail');

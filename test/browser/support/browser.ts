@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../../support/app';
+import { startTestApp, type TestApp, type TestAppOptions } from '../../support/app';
 import { launchChromium } from './chromium';
 
 export { findChromium, launchChromium } from './chromium';
@@ -46,8 +46,9 @@ export function takeBrowserProblems(page: Page): string[] {
   return problems.splice(0, problems.length);
 }
 
-export async function startBrowserHarness(): Promise<BrowserHarness> {
-  const app = await startTestApp();
+/** `options` as for startTestApp (e.g. how revisions open drafts). */
+export async function startBrowserHarness(options: TestAppOptions = {}): Promise<BrowserHarness> {
+  const app = await startTestApp(options);
   let server: Server | undefined;
   let browser: Browser | undefined;
   try {

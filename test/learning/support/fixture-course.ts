@@ -31,6 +31,8 @@ export interface FixtureCourse {
   reflectionKey: string;
   manyPartKeys(): Promise<string[]>;
   publishVersion2(): Promise<void>;
+  /** Version 2 imported as a draft (not published); returns its number. */
+  draftVersion2(): Promise<number>;
   cleanUp(): Promise<void>;
 }
 
@@ -195,6 +197,13 @@ export async function importFixtureCourse(
       await courses.publishVersion(changed.courseId, 2);
       const course = await courses.getCourseBySlug(slug);
       if (course?.publishedVersion !== 2) throw new Error('Version 2 is not the published version');
+    },
+    async draftVersion2() {
+      await writeCourse(dir, 2, title);
+      const changed = await courseImport.importCourseFromDirectory(dir);
+      const draft = await courses.getLatestDraft(courseId);
+      if (!draft) throw new Error(`Version 2 did not become a draft: ${JSON.stringify(changed)}`);
+      return draft.version;
     },
     async cleanUp() {
       await rm(root, { recursive: true, force: true });
