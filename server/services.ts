@@ -123,7 +123,6 @@ export function createServices(deps: ServiceDeps): Services {
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const learnerPages = createLearnerPages({ courses, teams, users, learning });
-  const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
   // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
   const assignments = createAssignmentsService({
     enrolmentFacts: learning.enrolmentFacts,
@@ -134,6 +133,7 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     now: deps.now,
   });
+  const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl, expiryOfCompletions: assignments.expiryOfCompletions });
   const reports = createReportsService({ courses, teams, users, audit, assignments });
   const reminders = createRemindersService({ assignments, courses, teams, users, mailer: deps.mailer, baseUrl, logger: deps.logger, now: deps.now });
   return {
