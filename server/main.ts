@@ -16,6 +16,7 @@ import { connectDatabase, disconnectDatabase } from './db/connection';
 import { startEmbeddedMongoThread } from './db/embedded/thread';
 import mongoose from 'mongoose';
 import { seedDemoLearning } from './assignments/seed';
+import { dropSingleRoundCertificateIndex } from './certificates/model';
 import { createJobScheduler } from './jobs/scheduler';
 import { defineReminderJobs, scheduleReminderJobs } from './reminders/jobs';
 import { createMailer } from './mail/mailer';
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true });
   const database = await openDatabase(config);
+  // Certificates are unique per enrolment and round since retakes: a database from before loses the old index.
+  await dropSingleRoundCertificateIndex();
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
   // Every app process reads the notes of access taken away (in this process or another) within a second.

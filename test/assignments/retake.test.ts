@@ -3,7 +3,7 @@
  * is due again, the learner takes it again (a new round on the published version), finishes it with a second
  * certificate, and their account page lists the old certificate as expired beside the new one.
  */
-import { Certificate } from '../../server/certificates/model';
+import { Certificate, dropSingleRoundCertificateIndex } from '../../server/certificates/model';
 import { Enrolment, type EnrolmentRecord } from '../../server/learning/model';
 import type { LessonAddress, Learner } from '../../server/learning/service';
 import { csrfFrom, startTestApp, type TestApp, type TestUser } from '../support/app';
@@ -104,5 +104,20 @@ describe('taking a course again when its certificate has expired', () => {
     expect(rows.filter((row) => /Valid until \d/.test(row))).toHaveLength(1);
     // Both certificates still download.
     for (const number of [first?.certificateNumber, done?.certificateNumber]) expect((await agent.get(`/certificates/${number}.pdf`)).status).toBe(200);
+  });
+});
+
+describe('certificates from before retakes', () => {
+  it('loses the unique index on the enrolment alone, so a second round can have its certificate', async () => {
+    // A database from before: one certificate per enrolment (the test above left two rounds of one, which the
+    // old index refuses, as it would refuse the second round's certificate).
+    await expect(Certificate.collection.createIndex({ enrolment: 1 }, { unique: true, name: 'enrolment_1' })).rejects.toThrow(/duplicate key/);
+    await Certificate.deleteMany({});
+    await Certificate.collection.createIndex({ enrolment: 1 }, { unique: true, name: 'enrolment_1' });
+    await dropSingleRoundCertificateIndex();
+    const names = (await Certificate.collection.indexes()).map((index) => index.name);
+    expect(names).not.toContain('enrolment_1');
+    expect(names).toContain('enrolment_1_round_1');
+    await dropSingleRoundCertificateIndex(); // again: nothing to do
   });
 });
