@@ -477,7 +477,7 @@ async function enrolmentFacts(learnerIds: string[], courseIds?: string[]): Promi
   if (learners.length === 0) return [];
   const filter: Record<string, unknown> = { learner: { $in: learners } };
   if (courseIds) filter.course = { $in: courseIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id)) };
-  const rows = await Enrolment.find(filter, { learner: 1, course: 1, completedAt: 1, 'previousCompletions.completedAt': 1 }).lean<
+  const rows = await Enrolment.find(filter, { learner: 1, course: 1, completedAt: 1, previousCompletions: 1 }).lean<
     Pick<EnrolmentRecord, 'learner' | 'course' | 'completedAt' | 'previousCompletions'>[]
   >();
   return rows.map((row) => {
