@@ -17,6 +17,7 @@ import { startEmbeddedMongoThread } from './db/embedded/thread';
 import mongoose from 'mongoose';
 import { seedDemoLearning } from './assignments/seed';
 import { seedDemoInvolvement } from './involvement/seed';
+import { dropSingleRoundCertificateIndex } from './certificates/model';
 import { createJobScheduler } from './jobs/scheduler';
 import { defineReminderJobs, scheduleReminderJobs } from './reminders/jobs';
 import { defineFeedbackJobs, scheduleFeedbackJobs } from './feedback/jobs';
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true });
   const database = await openDatabase(config);
+  // Certificates are unique per enrolment and round since retakes: a database from before loses the old index.
+  await dropSingleRoundCertificateIndex();
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
   // Every app process reads the notes of access taken away (in this process or another) within a second.

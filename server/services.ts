@@ -155,7 +155,6 @@ export function createServices(deps: ServiceDeps): Services {
   const feedback = createFeedbackService({ courses, learning, users, audit, mailer: deps.mailer, baseUrl, logger: deps.logger, drafts: deps.drafts ?? authoring, now: deps.now });
   // The dashboard shows the "you said, we did" notes that answer the learner, through the feedback service.
   const learnerPages = createLearnerPages({ courses, teams, users, learning, credits, review, changeNotes: feedback });
-  const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl });
   // Assignments read what learners did through the learning service's enrolmentFacts, handed in (not imported).
   const assignments = createAssignmentsService({
     enrolmentFacts: learning.enrolmentFacts,
@@ -166,6 +165,7 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     now: deps.now,
   });
+  const account = createAccountService({ users, auth, audit, certificates, mailer: deps.mailer, baseUrl, expiryOfCompletions: assignments.expiryOfCompletions });
   const reports = createReportsService({ courses, teams, users, audit, assignments });
   const involvement = createInvolvementService({ audit, users, courses, media, now: deps.now });
   const reminders = createRemindersService({ assignments, courses, teams, users, mailer: deps.mailer, baseUrl, logger: deps.logger, now: deps.now });

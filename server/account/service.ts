@@ -17,6 +17,8 @@ export interface AccountServiceDeps {
   auth: Pick<AuthService, 'issueEmailChangeToken' | 'findEmailChange' | 'consumeEmailChangeToken'>;
   audit: Pick<AuditService, 'recordAudit'>;
   certificates: Pick<CertificatesService, 'listCertificatesOf'>;
+  /** When each certificate expires under the learner's assignments (recertification); none expire when absent. */
+  expiryOfCompletions?: (learnerId: string, completions: ReadonlyArray<{ courseId: string; completedAt: Date }>) => Promise<Array<{ expiresAt: Date | null; expired: boolean }>>;
   mailer: Mailer;
   /** The address people use, for the link in the email. */
   baseUrl: string;
@@ -29,7 +31,7 @@ export interface AccountContext {
 export interface Account {
   name: string;
   email: string;
-  certificates: OwnCertificate[];
+  certificates: Array<OwnCertificate & { expiresAt: Date | null; expired: boolean }>;
 }
 
 export interface DetailsChange {
@@ -42,11 +44,12 @@ function auditTarget(user: SignedInUser) {
   return { type: 'user', id: user.id, label: user.email };
 }
 
-export function createAccountService({ users, auth, audit, certificates, mailer, baseUrl }: AccountServiceDeps) {
+export function createAccountService({ users, auth, audit, certificates, mailer, baseUrl, expiryOfCompletions }: AccountServiceDeps) {
   /** What the account page shows, read fresh (not the few seconds' copy every page uses). */
   async function accountOf(user: SignedInUser): Promise<Account> {
     const [person, own] = await Promise.all([users.getPerson(user.id), certificates.listCertificatesOf(user.id)]);
-    return { name: person.name, email: person.email, certificates: own };
+    const expiries = expiryOfCompletions ? await expiryOfCompletions(user.id, own.map((certificate) => ({ courseId: String(certificate.course), completedAt: certificate.completedAt }))) : [];
+    return { name: person.name, email: person.email, certificates: own.map((certificate, index) => ({ ...certificate, ...(expiries[index] ?? { expiresAt: null, expired: false }) })) };
   }
 
   /** Saves a new name at once; a new email address only once the link sent to it is opened. */

@@ -8,6 +8,9 @@ export interface CertificateRow {
   courseTitle: string;
   version: number;
   completed: string;
+  /** "Expired 3 March 2027" or "Valid until 3 March 2027" under recertification; null when it does not expire. */
+  validity: string | null;
+  expired: boolean;
   pdfHref: string;
   verifyHref: string;
   verificationCode: string;
@@ -36,6 +39,8 @@ export function accountPage(account: Account, options: { baseUrl: string; values
       courseTitle: certificate.courseTitle,
       version: certificate.version,
       completed: dateFormat.format(certificate.completedAt),
+      validity: certificate.expiresAt ? `${certificate.expired ? 'Expired' : 'Valid until'} ${dateFormat.format(certificate.expiresAt)}` : null,
+      expired: certificate.expired,
       pdfHref: `/certificates/${certificate.number}.pdf`,
       // The full address, for sharing with whoever should check the certificate.
       verifyHref: `${options.baseUrl}/certificates/verify/${certificate.verificationCode}`,

@@ -47,9 +47,11 @@ import type { UsersService } from '../users/service';
 import type { SignedInUser } from '../people';
 import { Assignment, RecordedCompletion, type AssignmentRecord, type DueRule, type EvidenceRecord, type RecordedCompletionRecord } from './model';
 import {
+  addMonthsUtc,
   combineTerms,
   courseDueStatus,
   firstDueAt,
+  mayRetake,
   startOfUtcDay,
   type AssignmentTerms,
   type CompletionFacts,
@@ -122,6 +124,8 @@ export interface LearnerCourseStatus extends CourseDueStatus {
   /** The latest completion counted, and whether it was recorded by a trainer (done elsewhere). */
   lastCompletedAt: Date | null;
   completionRecorded: boolean;
+  /** The course is finished and may be taken again now (./rules.ts mayRetake). */
+  retakeAllowed: boolean;
 }
 
 export interface NewRecordedCompletion {
@@ -402,8 +406,10 @@ export function createAssignmentsService(deps: AssignmentsDeps) {
       const fromEnrolment = enrolment?.lastCompletedAt ?? null;
       const lastCompletedAt = recordedAt && (!fromEnrolment || recordedAt > fromEnrolment) ? recordedAt : fromEnrolment;
       const completion: CompletionFacts = { lastCompletedAt, inProgress: enrolment?.inProgress ?? false };
+      const status = courseDueStatus(terms, completion, at);
       statuses.push({
-        ...courseDueStatus(terms, completion, at),
+        ...status,
+        retakeAllowed: mayRetake(status, at),
         learnerId: group.learnerId,
         courseId: group.courseId,
         assignmentId: terms.assignmentId,
@@ -462,6 +468,32 @@ export function createAssignmentsService(deps: AssignmentsDeps) {
     const personAssignments = await Assignment.find({ ...LIVE, ...personFilter }).lean<AssignmentRecord[]>();
     for (const record of personAssignments) if (record.learner) add(String(record.learner), record, null);
     return statusesOf(groups, at);
+  }
+
+  /**
+   * Whether the learner may take this finished course again now: an assignment with recertification reaches them
+   * and their completion has expired or expires within RETAKE_WINDOW_DAYS (./rules.ts mayRetake).
+   */
+  async function retakeAllowed(learnerId: string, courseId: string): Promise<boolean> {
+    const at = now();
+    const status = (await statusesForLearner(learnerId, at)).find((candidate) => candidate.courseId === courseId);
+    return status?.retakeAllowed ?? false;
+  }
+
+  /**
+   * When each of these completions (certificates) of the learner expires under the recertification of the
+   * assignments reaching them now, and whether it has: null without recertification.
+   */
+  async function expiryOfCompletions(learnerId: string, completions: ReadonlyArray<{ courseId: string; completedAt: Date }>): Promise<Array<{ expiresAt: Date | null; expired: boolean }>> {
+    if (completions.length === 0) return [];
+    const at = now();
+    const months = new Map((await statusesForLearner(learnerId, at)).map((status) => [status.courseId, status.recertifyMonths]));
+    return completions.map(({ courseId, completedAt }) => {
+      const m = months.get(courseId);
+      if (m === null || m === undefined) return { expiresAt: null, expired: false };
+      const expiresAt = startOfUtcDay(addMonthsUtc(completedAt, m));
+      return { expiresAt, expired: startOfUtcDay(at) >= expiresAt };
+    });
   }
 
   // ---- Completions recorded by a trainer ----------------------------------------------------------------
@@ -583,6 +615,8 @@ export function createAssignmentsService(deps: AssignmentsDeps) {
     listManaged,
     statusesForLearner,
     statusesForTeams,
+    retakeAllowed,
+    expiryOfCompletions,
     recordCompletion,
     withdrawRecordedCompletion,
     recordedCompletionLearner,

@@ -23,6 +23,8 @@ const certificateSchema = new Schema(
     /** Given out by the learner to whoever should check it; the public verify page looks it up. */
     verificationCode: { type: String, required: true },
     enrolment: { type: Schema.Types.ObjectId, ref: 'Enrolment', required: true },
+    /** Which round of the enrolment it certifies: 1, then 2 after a retake when a certificate expired... */
+    round: { type: Number, default: 1 },
     learner: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     learnerName: { type: String, required: true },
     course: { type: Schema.Types.ObjectId, ref: 'Course', required: true },
@@ -36,8 +38,8 @@ const certificateSchema = new Schema(
 );
 certificateSchema.index({ number: 1 }, { unique: true });
 certificateSchema.index({ verificationCode: 1 }, { unique: true });
-// One certificate per enrolment, however many requests race to finish it.
-certificateSchema.index({ enrolment: 1 }, { unique: true });
+// One certificate per round of an enrolment, however many requests race to finish it.
+certificateSchema.index({ enrolment: 1, round: 1 }, { unique: true });
 certificateSchema.index({ learner: 1 });
 
 export interface CertificateRecord {
@@ -45,6 +47,8 @@ export interface CertificateRecord {
   number: string;
   verificationCode: string;
   enrolment: Types.ObjectId;
+  /** Absent on certificates issued before rounds (the first round). */
+  round?: number;
   learner: Types.ObjectId;
   learnerName: string;
   course: Types.ObjectId;
@@ -56,3 +60,13 @@ export interface CertificateRecord {
 }
 
 export const Certificate = mongoose.model('Certificate', certificateSchema);
+
+/**
+ * Databases made before retakes hold a unique index on `enrolment` alone, which would refuse the certificate of
+ * a second round: drop it (the index on enrolment and round replaces it). Run once at start; idempotent.
+ */
+export async function dropSingleRoundCertificateIndex(): Promise<void> {
+  const indexes = await Certificate.collection.indexes().catch(() => []);
+  const old = indexes.find((index) => index.name === 'enrolment_1' && index.unique);
+  if (old) await Certificate.collection.dropIndex('enrolment_1');
+}

@@ -39,6 +39,8 @@ export function normaliseVerificationCode(input: string): string | null {
 
 export interface IssueCertificateInput {
   enrolmentId: string;
+  /** The round of the enrolment (1 unless the learner took the course again after a certificate expired). */
+  round?: number;
   learnerId: string;
   learnerName: string;
   courseId: string;
@@ -71,6 +73,7 @@ export interface VerifiedCertificate {
 
 export interface OwnCertificate {
   number: string;
+  course: Types.ObjectId;
   courseTitle: string;
   version: number;
   completedAt: Date;
@@ -89,6 +92,7 @@ export function createCertificatesService({ teams, baseUrl, coProducersOf }: Cer
           number: newCertificateNumber(input.completedAt),
           verificationCode: newVerificationCode(),
           enrolment: new Types.ObjectId(input.enrolmentId),
+          round: input.round ?? 1,
           learner: new Types.ObjectId(input.learnerId),
           learnerName: input.learnerName,
           course: new Types.ObjectId(input.courseId),
@@ -100,7 +104,8 @@ export function createCertificatesService({ teams, baseUrl, coProducersOf }: Cer
         return created.toObject() as CertificateRecord;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        const existing = await Certificate.findOne({ enrolment: input.enrolmentId }).lean<CertificateRecord>();
+        const round = input.round ?? 1;
+        const existing = await Certificate.findOne({ enrolment: input.enrolmentId, ...(round === 1 ? { round: { $in: [1, null] } } : { round }) }).lean<CertificateRecord>();
         if (existing) return existing;
         // Otherwise a number or code collided (vanishingly rare): draw again.
       }
@@ -123,7 +128,7 @@ export function createCertificatesService({ teams, baseUrl, coProducersOf }: Cer
   /** A learner's own certificates, newest first (their account page). */
   async function listCertificatesOf(learnerId: string): Promise<OwnCertificate[]> {
     if (!Types.ObjectId.isValid(learnerId)) return [];
-    return Certificate.find({ learner: new Types.ObjectId(learnerId) }, { _id: 0, number: 1, courseTitle: 1, version: 1, completedAt: 1, verificationCode: 1 })
+    return Certificate.find({ learner: new Types.ObjectId(learnerId) }, { _id: 0, number: 1, course: 1, courseTitle: 1, version: 1, completedAt: 1, verificationCode: 1 })
       .sort({ completedAt: -1 })
       .lean<OwnCertificate[]>();
   }

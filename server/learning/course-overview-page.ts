@@ -49,6 +49,10 @@ export interface CourseOverview {
   status: 'not started' | 'in progress' | 'finished';
   progress: { done: number; total: number } | null;
   startAction: string;
+  /** Where to post to take the finished course again, when its certificate has expired or soon does. */
+  retakeAction: string | null;
+  /** Why it may be taken again: "Your certificate expired on 3 March 2027." */
+  retakeReason: string | null;
   continueHref: string;
   certificateHref: string | null;
   completedLabel: string | null;
@@ -118,6 +122,8 @@ export function createCourseOverviewPage({ courses, learning, credits, review }:
     const progress = enrolment ? progressOf(content, doneKeys(enrolment)) : null;
     const newer = enrolment ? await learning.newerVersionFor(enrolment) : null;
     const dueItem = assignedStatuses.find((item) => item.courseId === course.id && item.state !== 'completed');
+    const retakeItem = enrolment?.completedAt ? assignedStatuses.find((item) => item.courseId === course.id && item.retakeAllowed) : undefined;
+    const expiry = retakeItem?.expiresAt ? formatDate(retakeItem.expiresAt) : null;
     return {
       slug: course.slug,
       title: content.title,
@@ -130,11 +136,13 @@ export function createCourseOverviewPage({ courses, learning, credits, review }:
       status: !enrolment ? 'not started' : enrolment.completedAt ? 'finished' : 'in progress',
       progress: progress ? { done: progress.lessonsDone, total: progress.lessonCount } : null,
       startAction: `${courseHref(course.slug)}/start`,
+      retakeAction: retakeItem ? `${courseHref(course.slug)}/retake` : null,
+      retakeReason: retakeItem && expiry ? (retakeItem.state === 'expired' ? `Your certificate expired on ${expiry}.` : `Your certificate expires on ${expiry}.`) : null,
       continueHref: continueHref(course.slug),
       certificateHref: enrolment?.certificateNumber ? certificateHref(enrolment.certificateNumber) : null,
       completedLabel: enrolment?.completedAt ? `You finished this course on ${formatDate(enrolment.completedAt)}.` : null,
       notice: newerVersionNotice(course.slug, newer),
-      due: dueItem?.dueAt && !enrolment?.completedAt ? formatDate(dueItem.dueAt) : null,
+      due: dueItem?.dueAt && (!enrolment?.completedAt || retakeItem) ? formatDate(dueItem.dueAt) : null,
       publishedWithoutCoFacilitator: await review.publishedWithoutCoFacilitator(course.id, version),
     };
   }

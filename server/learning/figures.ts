@@ -67,8 +67,8 @@ const isCompleted = { $ne: [{ $ifNull: ['$completedAt', null] }, null] };
 
 /**
  * A team's enrolments: by learner only in the first $match, so the planner scans the { learner, ... } index once
- * per person (a second $in on course would multiply the index scans past the engine's limit and make it fall
- * back to the course index, which reads every learner's enrolments); the courses are kept by a second $match.
+ * per person, however large the team (a $in on course in the same $match multiplies the scans: past 256 the
+ * engine leaves the course to the filter anyway); the courses are kept by a second $match.
  */
 function matchLearnersAndCourses(learnerIds: readonly string[], courseIds: readonly string[]): PipelineStage[] {
   return [{ $match: { learner: { $in: objectIds(learnerIds) } } }, { $match: { course: { $in: objectIds(courseIds) } } }];

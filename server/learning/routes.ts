@@ -6,6 +6,7 @@
  *   GET  /courses/:slug                                     requireSignIn  overview: modules, credits, start/continue
  *   (GET /courses/:slug/modules/:moduleKey, the module page, is served by ../feedback/routes.ts: it adds the notes.)
  *   POST /courses/:slug/start                               requireSignIn  enrol (again is harmless), then continue
+ *   POST /courses/:slug/retake                              requireSignIn  a new round of a finished course due again
  *   GET  /courses/:slug/continue                            requireSignIn  redirect to the last position
  *   POST /courses/:slug/switch-version                      requireSignIn  move onto the newly published version
  *   GET  /learn/:slug/:moduleKey/:lessonKey                 requireSignIn  the lesson page
@@ -19,7 +20,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { CheckAnswers } from '../assessment/scoring';
 import { requireSignIn } from '../web/access';
-import { Invalid, NotFound, Unauthorized } from '../errors';
+import { Conflict, Invalid, NotFound, Unauthorized } from '../errors';
 import { wantsJson } from '../web/errors';
 import { setFlash } from '../web/locals';
 import type { Services } from '../services';
@@ -107,6 +108,19 @@ export function learningRouter({ learning, learnerPages: pages, assignments }: P
     const { slug } = parseAddress(courseParams, req.params);
     const learner = learnerOf(req);
     await learning.enrol(learner, slug);
+    res.redirect(303, await pages.continueHrefFor(learner, slug));
+  });
+
+  // A new round of a finished course whose certificate has expired (or expires soon) under an assignment.
+  router.post('/courses/:slug/retake', requireSignIn, async (req, res) => {
+    const { slug } = parseAddress(courseParams, req.params);
+    const learner = learnerOf(req);
+    const enrolment = await learning.findEnrolment(learner, slug);
+    if (!enrolment?.completedAt || !(await assignments.retakeAllowed(learner.id, enrolment.course.toString()))) {
+      throw new Conflict('This course is not due again yet, so there is nothing to take again.');
+    }
+    const round = await learning.startNewRound(learner, slug);
+    setFlash(req, `You are taking the course again (version ${round.version}). Your earlier certificate is still on your account page.`);
     res.redirect(303, await pages.continueHrefFor(learner, slug));
   });
 

@@ -259,8 +259,11 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
   async function finishIfComplete(learner: Learner, enrolment: ProgressRecord, content: PublishedVersion): Promise<ProgressOutcome> {
     if (enrolment.completedAt) return { courseCompleted: false, certificateNumber: enrolment.certificateNumber };
     if (!isCourseComplete(content, doneKeys(enrolment))) return { courseCompleted: false, certificateNumber: null };
+    // The round this completion ends: 1, or one more than the rounds kept from before retakes.
+    const rounds = await Enrolment.findById(enrolment._id, { previousCompletions: 1 }).lean<Pick<EnrolmentRecord, 'previousCompletions'>>();
     const certificate = await certificates.issueCertificate({
       enrolmentId: enrolment._id.toString(),
+      round: (rounds?.previousCompletions?.length ?? 0) + 1,
       learnerId: learner.id,
       learnerName: learner.name,
       courseId: enrolment.course.toString(),
@@ -406,8 +409,42 @@ export function createLearningService({ courses, certificates, lessonReads }: Le
     return { ...outcome, version: published.version };
   }
 
+  /**
+   * Takes a finished course again (a recertification round; the caller has checked that the learner may: see
+   * assignments' retakeAllowed). The finished round moves to `previousCompletions` with its certificate, which
+   * stays valid to download and verify; the new round starts now on the course's published version with no
+   * blocks done. Check attempts and reflections are kept (the learner's history and writing): a check is done
+   * again only when passed again, a reflection when saved again. One conditional update: two clicks start one round.
+   */
+  async function startNewRound(learner: Learner, slug: string): Promise<{ version: number }> {
+    const course = await publishedCourse(slug);
+    const enrolment = await findEnrolment(learner, course.slug);
+    if (!enrolment) throw new NotFound('You have not started this course yet.');
+    if (!enrolment.completedAt) throw new Conflict('You are already taking this course again.');
+    const restartedAt = new Date();
+    const result = await Enrolment.updateOne(
+      { _id: enrolment._id, learner: learnerObjectId(learner), completedAt: enrolment.completedAt },
+      {
+        $push: {
+          previousCompletions: {
+            version: enrolment.version,
+            startedAt: enrolment.startedAt,
+            completedAt: enrolment.completedAt,
+            certificateNumber: enrolment.certificateNumber,
+            restartedAt,
+          },
+        },
+        $set: { version: course.publishedVersion, blocks: {}, lastLesson: null, startedAt: restartedAt, completedAt: null, certificateNumber: null },
+      },
+    );
+    forgetLessonRead(learner.id, course.slug);
+    if (result.modifiedCount !== 1) throw new Conflict('You are already taking this course again.');
+    return { version: course.publishedVersion };
+  }
+
   return {
     enrol,
+    startNewRound,
     findEnrolment,
     loadLesson,
     completeBlock,
@@ -438,7 +475,7 @@ async function enrolmentFacts(learnerIds: string[], courseIds?: string[]): Promi
   if (learners.length === 0) return [];
   const filter: Record<string, unknown> = { learner: { $in: learners } };
   if (courseIds) filter.course = { $in: courseIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id)) };
-  const rows = await Enrolment.find(filter, { learner: 1, course: 1, completedAt: 1, 'previousCompletions.completedAt': 1 }).lean<
+  const rows = await Enrolment.find(filter, { learner: 1, course: 1, completedAt: 1, previousCompletions: 1 }).lean<
     Pick<EnrolmentRecord, 'learner' | 'course' | 'completedAt' | 'previousCompletions'>[]
   >();
   return rows.map((row) => {

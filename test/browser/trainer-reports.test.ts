@@ -68,11 +68,30 @@ describe('the demo trainer', () => {
     expect(new URL(page.url()).pathname).toBe('/reports');
     await checkPage(page, 'reports-overview');
 
+    // Assigns the shipped course to the demo team, due 30 days after each person joins the team.
+    await page.goto('/manage/assignments/new');
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await checkPage(page, 'assignments-new');
+    await page.getByLabel('Course').selectOption({ label: shippedTitle });
+    await page.getByRole('group', { name: 'Assign it to' }).getByLabel('Whole teams').check();
+    await page.getByRole('group', { name: /^Teams/ }).getByLabel('Demo team').check();
+    await page.getByRole('group', { name: 'When is it due?' }).getByLabel('A number of days after joining the team').check();
+    await page.getByRole('spinbutton', { name: 'Number of days' }).fill('30');
+    await Promise.all([page.waitForURL('**/manage/assignments'), page.getByRole('button', { name: 'Assign the course' }).click()]);
+    await page.getByText('The course is assigned.').waitFor();
+    const assignment = page.getByRole('table', { name: 'Assignments' }).getByRole('row', { name: /Team: Demo team/ });
+    await expect(assignment.count()).resolves.toBe(1);
+    await expect(assignment.textContent()).resolves.toMatch(/30 days after joining/);
+    await checkPage(page, 'assignments-list');
+
+    await page.goto('/reports');
     await page.getByRole('link', { name: 'Demo team' }).click();
     await page.getByRole('heading', { level: 1, name: 'Demo team' }).waitFor();
     const matrix = page.getByRole('table', { name: /Demo team/ });
     const learnerRow = matrix.getByRole('row', { name: /Lee Learner/ });
     await expect(learnerRow.getByText(/In progress, \d+%/).count()).resolves.toBe(1);
+    // Every member now has the shipped course assigned with a due date (Lee's own, earlier one governs for Lee).
+    await expect(learnerRow.getByText(/^Due \d/).count()).resolves.toBeGreaterThan(0);
     await checkPage(page, 'reports-team-matrix');
 
     // Filter: people with a course not started (none), then people with a course in progress (Lee).

@@ -5,6 +5,7 @@
  */
 import { asEngineError, EngineError, ErrorCodes } from '../errors';
 import { readDocuments, type ReadStats } from '../query/execute';
+import { compileNativePipeline, NotCompiled } from '../query/native-pipeline';
 import { Aggregator } from '../bson/mingo-context';
 import { cloneDocument, comparisonView, isPlainObject, normaliseNumbers, originalOf, restoreNumericTypes, valueKey, type Doc } from '../bson/values';
 import { asNumber, type CommandContext } from './types';
@@ -81,20 +82,7 @@ export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc
   const last = rest[rest.length - 1] as Doc;
   const out = last.$out ?? last.$merge;
   const stages = out === undefined ? rest : rest.slice(0, -1);
-  const aggregator = new Aggregator(normaliseNumbers(stages), {
-    ...(ctx.variables ? { variables: ctx.variables } : {}),
-    collectionResolver: (other: string) => {
-      const view = resolveView(ctx, other);
-      const docs = view ? viewDocuments(view, ctx) : [...(ctx.catalog.get(ctx.db, other)?.docs.values() ?? [])];
-      return docs.map(comparisonView);
-    },
-  });
-  let result: Doc[];
-  try {
-    result = aggregator.run(input.map(comparisonView)) as Doc[];
-  } catch (err) {
-    throw asEngineError(err);
-  }
+  let result = runNatively(stages, input, ctx) ?? runMingo(stages, input, ctx);
   if (stages.every((stage) => PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ''))) result = restoreTypes(result, input);
   if (last.$out !== undefined) {
     writeOut(last.$out, result, ctx);
@@ -105,6 +93,35 @@ export function runPipeline(rest: Doc[], input: Doc[], ctx: CommandContext): Doc
     return [];
   }
   return result;
+}
+
+/** The pipeline on the engine's native path (../query/native-pipeline.ts), or undefined when it declines. */
+function runNatively(stages: Doc[], input: Doc[], ctx: CommandContext): Doc[] | undefined {
+  const run = compileNativePipeline(normaliseNumbers(stages), ctx.variables);
+  if (!run) return undefined;
+  try {
+    return run(input.map(comparisonView));
+  } catch (err) {
+    // A value the native path does not handle: mingo answers (with its result or its error).
+    if (err instanceof NotCompiled) return undefined;
+    throw asEngineError(err);
+  }
+}
+
+function runMingo(stages: Doc[], input: Doc[], ctx: CommandContext): Doc[] {
+  const aggregator = new Aggregator(normaliseNumbers(stages), {
+    ...(ctx.variables ? { variables: ctx.variables } : {}),
+    collectionResolver: (other: string) => {
+      const view = resolveView(ctx, other);
+      const docs = view ? viewDocuments(view, ctx) : [...(ctx.catalog.get(ctx.db, other)?.docs.values() ?? [])];
+      return docs.map(comparisonView);
+    },
+  });
+  try {
+    return aggregator.run(input.map(comparisonView)) as Doc[];
+  } catch (err) {
+    throw asEngineError(err);
+  }
 }
 
 /** The documents a view presents: its pipeline run over its source collection. */

@@ -62,3 +62,27 @@ test('on a multikey index, two bounds on one field are not intersected', () => {
   expect(docs.map((d) => d._id)).toEqual(['spread']);
   expect(stats.plan.index?.name).toBe('marks_1');
 });
+
+test('an $in of more than 256 values still uses the index, and a compound index for as many fields as fit', () => {
+  const c = new Collection('db', 'enrolments');
+  c.createIndex({ key: { learner: 1, course: 1 }, name: 'learner_1_course_1', unique: true });
+  c.createIndex({ key: { course: 1 }, name: 'course_1' });
+  for (let learner = 0; learner < 400; learner++) for (let course = 0; course < 5; course++) c.insert({ learner, course });
+  const learners = Array.from({ length: 300 }, (_, i) => i);
+  // A team of 300 people: before, 300 intervals were refused and the whole collection was read.
+  const team = readDocuments(c, { filter: { learner: { $in: learners } } });
+  expect(team.docs).toHaveLength(1_500);
+  expect(team.stats.plan.index?.name).toBe('learner_1_course_1');
+  expect(team.stats.docsExamined).toBe(1_500);
+  // 300 people x 2 courses is 600 scans: the course is left to the filter, the people still bound the index.
+  const both = readDocuments(c, { filter: { learner: { $in: learners }, course: { $in: [1, 3] } } });
+  expect(both.docs).toHaveLength(600);
+  expect(both.stats.plan.index?.name).toBe('learner_1_course_1');
+  expect(both.stats.plan.bounds).toHaveLength(1);
+  expect(both.stats.docsExamined).toBe(1_500);
+  // Few enough for both fields: each (learner, course) pair is its own scan.
+  const pairs = readDocuments(c, { filter: { learner: { $in: [1, 2, 3] }, course: { $in: [1, 3] } } });
+  expect(pairs.docs).toHaveLength(6);
+  expect(pairs.stats.plan.bounds).toHaveLength(2);
+  expect(pairs.stats.docsExamined).toBe(6);
+});

@@ -14,8 +14,38 @@ function firstMatchingIndex(array: unknown[], test: (element: unknown) => boolea
   return -1;
 }
 
+/**
+ * The common projection, top-level fields only, all included or all excluded (an `_id: 0` beside inclusions),
+ * done without mingo, whose per-document cursor cost ~40 µs (issue 14). Field order as mingo writes it:
+ * inclusions in the sorted order of their names then `_id`; exclusions keep the document's order.
+ */
+function simpleProjection(projection: Doc): Projector | undefined {
+  const entries = Object.entries(projection);
+  if (entries.some(([key, value]) => key === '' || key.includes('.') || key.startsWith('$') || !(value === 0 || value === 1 || value === true || value === false))) return undefined;
+  const included = entries.filter(([, value]) => value === 1 || value === true).map(([key]) => key);
+  const excluded = entries.filter(([, value]) => value === 0 || value === false).map(([key]) => key);
+  if (included.length > 0) {
+    if (excluded.some((key) => key !== '_id')) return undefined;
+    const keys = [...included].sort();
+    const withId = excluded.length === 0;
+    return (doc) => {
+      const out: Doc = {};
+      for (const key of keys) if (doc[key] !== undefined) out[key] = doc[key];
+      if (withId && !('_id' in out) && doc._id !== undefined) out._id = doc._id;
+      return out;
+    };
+  }
+  return (doc) => {
+    const out: Doc = { ...doc };
+    for (const key of excluded) delete out[key];
+    return out;
+  };
+}
+
 export function compileProjection(projection: unknown, filter?: Doc, variables?: Variables): Projector {
   if (!isPlainObject(projection) || Object.keys(projection).length === 0) return (doc) => doc;
+  const simple = simpleProjection(projection);
+  if (simple) return simple;
   const rest: Doc = {};
   const elemMatches: Array<{ field: string; query: Query }> = [];
   let positional: { field: string; query: Query } | undefined;
