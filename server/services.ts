@@ -21,6 +21,9 @@ import type { Mailer } from './mail/mailer';
 import type { Logger } from 'pino';
 import { createMediaService, createServableAssetCache, incomingDirFor, type MediaService, type ServableAssetCache } from './media/service';
 import type { MediaStorage } from './media/storage';
+import { createMediaConversion, type ConversionJobs } from './media/conversion';
+import { ffmpegPath } from './media/ffmpeg';
+import { createMediaUses } from './courses/media-uses';
 import { createRemindersService, type RemindersService } from './reminders/service';
 import { createReportsService, type ReportsService } from './reports/service';
 import type { RevocationFeed, RevocationListener } from './sessions/feed';
@@ -68,6 +71,11 @@ export interface ServiceDeps {
    * process holds here within a second. Without it only changes made in this process apply at once.
    */
   revocations?: RevocationFeed;
+  /**
+   * The durable job scheduler (server/jobs/scheduler.ts), for work put on it as it is asked for (media
+   * conversions). Without it such work waits, recorded, for a process that has one (main.ts).
+   */
+  jobs?: ConversionJobs;
 }
 
 export interface Services {
@@ -114,10 +122,14 @@ export function createServices(deps: ServiceDeps): Services {
   const teams = createTeamsService({ users, audit });
   const auth = createAuthService({ users, teams, audit, mailer: deps.mailer, baseUrl, sessions });
   const courses = createCoursesService({ caches: caches.courses, audit });
+  const incomingDir = incomingDirFor(deps.config);
   const media = createMediaService({
     storage: deps.mediaStorage,
     servableAssets: caches.servableAssets,
-    uploads: { incomingDir: incomingDirFor(deps.config), limits: deps.config.uploadLimits },
+    uploads: { incomingDir, limits: deps.config.uploadLimits },
+    conversion: createMediaConversion({ storage: deps.mediaStorage, incomingDir, ffmpeg: ffmpegPath(), jobs: deps.jobs, logger: deps.logger }),
+    uses: createMediaUses(),
+    logger: deps.logger,
   });
   const courseImport = createCourseImport({ courses, media });
   const certificates = createCertificatesService({ teams, baseUrl });

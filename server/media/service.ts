@@ -4,8 +4,11 @@
  */
 import path from 'node:path';
 import mongoose, { Types } from 'mongoose';
+import type { Logger } from 'pino';
 import type { Config, UploadLimits } from '../config';
+import { hasAnyRole, type Role } from '../people';
 import type { AssetRef } from './types';
+import type { MediaConversion } from './conversion';
 import { GridFsStorage } from './gridfs-storage';
 import { Asset, type AssetDoc } from './model';
 import { LocalDiskStorage, type MediaStorage } from './storage';
@@ -38,6 +41,37 @@ export interface ServableAsset {
   storageKey: string;
   /** Smaller copies of a picture, by width. */
   variants: { width: number; storageKey: string; sizeBytes: number; sha256: string }[];
+  source: 'content' | 'upload';
+  uploadedBy: string | null;
+  /** The playable copy of audio or video that browsers cannot all play, once made (./conversion.ts). */
+  playable: { storageKey: string; sha256: string; sizeBytes: number; mimeType: string } | null;
+  /** Whether a conversion is still to finish (such an answer is not remembered: it changes). */
+  converting: boolean;
+  /**
+   * Used by a published or archived version: every signed-in person may fetch it. Once true it stays true (a
+   * published version never becomes a draft again), so it is remembered with the asset.
+   */
+  published: boolean;
+}
+
+/** Who asks for a file: the signed-in person. */
+export interface MediaViewer {
+  id: string;
+  roles: Role[];
+}
+
+/**
+ * What a person may fetch of a file: `team` the original and the playable copy (the uploader, trainers and
+ * admins, the authoring team of a course whose version uses it); `learner` what learners get (it is used by a
+ * published or archived version; the catalogue shows every published course to every signed-in person);
+ * null: nothing, the file is answered as absent.
+ */
+export type MediaAccess = 'team' | 'learner' | null;
+
+/** Which course versions use a file and who writes which course (server/courses/media-uses.ts). */
+export interface MediaUsesLookup {
+  versionsUsing(input: { sha256s: string[]; assetId?: string }): Promise<{ courseId: string; status: string }[]>;
+  coursesWrittenBy(userId: string, courseIds: string[]): Promise<string[]>;
 }
 
 /**
@@ -57,10 +91,22 @@ export interface MediaServiceDeps {
   servableAssets: ServableAssetCache;
   /** For uploads by people (storeUpload): the incoming folder (incomingDirFor) and the size limit per kind. */
   uploads?: { incomingDir: string; limits: UploadLimits };
+  /** Playable copies of audio and video (./conversion.ts); without it uploads are stored as they are. */
+  conversion?: MediaConversion;
+  /** Who may fetch what (server/courses/media-uses.ts); without it only trainers, admins and uploaders may. */
+  uses?: MediaUsesLookup;
+  logger?: Logger;
 }
 
-export function createMediaService({ storage, servableAssets: servableCache, uploads }: MediaServiceDeps) {
-  const uploadStore = uploads ? createUploadStore({ storage, ...uploads }) : undefined;
+export function createMediaService({ storage, servableAssets: servableCache, uploads, conversion, uses, logger }: MediaServiceDeps) {
+  const uploadStore = uploads
+    ? createUploadStore({
+        storage,
+        ...uploads,
+        inspectMedia: conversion?.inspectUpload,
+        conversionState: conversion?.stateOf,
+      })
+    : undefined;
 
   /**
    * Streams a person's upload into storage and records it as an Asset: the one way authoring pages store files.
@@ -69,7 +115,12 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
    */
   async function storeUpload(input: UploadInput): Promise<UploadedAsset> {
     if (!uploadStore) throw new Error('This media service was made without uploads (createMediaService({ uploads }))');
-    return uploadStore.storeUpload(input);
+    const uploaded = await uploadStore.storeUpload(input);
+    if (uploaded.conversion?.status === 'queued' && conversion) {
+      // If this fails the asset stays queued: resumeConversions at the next start asks again.
+      await conversion.requestConversion(uploaded.assetId).catch((error: unknown) => logger?.error({ err: error }, 'could not queue a media conversion'));
+    }
+    return uploaded;
   }
 
   /** Removes an upload's record and its bytes (unless shared with another record). */
@@ -125,6 +176,7 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
       width: doc.width ?? null,
       height: doc.height ?? null,
       widths: doc.width ? [...(doc.variants ?? []).map((variant) => variant.width), doc.width] : [],
+      conversion: conversion?.stateOf(doc.playback ?? null) ?? null,
     };
   }
 
@@ -132,8 +184,10 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
     const cached = servableCache.get(assetId);
     if (cached) return cached;
-    const doc = await Asset.findOne({ _id: assetId, status: 'ready' }, 'originalName mimeType sizeBytes sha256 storageKey variants').lean<AssetDoc>();
+    const doc = await Asset.findOne({ _id: assetId, status: 'ready' }, 'originalName mimeType sizeBytes sha256 storageKey variants source uploadedBy playback').lean<AssetDoc>();
     if (!doc) return null;
+    const playback = doc.playback ?? null;
+    const ready = playback?.status === 'ready' && playback.storageKey && playback.sha256 && playback.sizeBytes !== null;
     const asset: ServableAsset = {
       id: assetId,
       originalName: doc.originalName,
@@ -142,10 +196,64 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
       sha256: doc.sha256,
       storageKey: doc.storageKey,
       variants: (doc.variants ?? []).map(({ width, storageKey, sizeBytes, sha256 }) => ({ width, storageKey, sizeBytes, sha256 })),
+      source: doc.source,
+      uploadedBy: doc.uploadedBy ? doc.uploadedBy.toString() : null,
+      playable: ready
+        ? { storageKey: playback.storageKey ?? '', sha256: playback.sha256 ?? '', sizeBytes: playback.sizeBytes ?? 0, mimeType: playback.targetMimeType }
+        : null,
+      converting: playback?.status === 'queued' || playback?.status === 'converting',
+      published: false,
     };
-    if (servableCache.size >= cacheLimit) servableCache.clear();
-    servableCache.set(assetId, asset);
+    remember(asset);
     return asset;
+  }
+
+  /** Only what cannot change is remembered: a finished conversion, or none at all. */
+  function remember(asset: ServableAsset): void {
+    if (asset.converting) return;
+    if (servableCache.size >= cacheLimit) servableCache.clear();
+    servableCache.set(asset.id, asset);
+  }
+
+  /** See MediaAccess. `needTeam`: only the team's answer will do (the original of a converted clip). */
+  async function accessTo(asset: ServableAsset, viewer: MediaViewer, needTeam = false): Promise<MediaAccess> {
+    if (hasAnyRole(viewer, ['trainer', 'admin'])) return 'team';
+    if (asset.uploadedBy !== null && asset.uploadedBy === viewer.id) return 'team';
+    if (asset.published && !needTeam) return 'learner';
+    if (!uses) return null;
+    const sha256s = [asset.sha256, ...(asset.playable ? [asset.playable.sha256] : [])];
+    const found = await uses.versionsUsing({ sha256s, assetId: asset.id });
+    if (found.some((use) => use.status === 'published' || use.status === 'archived')) {
+      asset.published = true;
+      remember(asset);
+    }
+    const courseIds = [...new Set(found.map((use) => use.courseId))];
+    if (courseIds.length > 0 && (await uses.coursesWrittenBy(viewer.id, courseIds)).length > 0) return 'team';
+    return asset.published ? 'learner' : null;
+  }
+
+  /**
+   * The file a person may fetch, and which bytes: the playable copy when there is one (the original only to
+   * the team, asked for with `original`), else the original. Null when the file is absent or not theirs to see.
+   */
+  async function findServableFor(assetId: string, viewer: MediaViewer, options: { original?: boolean } = {}) {
+    const asset = await findServableAsset(assetId);
+    if (!asset) return null;
+    const wantOriginal = options.original === true && asset.playable !== null;
+    const access = await accessTo(asset, viewer, wantOriginal);
+    if (access === null || (wantOriginal && access !== 'team')) return null;
+    const bytes = asset.playable && !wantOriginal ? { ...asset.playable } : { storageKey: asset.storageKey, sha256: asset.sha256, sizeBytes: asset.sizeBytes, mimeType: asset.mimeType };
+    return { asset, access, ...bytes };
+  }
+
+  /** A conversion's state for the page that shows it: the uploader's own upload, or any for trainers and admins. */
+  async function conversionOf(assetId: string, viewer: MediaViewer) {
+    if (!Types.ObjectId.isValid(assetId)) return null;
+    const filter: Record<string, unknown> = { _id: assetId, status: 'ready' };
+    if (!hasAnyRole(viewer, ['trainer', 'admin'])) filter.uploadedBy = viewer.id;
+    const doc = await Asset.findOne(filter, 'playback').lean<Pick<AssetDoc, 'playback'>>();
+    if (!doc) return null;
+    return { conversion: conversion?.stateOf(doc.playback ?? null) ?? null };
   }
 
   return {
@@ -158,6 +266,10 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     /** Largest upload per kind, in bytes (from configuration). */
     uploadLimits: uploads?.limits ?? ({ image: 0, audio: 0, video: 0, document: 0, captions: 0 } as UploadLimits),
     findServableAsset,
+    findServableFor,
+    conversionOf,
+    /** The background conversions (jobs, resume at start, stop), when this service was made with them. */
+    conversion,
   };
 }
 
