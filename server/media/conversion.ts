@@ -53,7 +53,9 @@ export interface MediaConversionDeps {
 }
 
 /** What an upload's reading found: the playback to record, or why it is not media at all. */
-export type UploadInspection = { playback: Pick<AssetPlayback, 'status' | 'targetMimeType' | 'durationSeconds' | 'progress'> | null } | { problem: string };
+export type UploadInspection =
+  | { playback: Pick<AssetPlayback, 'status' | 'targetMimeType' | 'durationSeconds' | 'progress'> | null; durationSeconds: number | null }
+  | { problem: string };
 
 /** What the upload page shows about a conversion. */
 export interface ConversionState {
@@ -78,19 +80,22 @@ export function createMediaConversion({ storage, incomingDir, ffmpeg, jobs, logg
    * its kind; otherwise whether a playable copy is needed.
    */
   async function inspectUpload(file: string, kind: 'audio' | 'video', mimeType: string): Promise<UploadInspection> {
-    if (!ffmpeg) return { playback: null };
+    if (!ffmpeg) return { playback: null, durationSeconds: null };
     let probe: MediaProbe | null;
     try {
       probe = await probeMedia(ffmpeg, file);
     } catch (error) {
       logger?.error({ err: error }, 'reading an upload with ffmpeg failed');
-      return { playback: null };
+      return { playback: null, durationSeconds: null };
     }
     const has = kind === 'video' ? probe?.videoCodec : probe?.audioCodec;
     if (!probe || !has) return { problem: `it could not be read as ${kind === 'video' ? 'a video' : 'an audio clip'}; it may be damaged` };
     const plan = planPlayable(kind, mimeType, probe);
-    if (!plan.convert) return { playback: null };
-    return { playback: { status: 'queued', targetMimeType: plan.targetMimeType, durationSeconds: probe.durationSeconds, progress: 0 } };
+    if (!plan.convert) return { playback: null, durationSeconds: probe.durationSeconds };
+    return {
+      playback: { status: 'queued', targetMimeType: plan.targetMimeType, durationSeconds: probe.durationSeconds, progress: 0 },
+      durationSeconds: probe.durationSeconds,
+    };
   }
 
   /** Puts the asset's conversion job on the scheduler (one per asset; asking again runs it again if it is done). */

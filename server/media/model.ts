@@ -68,6 +68,8 @@ const assetSchema = new Schema(
      * original stays under `storageKey` for the team; learners are sent the playable copy.
      */
     playback: { type: new Schema(playbackFields, { _id: false }), default: null },
+    /** Audio and video: the clip's length in seconds, as ffmpeg read it at upload (null when unknown). */
+    durationSeconds: { type: Number, default: null },
   },
   { timestamps: true },
 );
@@ -99,6 +101,7 @@ export interface AssetDoc {
   height?: number | null;
   variants?: AssetVariant[];
   playback?: AssetPlayback | null;
+  durationSeconds?: number | null;
   createdAt?: Date;
 }
 

@@ -30,6 +30,7 @@ import type { UploadedAsset } from './service';
 import type { ByteRange, MediaStorage } from './storage';
 import { describeKind } from './upload-kinds';
 import { mediaSrcset, mediaUrl } from './types';
+import { captionsRouter } from './captions-routes';
 
 /** On media answers: no script, no plugin, no form, whatever the file is, even opened on its own. */
 const MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
@@ -191,10 +192,18 @@ export function mediaRouter({ media }: Pick<Services, 'media'>, web: Pick<WebToo
         res.status(201).json({ asset: assetJson(asset) });
         return;
       }
+      // A .vtt sent from a clip's caption editor goes back there, loaded for editing.
+      const then = /^captions:([0-9a-f]{24})$/.exec(String((req.body as Record<string, unknown> | undefined)?.then ?? ''));
+      if (then?.[1] && asset.kind === 'captions') {
+        res.redirect(303, `/media/captions/${then[1]}?from=${encodeURIComponent(asset.assetId)}`);
+        return;
+      }
       res.redirect(303, `/media/uploads?uploaded=${encodeURIComponent(asset.assetId)}`);
     },
     uploadRefused,
   );
+
+  router.use('/captions', captionsRouter({ media }));
 
   router.get('/uploads/:assetId/conversion', authors, async (req: Request, res: Response) => {
     const found = await media.conversionOf(String(req.params.assetId), currentUser(req));

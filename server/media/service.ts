@@ -9,6 +9,7 @@ import type { Config, UploadLimits } from '../config';
 import { hasAnyRole, type Role } from '../people';
 import type { AssetRef } from './types';
 import type { MediaConversion } from './conversion';
+import { createCaptions } from './captions';
 import { GridFsStorage } from './gridfs-storage';
 import { Asset, type AssetDoc } from './model';
 import { LocalDiskStorage, type MediaStorage } from './storage';
@@ -246,6 +247,23 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     return { asset, access, ...bytes };
   }
 
+  /**
+   * An audio or video clip the person may work on as one of its team (its uploader, trainers and admins, the
+   * authoring team of a course using it), or null: for the caption editor.
+   */
+  async function findClipForTeam(assetId: string, viewer: MediaViewer) {
+    const asset = await findServableAsset(assetId);
+    if (!asset || !(asset.mimeType.startsWith('audio/') || asset.mimeType.startsWith('video/'))) return null;
+    if ((await accessTo(asset, viewer, true)) !== 'team') return null;
+    const doc = await Asset.findById(assetId, 'kind durationSeconds').lean<Pick<AssetDoc, 'kind' | 'durationSeconds'>>();
+    return {
+      assetId: asset.id,
+      fileName: asset.originalName,
+      kind: asset.mimeType.startsWith('video/') && doc?.kind !== 'audio' ? ('video' as const) : ('audio' as const),
+      durationSeconds: doc?.durationSeconds ?? null,
+    };
+  }
+
   /** A conversion's state for the page that shows it: the uploader's own upload, or any for trainers and admins. */
   async function conversionOf(assetId: string, viewer: MediaViewer) {
     if (!Types.ObjectId.isValid(assetId)) return null;
@@ -270,6 +288,13 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     conversionOf,
     /** The background conversions (jobs, resume at start, stop), when this service was made with them. */
     conversion,
+    findClipForTeam,
+    /**
+     * Captions of a clip (./captions.ts): `captionsOf(clipId)` and `saveCues(clipId, cues, by)` give
+     * { captions: AssetRef & { sha256 }, cues, transcript }, what authoring attaches to a block (the .vtt in the
+     * draft's source.media, the block's captions attribute, its transcript).
+     */
+    captions: createCaptions({ storage, storeUpload }),
   };
 }
 

@@ -212,10 +212,12 @@ export function createUploadStore({ storage, incomingDir, limits, inspectMedia, 
       }
 
       let playback: Extract<UploadInspection, { playback: unknown }>['playback'] = null;
+      let durationSeconds: number | null = null;
       if ((input.kind === 'audio' || input.kind === 'video') && inspectMedia) {
         const inspection = await inspectMedia(incoming, input.kind, mimeType);
         if ('problem' in inspection) throw refuse(inspection.problem);
         playback = inspection.playback;
+        durationSeconds = inspection.durationSeconds;
       }
 
       let main: StoredFile;
@@ -252,6 +254,7 @@ export function createUploadStore({ storage, incomingDir, limits, inspectMedia, 
         height,
         variants,
         playback,
+        durationSeconds,
         status: 'ready',
       });
       recorded = true;
