@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../../support/app';
+import { startTestApp, type TestApp, type TestAppOptions } from '../../support/app';
 import { launchChromium } from './chromium';
 
 export { findChromium, launchChromium } from './chromium';
@@ -46,8 +46,12 @@ export function takeBrowserProblems(page: Page): string[] {
   return problems.splice(0, problems.length);
 }
 
-export async function startBrowserHarness(): Promise<BrowserHarness> {
-  const app = await startTestApp();
+/**
+ * `chromiumArgs` adds Chromium flags (e.g. a fake camera and microphone); `app` is passed to startTestApp (e.g.
+ * { jobs: {} } for the job scheduler).
+ */
+export async function startBrowserHarness(options: { chromiumArgs?: string[]; app?: TestAppOptions } = {}): Promise<BrowserHarness> {
+  const app = await startTestApp(options.app);
   let server: Server | undefined;
   let browser: Browser | undefined;
   try {
@@ -57,7 +61,7 @@ export async function startBrowserHarness(): Promise<BrowserHarness> {
     });
     const { port } = server.address() as AddressInfo;
     const baseUrl = `http://127.0.0.1:${port}`;
-    browser = await launchChromium();
+    browser = await launchChromium(options.chromiumArgs);
     const contexts: BrowserContext[] = [];
     const openBrowser = browser;
     const openServer = server;
