@@ -6,10 +6,13 @@
  * Stores and caches are instances owned here, one set per app, never module globals: two apps in one process
  * (tests) share nothing, and a change made through one app's services forgets what that app remembers.
  */
+import path from 'node:path';
 import type { Store } from 'express-session';
 import type { Config } from './config';
 import { createAssignmentsService, type AssignmentsService } from './assignments/service';
 import { createAuditService, type AuditService } from './audit/service';
+import { createAuthoringService, type AuthoringService } from './authoring/service';
+import { createCourseZips, type CourseZips } from './authoring/zip';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
@@ -96,6 +99,8 @@ export interface Services {
   assignments: AssignmentsService;
   reminders: RemindersService;
   reports: ReportsService;
+  authoring: AuthoringService;
+  courseZips: CourseZips;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -132,6 +137,8 @@ export function createServices(deps: ServiceDeps): Services {
     logger: deps.logger,
   });
   const courseImport = createCourseImport({ courses, media });
+  const authoring = createAuthoringService({ media, users, audit });
+  const courseZips = createCourseZips({ authoring, media, workDir: path.join(deps.config.dataDir, 'tmp', 'course-zips') });
   const certificates = createCertificatesService({ teams, baseUrl });
   const learning = createLearningService({ courses, certificates, lessonReads: caches.lessonEnrolments });
   const learnerPages = createLearnerPages({ courses, teams, users, learning });
@@ -166,5 +173,7 @@ export function createServices(deps: ServiceDeps): Services {
     assignments,
     reminders,
     reports,
+    authoring,
+    courseZips,
   };
 }

@@ -438,3 +438,73 @@ export function parseModuleBody(
   if (lessons.length === 0 && problems.length === 0) problems.push({ line: firstLine, message: 'the module has no lessons: start one with ## Lesson title' });
   return { lessons, media, problems };
 }
+
+/** Where a lesson and its blocks are in a module body (0-based indexes into the body's lines, end exclusive). */
+export interface LessonOutline {
+  title: string;
+  explicitKey?: string;
+  /** The line of `## Title`. */
+  start: number;
+  /** The line after the lesson's last line (the next lesson's title line, or the end). */
+  end: number;
+  /** Each block's lines: a text block from its first to its last non-blank line, a :::block from ::: to :::. */
+  blocks: Array<{ kind: 'text' | 'directive'; start: number; end: number }>;
+}
+
+/**
+ * The outline of a module body by the rules splitLessons reads it with (fences, blocks, lesson titles), for the
+ * authoring pages, which edit one lesson or one block of the file and leave every other line as it was.
+ */
+export function outlineModuleBody(lines: string[]): { lessons: LessonOutline[]; firstLessonLine: number } {
+  const lessons: LessonOutline[] = [];
+  let inFence: string | null = null;
+  let directiveStart: number | null = null;
+  let textStart: number | null = null;
+  let textEnd = 0;
+  const flushText = (): void => {
+    if (textStart !== null) lessons.at(-1)?.blocks.push({ kind: 'text', start: textStart, end: textEnd });
+    textStart = null;
+  };
+  lines.forEach((raw, index) => {
+    if (directiveStart !== null) {
+      if (directiveClose.test(raw)) {
+        lessons.at(-1)?.blocks.push({ kind: 'directive', start: directiveStart, end: index + 1 });
+        directiveStart = null;
+      }
+      return;
+    }
+    const markText = (): void => {
+      if (raw.trim() === '') return;
+      if (textStart === null) textStart = index;
+      textEnd = index + 1;
+    };
+    if (inFence) {
+      if (raw.trim().startsWith(inFence)) inFence = null;
+      markText();
+      return;
+    }
+    const fenceMatch = fence.exec(raw);
+    if (fenceMatch) {
+      inFence = fenceMatch[1] ?? null;
+      markText();
+      return;
+    }
+    const heading = lessonHeading.exec(raw);
+    if (heading) {
+      flushText();
+      const last = lessons.at(-1);
+      if (last) last.end = index;
+      lessons.push({ title: heading[1] ?? '', explicitKey: heading[2], start: index, end: lines.length, blocks: [] });
+      return;
+    }
+    if (directiveOpen.test(raw)) {
+      flushText();
+      directiveStart = index;
+      return;
+    }
+    markText();
+  });
+  flushText();
+  if (directiveStart !== null) lessons.at(-1)?.blocks.push({ kind: 'directive', start: directiveStart, end: lines.length });
+  return { lessons, firstLessonLine: lessons[0]?.start ?? lines.length };
+}

@@ -11,6 +11,7 @@ import type { MediaService } from '../media/service';
 import { Course, CourseVersion } from './model';
 import { formatProblem, hashCourseDirectory, parseCourseDirectory, type ContentProblem, type ParsedCourse } from './parse';
 import type { CoursesService } from './service';
+import { sortSource } from './source';
 import { isDuplicateKey } from '../db/mongo-errors';
 
 export interface ImportOptions {
@@ -47,13 +48,14 @@ export interface ImportReport {
 export interface CourseImportDeps {
   courses: Pick<CoursesService, 'publishVersion'>;
   /** Stores the media files a course's content names, in the app's media storage. */
-  media: Pick<MediaService, 'storeContentFile'>;
+  media: Pick<MediaService, 'storeContentFile' | 'storage'>;
 }
 
 interface LatestVersion {
   version: number;
   status: string;
   contentHash: string;
+  editedAt?: Date | null;
 }
 
 /** The course folders under `dir` (each folder is one course), sorted; none when `dir` is not a folder. */
@@ -89,7 +91,16 @@ export function describeImport(report: ImportReport, dryRun = false): string[] {
 }
 
 export function createCourseImport({ courses, media }: CourseImportDeps) {
-  async function storeMedia(parsed: ParsedCourse): Promise<void> {
+  /**
+   * Stores every file of the folder: the media blocks use as assets (their ids go into the content), the others
+   * as bytes only, so an export of the version gives back the whole folder (and the same hash).
+   */
+  async function storeMedia(parsed: ParsedCourse, courseDir: string): Promise<void> {
+    const used = new Set(parsed.media.map((use) => use.absolutePath));
+    for (const entry of parsed.source.media) {
+      const absolute = path.join(courseDir, ...entry.path.split('/'));
+      if (!used.has(absolute)) await media.storage.putFile(absolute);
+    }
     for (const use of parsed.media) {
       const ref = await media.storeContentFile(use.absolutePath, {
         originalName: path.basename(use.src),
@@ -116,6 +127,19 @@ export function createCourseImport({ courses, media }: CourseImportDeps) {
     }
   }
 
+  /**
+   * Versions stored before versions kept their source (older databases) get it from their folder while the folder
+   * is unchanged (same hash), so they can be edited and exported. One small query when there is nothing to do.
+   */
+  async function backfillSource(courseId: Types.ObjectId, version: number, courseDir: string): Promise<void> {
+    const missing = await CourseVersion.exists({ course: courseId, version, source: null });
+    if (!missing) return;
+    const parsed = await parseCourseDirectory(courseDir);
+    if (parsed.problems.length > 0) return;
+    await storeMedia(parsed, courseDir);
+    await CourseVersion.updateOne({ course: courseId, version, source: null }, { $set: { source: sortSource(parsed.source) } });
+  }
+
   /** Imports one course folder. When another process imports the same course at the same time, looks again. */
   async function importCourseFromDirectory(courseDir: string, options: ImportOptions = {}): Promise<CourseImportResult> {
     try {
@@ -134,7 +158,7 @@ export function createCourseImport({ courses, media }: CourseImportDeps) {
     const course = await Course.findOne({ slug }, '_id publishedVersion')
       .lean<{ _id: Types.ObjectId; publishedVersion: number | null }>();
     const latest = course
-      ? await CourseVersion.findOne({ course: course._id }, 'version status contentHash').sort({ version: -1 }).lean<LatestVersion>()
+      ? await CourseVersion.findOne({ course: course._id }, 'version status contentHash editedAt').sort({ version: -1 }).lean<LatestVersion>()
       : null;
     if (course && latest && latest.contentHash === contentHash) {
       if (course.publishedVersion == null && latest.status === 'draft' && !options.dryRun) {
@@ -143,14 +167,21 @@ export function createCourseImport({ courses, media }: CourseImportDeps) {
         const outcome = publishedHere ? 'created' : 'unchanged';
         return { slug, outcome, courseId: course._id.toString(), version: latest.version, published: true, problems: [] };
       }
+      if (!options.dryRun) await backfillSource(course._id, latest.version, courseDir);
       return { slug, outcome: 'unchanged', courseId: course._id.toString(), version: latest.version, published: latest.status === 'published', problems: [] };
+    }
+    if (course && latest && latest.status === 'draft' && latest.editedAt) {
+      // The team is editing a draft in the browser; a folder that is still what they started from is not news.
+      const known = await CourseVersion.findOne({ course: course._id, contentHash }, 'version status').lean<{ version: number; status: string }>();
+      if (known) return { slug, outcome: 'unchanged', courseId: course._id.toString(), version: known.version, published: known.status === 'published', problems: [] };
     }
 
     const parsed = await parseCourseDirectory(courseDir);
     if (parsed.problems.length > 0) return { slug, outcome: 'invalid', published: false, problems: parsed.problems };
     if (options.dryRun) return { slug, outcome: 'valid', courseId: course?._id.toString(), published: false, problems: [] };
 
-    await storeMedia(parsed);
+    await storeMedia(parsed, courseDir);
+    const source = sortSource(parsed.source);
 
     const content = parsed.content;
     const now = new Date();
@@ -170,7 +201,7 @@ export function createCourseImport({ courses, media }: CourseImportDeps) {
         credits: content.credits,
       });
       const courseId = created._id.toString();
-      await CourseVersion.create({ course: created._id, version: 1, status: 'draft', contentHash, content, changeSummary, importedAt: now });
+      await CourseVersion.create({ course: created._id, version: 1, status: 'draft', contentHash, content, changeSummary, importedAt: now, source });
       const publishedHere = await publishFirstVersion(courseId, 1, options.byUserId);
       return { slug, outcome: publishedHere ? 'created' : 'unchanged', courseId, version: 1, published: true, problems: [] };
     }
@@ -183,8 +214,9 @@ export function createCourseImport({ courses, media }: CourseImportDeps) {
       // The status in the filter matters: if a trainer published it a moment ago, it is left alone and a new
       // draft is made instead.
       const replaced = await CourseVersion.updateOne(
-        { course: course._id, version: latest.version, status: 'draft' },
-        { $set: { contentHash, content, changeSummary, importedAt: now } },
+        // A draft people edited in the browser is theirs: the import makes a new draft after it instead.
+        { course: course._id, version: latest.version, status: 'draft', editedAt: null },
+        { $set: { contentHash, content, changeSummary, importedAt: now, source, sourceProblems: [] } },
       );
       if (replaced.matchedCount === 1) {
         version = latest.version;
@@ -192,7 +224,7 @@ export function createCourseImport({ courses, media }: CourseImportDeps) {
       }
     }
     if (outcome === 'draft-created') {
-      await CourseVersion.create({ course: course._id, version, status: 'draft', contentHash, content, changeSummary, importedAt: now });
+      await CourseVersion.create({ course: course._id, version, status: 'draft', contentHash, content, changeSummary, importedAt: now, source });
       await Course.updateOne({ _id: course._id, latestVersion: { $lt: version } }, { $set: { latestVersion: version } });
     }
     if (!latest) {

@@ -88,7 +88,15 @@ const courseVersionSchema = new Schema(
      * so an export and a re-import give the same hash. Null on versions stored before authoring existed.
      */
     source: { type: Schema.Types.Mixed, default: null },
+    /**
+     * What is wrong with the source of a draft saved with problems ({file, line, message}, see parse.ts): `content`
+     * is then the last content that compiled, and the version cannot be published until the list is empty.
+     */
+    sourceProblems: { type: [Schema.Types.Mixed], default: [] },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+    /** The last save on the authoring pages: an import never replaces a draft people have edited in the browser. */
+    editedAt: { type: Date, default: null },
+    editedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
     submittedAt: { type: Date, default: null },
     submittedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
     /** Approvals of exactly one content hash each: a draft that changes after an approval voids it. */
@@ -128,7 +136,10 @@ export interface CourseVersionDoc {
   publishedAt: Date | null;
   publishedBy: Types.ObjectId | null;
   source?: CourseSource | null;
+  sourceProblems?: Array<{ file: string; line?: number; message: string }>;
   createdBy?: Types.ObjectId | null;
+  editedAt?: Date | null;
+  editedBy?: Types.ObjectId | null;
   submittedAt?: Date | null;
   submittedBy?: Types.ObjectId | null;
   approvals?: VersionApproval[];

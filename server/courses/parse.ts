@@ -3,12 +3,14 @@
  * content, checking everything. Nothing is written anywhere: the import decides what to store.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { checkMediaFile } from '../media/validate';
+import { checkMediaFile, describePurpose, expectedMimeType, allowedExtensions, purposesOfExtension, type MediaCheck, type MediaPurpose } from '../media/validate';
 import { hashFile } from '../media/storage';
 import { parseModuleBody, type MediaUse } from './blocks';
 import { courseFrontMatter, frontMatterProblems, FrontMatterError, moduleFrontMatter, resolveCredit, splitFrontMatter } from './front-matter';
+import type { CourseSource } from './model';
+import { isSourceTextPath, readCourseFolder, type SourceMedia } from './source';
 import type { CourseModule, CourseVersionContent } from './types';
 
 /** A problem in the content: the file (as the author would find it), the line when known, and what is wrong. */
@@ -32,6 +34,33 @@ export interface ParsedCourse {
   content: CourseVersionContent;
   media: CheckedMedia[];
   problems: ContentProblem[];
+  /** The folder as read, with the media types filled in where a block uses them (what the import stores). */
+  source: CourseSource;
+}
+
+/** A media file a block uses, with the source entry it names. */
+export interface SourceMediaUse extends MediaUse {
+  entry: SourceMedia;
+}
+
+/** A source compiled into a version's content. The media references get their asset ids from the caller. */
+export interface ParsedSource {
+  slug: string;
+  content: CourseVersionContent;
+  uses: SourceMediaUse[];
+  problems: ContentProblem[];
+}
+
+export interface ParseSourceOptions {
+  /** How a file is named in problems; default: its path inside the course folder. */
+  fileLabel?: (relativePath: string) => string;
+  /**
+   * Checks a media file's bytes for the purpose a block uses it for (a folder or ZIP, whose bytes are at hand).
+   * Without it, the type stored in the source is trusted: it was checked when the file entered the source.
+   */
+  checkMedia?: (entry: SourceMedia, purpose: MediaPurpose) => Promise<MediaCheck>;
+  /** Why a path a block names is not in the source, when the reader knows (a link, say). */
+  explainMissing?: (relativePath: string) => string | undefined;
 }
 
 export const courseSlugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -61,40 +90,40 @@ export async function hashCourseDirectory(courseDir: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Resolves a src attribute inside the course folder; null when it points outside it. */
-function resolveSource(courseDir: string, src: string): string | null {
-  if (path.isAbsolute(src) || src.includes('\\') || src.split('/').includes('..')) return null;
-  const resolved = path.resolve(courseDir, src);
-  return resolved.startsWith(path.resolve(courseDir) + path.sep) ? resolved : null;
+/** Resolves a src attribute to a path inside the course folder; null when it points outside it. */
+function sourcePathOf(src: string): string | null {
+  if (!src || path.posix.isAbsolute(src) || src.includes('\\') || src.split('/').includes('..')) return null;
+  const normalised = path.posix.normalize(src);
+  return normalised.startsWith('../') || normalised === '.' ? null : normalised;
 }
 
-async function readText(filePath: string): Promise<string | null> {
-  try {
-    return await readFile(filePath, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-export async function parseCourseDirectory(courseDir: string): Promise<ParsedCourse> {
-  const slug = path.basename(courseDir);
+/**
+ * Compiles a course's source into a version's content, checking everything: the one parser of courses, used by
+ * the folder import (parseCourseDirectory), ZIP import and every save of a draft. Nothing is written anywhere.
+ */
+export async function parseCourseSource(slug: string, source: CourseSource, options: ParseSourceOptions = {}): Promise<ParsedSource> {
+  const label = options.fileLabel ?? ((relative: string) => relative);
   const problems: ContentProblem[] = [];
   const content: CourseVersionContent = { title: '', summary: '', audience: '', estimatedMinutes: 0, credits: [], modules: [] };
-  const media: CheckedMedia[] = [];
+  const uses: SourceMediaUse[] = [];
   if (!courseSlugPattern.test(slug)) {
-    problems.push({ file: displayName(courseDir), message: 'a course folder name is its address: lower-case letters, digits and dashes' });
+    problems.push({ file: label('.'), message: 'a course folder name is its address: lower-case letters, digits and dashes' });
+  }
+  const texts = new Map(source.files.map((file) => [file.path, file.text]));
+  const mediaByPath = new Map(source.media.map((entry) => [entry.path, entry]));
+  for (const entry of source.media) {
+    if (isSourceTextPath(entry.path)) problems.push({ file: label(entry.path), message: 'the file is not UTF-8 text: save it as UTF-8' });
   }
 
-  const courseFile = path.join(courseDir, 'course.md');
-  const courseText = await readText(courseFile);
-  if (courseText === null) {
-    problems.push({ file: displayName(courseFile), message: 'every course folder needs a course.md file' });
+  const courseText = texts.get('course.md');
+  if (courseText === undefined) {
+    if (!mediaByPath.has('course.md')) problems.push({ file: label('course.md'), message: 'every course folder needs a course.md file' });
   } else {
     try {
       const split = splitFrontMatter(courseText);
       const parsed = courseFrontMatter.safeParse(split.data);
       if (!parsed.success) {
-        for (const p of frontMatterProblems(split, parsed.error)) problems.push({ file: displayName(courseFile), ...p });
+        for (const p of frontMatterProblems(split, parsed.error)) problems.push({ file: label('course.md'), ...p });
       } else {
         content.title = parsed.data.title;
         content.summary = parsed.data.summary;
@@ -105,73 +134,92 @@ export async function parseCourseDirectory(courseDir: string): Promise<ParsedCou
       }
     } catch (error) {
       if (!(error instanceof FrontMatterError)) throw error;
-      problems.push({ file: displayName(courseFile), line: error.line, message: error.message });
+      problems.push({ file: label('course.md'), line: error.line, message: error.message });
     }
   }
 
-  const entries = (await readdir(courseDir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.md') && e.name !== 'course.md');
-  const moduleFiles = entries.map((e) => e.name).sort();
+  const moduleFiles = source.files.map((file) => file.path).filter((p) => isSourceTextPath(p) && p !== 'course.md').sort();
   const numbers = new Set<string>();
+  const checks = new Map<string, Promise<MediaCheck>>();
   for (const name of moduleFiles) {
-    const file = path.join(courseDir, name);
     const match = moduleFilePattern.exec(name);
     if (!match) {
-      problems.push({ file: displayName(file), message: 'a module file is named with two digits and its address, like 01-getting-to-know-the-child.md' });
+      problems.push({ file: label(name), message: 'a module file is named with two digits and its address, like 01-getting-to-know-the-child.md' });
       continue;
     }
-    if (numbers.has(match[1] ?? '')) problems.push({ file: displayName(file), message: `two module files start with ${match[1]}` });
+    if (numbers.has(match[1] ?? '')) problems.push({ file: label(name), message: `two module files start with ${match[1]}` });
     numbers.add(match[1] ?? '');
-    const parsedModule = await parseModuleFile(file, match[2] ?? '', problems);
-    if (parsedModule) {
-      content.modules.push(parsedModule.module);
-      for (const use of parsedModule.media) {
-        const checked = await checkMediaUse(courseDir, use, displayName(file));
-        if ('problem' in checked) problems.push(checked.problem);
-        else media.push(checked);
-      }
+    const parsedModule = parseModuleText(texts.get(name) ?? '', match[2] ?? '', label(name), problems);
+    if (!parsedModule) continue;
+    content.modules.push(parsedModule.module);
+    for (const use of parsedModule.media) {
+      const checked = await checkSourceMediaUse(use, mediaByPath, checks, options);
+      if ('problem' in checked) problems.push({ file: label(name), line: use.line, message: checked.problem });
+      else uses.push(checked);
     }
   }
-  if (moduleFiles.length === 0) problems.push({ file: displayName(courseDir), message: 'the course has no module files (01-first-module.md, ...)' });
-  return { slug, content, media, problems };
+  if (moduleFiles.length === 0) problems.push({ file: label('.'), message: 'the course has no module files (01-first-module.md, ...)' });
+  return { slug, content, uses, problems };
 }
 
 /** Checks one media file a block refers to, and fills in its type and size. */
-async function checkMediaUse(courseDir: string, use: MediaUse, file: string): Promise<CheckedMedia | { problem: ContentProblem }> {
-  const absolutePath = resolveSource(courseDir, use.src);
-  if (!absolutePath) return { problem: { file, line: use.line, message: `${use.src} must be a file inside the course folder` } };
-  const check = await checkMediaFile(absolutePath, use.purpose);
-  if (!check.ok) {
-    const where = check.line ? ` (line ${check.line} of ${use.src})` : '';
-    return { problem: { file, line: use.line, message: `${use.src}: ${check.problem}${where}` } };
+async function checkSourceMediaUse(
+  use: MediaUse,
+  mediaByPath: Map<string, SourceMedia>,
+  checks: Map<string, Promise<MediaCheck>>,
+  options: ParseSourceOptions,
+): Promise<SourceMediaUse | { problem: string }> {
+  const relative = sourcePathOf(use.src);
+  if (!relative) return { problem: `${use.src} must be a file inside the course folder` };
+  const extension = path.posix.extname(relative).slice(1).toLowerCase();
+  const expected = expectedMimeType(use.purpose, extension);
+  if (!expected) {
+    return { problem: `${use.src}: ${describePurpose(use.purpose)} must be one of: ${allowedExtensions(use.purpose).map((e) => `.${e}`).join(', ')}` };
   }
-  use.target.mimeType = check.mimeType;
-  use.target.sizeBytes = check.sizeBytes;
-  use.target.fileName = path.basename(use.src);
-  return { ...use, absolutePath };
+  const entry = mediaByPath.get(relative);
+  if (!entry) return { problem: `${use.src}: ${options.explainMissing?.(relative) ?? 'the file does not exist'}` };
+  const checkMedia = options.checkMedia;
+  if (checkMedia) {
+    const key = `${use.purpose}\0${relative}`;
+    let check = checks.get(key);
+    if (!check) {
+      check = checkMedia(entry, use.purpose);
+      checks.set(key, check);
+    }
+    const result = await check;
+    if (!result.ok) {
+      const where = result.line ? ` (line ${result.line} of ${use.src})` : '';
+      return { problem: `${use.src}: ${result.problem}${where}` };
+    }
+    entry.mimeType = result.mimeType;
+    entry.sizeBytes = result.sizeBytes;
+  } else if (entry.mimeType !== expected) {
+    return { problem: `${use.src}: this file was not accepted as ${describePurpose(use.purpose)}; upload it again for this block` };
+  }
+  use.target.mimeType = entry.mimeType;
+  use.target.sizeBytes = entry.sizeBytes;
+  use.target.fileName = path.posix.basename(relative);
+  return { ...use, entry };
 }
 
-async function parseModuleFile(
-  file: string,
+function parseModuleText(
+  text: string,
   moduleKey: string,
+  file: string,
   problems: ContentProblem[],
-): Promise<{ module: CourseModule; media: MediaUse[] } | null> {
-  const text = await readText(file);
-  if (text === null) {
-    problems.push({ file: displayName(file), message: 'the file cannot be read' });
-    return null;
-  }
+): { module: CourseModule; media: MediaUse[] } | null {
   let split;
   try {
     split = splitFrontMatter(text);
   } catch (error) {
     if (!(error instanceof FrontMatterError)) throw error;
-    problems.push({ file: displayName(file), line: error.line, message: error.message });
+    problems.push({ file, line: error.line, message: error.message });
     return null;
   }
   const front = moduleFrontMatter.safeParse(split.data);
-  if (!front.success) for (const p of frontMatterProblems(split, front.error)) problems.push({ file: displayName(file), ...p });
+  if (!front.success) for (const p of frontMatterProblems(split, front.error)) problems.push({ file, ...p });
   const body = parseModuleBody(moduleKey, split.bodyLines, split.bodyStartLine);
-  for (const p of body.problems) problems.push({ file: displayName(file), ...p });
+  for (const p of body.problems) problems.push({ file, ...p });
   if (!front.success) return null;
   return {
     module: {
@@ -184,4 +232,43 @@ async function parseModuleFile(
     },
     media: body.media,
   };
+}
+
+/**
+ * Gives media no block uses a type when their bytes pass the check for a purpose their extension allows, so a
+ * block added later can use them; those that pass none keep an empty type (and cannot be used until uploaded again).
+ */
+export async function checkUnusedMedia(source: CourseSource, absolutePaths: Map<string, string>, used: Set<string>): Promise<void> {
+  for (const entry of source.media) {
+    if (used.has(entry.path) || entry.mimeType) continue;
+    const absolute = absolutePaths.get(entry.path);
+    if (!absolute) continue;
+    for (const purpose of purposesOfExtension(path.posix.extname(entry.path).slice(1))) {
+      const check = await checkMediaFile(absolute, purpose);
+      if (check.ok) {
+        entry.mimeType = check.mimeType;
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * Reads and parses one course folder: the folder read into a source (source.ts), then parseCourseSource with
+ * each media file checked by its bytes. Problems name files as the author finds them (relative to the working folder).
+ */
+export async function parseCourseDirectory(courseDir: string): Promise<ParsedCourse> {
+  const slug = path.basename(courseDir);
+  const { source, absolutePaths, skipped } = await readCourseFolder(courseDir);
+  const parsed = await parseCourseSource(slug, source, {
+    fileLabel: (relative) => displayName(relative === '.' ? courseDir : path.join(courseDir, relative)),
+    explainMissing: (relative) => skipped.get(relative),
+    checkMedia: async (entry, purpose) => {
+      const absolute = absolutePaths.get(entry.path);
+      return absolute ? checkMediaFile(absolute, purpose) : { ok: false, problem: 'the file does not exist' };
+    },
+  });
+  await checkUnusedMedia(source, absolutePaths, new Set(parsed.uses.map((use) => use.entry.path)));
+  const media = parsed.uses.map((use) => ({ ...use, absolutePath: absolutePaths.get(use.entry.path) ?? '' }));
+  return { slug, content: parsed.content, media, problems: parsed.problems, source };
 }

@@ -230,13 +230,20 @@ export function createCoursesService({ caches: { versions, publishedNumbers }, a
     const now = new Date();
     const publishedBy = byUserId && isObjectId(byUserId) ? new Types.ObjectId(byUserId) : null;
     const claimed = await CourseVersion.findOneAndUpdate(
-      { course: courseId, version, status: 'draft', ...(expectedContentHash ? { contentHash: String(expectedContentHash) } : {}) },
+      // A draft saved with problems in its source is never published: its content is not what its source says.
+      { course: courseId, version, status: 'draft', 'sourceProblems.0': { $exists: false }, ...(expectedContentHash ? { contentHash: String(expectedContentHash) } : {}) },
       { $set: { status: 'published', publishedAt: now, publishedBy } },
       { returnDocument: 'after' },
     ).lean<CourseVersionDoc>();
     if (!claimed) {
-      const existing = await CourseVersion.findOne({ course: courseId, version }, 'status').lean<{ status: VersionStatus }>();
+      const existing = await CourseVersion.findOne({ course: courseId, version }, 'status sourceProblems').lean<{
+        status: VersionStatus;
+        sourceProblems?: unknown[];
+      }>();
       if (!existing) throw new NotFound('There is no such version of this course.');
+      if (existing.status === 'draft' && (existing.sourceProblems?.length ?? 0) > 0) {
+        throw new Conflict(`Version ${version} has problems in its text. Fix them on the draft's pages before publishing.`);
+      }
       if (existing.status === 'draft') throw new Conflict(`Version ${version} was changed by a newer import. Please review it again before publishing.`);
       throw new Conflict(`Version ${version} is already ${existing.status}.`);
     }

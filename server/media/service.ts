@@ -12,7 +12,7 @@ import type { MediaConversion } from './conversion';
 import { createCaptions } from './captions';
 import { GridFsStorage } from './gridfs-storage';
 import { Asset, type AssetDoc } from './model';
-import { LocalDiskStorage, type MediaStorage } from './storage';
+import { LocalDiskStorage, storageKeyOf, type MediaStorage } from './storage';
 import { createUploadStore, type UploadInput, type UploadedAsset } from './uploads';
 
 export type { UploadInput, UploadedAsset } from './uploads';
@@ -161,6 +161,50 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     return { assetId: created._id.toString(), fileName: details.originalName, mimeType: details.mimeType, sizeBytes: stored.sizeBytes };
   }
 
+  /**
+   * The assets for media files of a course's source (already in storage under their sha256), by `sha256 type`:
+   * an existing ready asset with the same bytes and type is reused (a content file or an upload), else a content
+   * asset is recorded for the stored bytes. What a draft's blocks point at when its source is compiled.
+   */
+  async function assetsForSourceMedia(entries: Array<{ path: string; sha256: string; mimeType: string; sizeBytes: number }>): Promise<Map<string, AssetRef>> {
+    const result = new Map<string, AssetRef>();
+    const wanted = entries.filter((entry) => entry.mimeType && /^[0-9a-f]{64}$/.test(entry.sha256));
+    if (wanted.length === 0) return result;
+    const rows = await Asset.find({ sha256: { $in: [...new Set(wanted.map((e) => e.sha256))] }, status: 'ready' }, '_id sha256 mimeType originalName source playback')
+      .sort({ createdAt: 1 })
+      .lean<Array<Pick<AssetDoc, '_id' | 'sha256' | 'mimeType' | 'originalName' | 'source' | 'playback'>>>();
+    // A clip with a playable copy (made, or being made: ./conversion.ts) is served as that copy, so its blocks
+    // name the copy's type (a <source type="video/quicktime"> would be skipped by most browsers).
+    const servedType = new Map<string, string>();
+    for (const row of rows) {
+      if (row.playback && row.playback.status !== 'failed') servedType.set(row._id.toString(), row.playback.targetMimeType);
+    }
+    const found = new Map<string, string>();
+    // Content assets first: the ids an import gave stay the ids of the same files in later versions.
+    for (const row of [...rows.filter((r) => r.source === 'content'), ...rows.filter((r) => r.source !== 'content')]) {
+      const key = `${row.sha256} ${row.mimeType}`;
+      if (!found.has(key)) found.set(key, row._id.toString());
+    }
+    for (const entry of wanted) {
+      const key = `${entry.sha256} ${entry.mimeType}`;
+      let assetId = found.get(key);
+      if (!assetId) {
+        const created = await Asset.create({
+          originalName: path.posix.basename(entry.path),
+          mimeType: entry.mimeType,
+          sizeBytes: entry.sizeBytes,
+          sha256: entry.sha256,
+          storageKey: storageKeyOf(entry.sha256),
+          source: 'content',
+          status: 'ready',
+        });
+        assetId = created._id.toString();
+        found.set(key, assetId);
+      }
+      result.set(key, { assetId, fileName: path.posix.basename(entry.path), mimeType: servedType.get(assetId) ?? entry.mimeType, sizeBytes: entry.sizeBytes });
+    }
+    return result;
+  }
 
   /** One of a person's own uploads, as storeUpload returned it; null if absent or someone else's. */
   async function findUpload(assetId: string, uploadedBy: string): Promise<UploadedAsset | null> {
@@ -278,6 +322,7 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     /** Where the bytes live, for the media route to stream from. */
     storage,
     storeContentFile,
+    assetsForSourceMedia,
     storeUpload,
     discardUpload,
     findUpload,

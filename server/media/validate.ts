@@ -24,6 +24,8 @@ const rules: Record<MediaPurpose, Record<string, FileRule>> = {
     m4a: { mimeType: 'audio/mp4', detected: ['m4a', 'mp4'] },
     ogg: { mimeType: 'audio/ogg', detected: ['ogg', 'oga', 'opus'] },
     wav: { mimeType: 'audio/wav', detected: ['wav'] },
+    // WebM/Opus: what a browser's recorder makes, and one of the forms every current browser plays.
+    webm: { mimeType: 'audio/webm', detected: ['webm'] },
   },
   image: {
     png: { mimeType: 'image/png', detected: ['png'] },
@@ -57,6 +59,21 @@ export const sizeLimits: Record<MediaPurpose, number> = {
 
 export function allowedExtensions(purpose: MediaPurpose): string[] {
   return Object.keys(rules[purpose]);
+}
+
+/** The type a file of this extension is stored with when it passes the check for this purpose; null if not allowed. */
+export function expectedMimeType(purpose: MediaPurpose, extension: string): string | null {
+  return rules[purpose][extension.toLowerCase()]?.mimeType ?? null;
+}
+
+/** The purposes a file of this extension may serve (webm: video or audio). */
+export function purposesOfExtension(extension: string): MediaPurpose[] {
+  return (Object.keys(rules) as MediaPurpose[]).filter((purpose) => rules[purpose][extension.toLowerCase()] !== undefined);
+}
+
+/** A purpose in words ("an image file"), for messages. */
+export function describePurpose(purpose: MediaPurpose): string {
+  return purposeWords[purpose];
 }
 
 export type MediaCheck = { ok: true; mimeType: string; sizeBytes: number } | { ok: false; problem: string; line?: number };
