@@ -13,6 +13,7 @@ import { createAssignmentsService, type AssignmentsService } from './assignments
 import { createAuditService, type AuditService } from './audit/service';
 import { createAuthoringService, type AuthoringService } from './authoring/service';
 import { createCourseZips, type CourseZips } from './authoring/zip';
+import { createClipCaptions, type ClipCaptions } from './clip-captions/service';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
@@ -101,6 +102,8 @@ export interface Services {
   reports: ReportsService;
   authoring: AuthoringService;
   courseZips: CourseZips;
+  /** A clip's captions and transcript attached to a draft's block (media + authoring). */
+  clipCaptions: ClipCaptions;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -175,5 +178,6 @@ export function createServices(deps: ServiceDeps): Services {
     reports,
     authoring,
     courseZips,
+    clipCaptions: createClipCaptions({ authoring, media }),
   };
 }

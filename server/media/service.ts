@@ -7,6 +7,7 @@ import mongoose, { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config, UploadLimits } from '../config';
 import { hasAnyRole, type Role } from '../people';
+import { Conflict, Invalid, NotFound } from '../errors';
 import type { AssetRef } from './types';
 import type { MediaConversion } from './conversion';
 import { createCaptions } from './captions';
@@ -308,6 +309,38 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     };
   }
 
+  /**
+   * What of an upload goes into a lesson (authoring's addUploadedMedia): the upload itself, or for a converted
+   * clip its playable copy (an MP4 or M4A, stored under its own bytes' key, so a draft's source names it like any
+   * file). Conflict while the copy is still being made; Invalid when it could not be made.
+   */
+  async function uploadForLesson(assetId: string, viewer: MediaViewer): Promise<UploadedAsset> {
+    const asset = await findServableAsset(assetId);
+    if (!asset || (await accessTo(asset, viewer, true)) !== 'team') throw new NotFound('This file is not available.');
+    const doc = await Asset.findById(assetId).lean<AssetDoc>();
+    if (!doc) throw new NotFound('This file is not available.');
+    const upload: UploadedAsset = {
+      assetId,
+      fileName: doc.originalName,
+      kind: (doc.kind ?? 'document') as UploadedAsset['kind'],
+      mimeType: doc.mimeType,
+      sizeBytes: doc.sizeBytes,
+      sha256: doc.sha256,
+      width: doc.width ?? null,
+      height: doc.height ?? null,
+      widths: doc.width ? [...(doc.variants ?? []).map((variant) => variant.width), doc.width] : [],
+      conversion: conversion?.stateOf(doc.playback ?? null) ?? null,
+    };
+    const playback = doc.playback;
+    if (!playback) return upload;
+    if (playback.status === 'failed') throw new Invalid({ file: playback.failure ?? 'This clip could not be changed into a form every browser can play.' });
+    if (playback.status !== 'ready' || !playback.sha256 || playback.sizeBytes === null) {
+      throw new Conflict('This clip is still being changed into a form every browser can play. Try again when the upload page says it is ready.');
+    }
+    const extension = playback.targetMimeType === 'audio/mp4' ? '.m4a' : '.mp4';
+    return { ...upload, fileName: doc.originalName.replace(/\.[A-Za-z0-9]{1,5}$/, '') + extension, mimeType: playback.targetMimeType, sizeBytes: playback.sizeBytes, sha256: playback.sha256 };
+  }
+
   /** A conversion's state for the page that shows it: the uploader's own upload, or any for trainers and admins. */
   async function conversionOf(assetId: string, viewer: MediaViewer) {
     if (!Types.ObjectId.isValid(assetId)) return null;
@@ -334,6 +367,7 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     /** The background conversions (jobs, resume at start, stop), when this service was made with them. */
     conversion,
     findClipForTeam,
+    uploadForLesson,
     /**
      * Captions of a clip (./captions.ts): `captionsOf(clipId)` and `saveCues(clipId, cues, by)` give
      * { captions: AssetRef & { sha256 }, cues, transcript }, what authoring attaches to a block (the .vtt in the
