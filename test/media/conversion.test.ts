@@ -120,9 +120,11 @@ describe('a phone video (HEVC in a .mov)', () => {
     expect(await incomingFiles()).toEqual([]);
   });
 
-  test('someone else cannot read its progress', async () => {
+  test('someone outside its team can read neither its progress, nor the copy, nor the original', async () => {
     const other = await t.signedInAgent({ roles: ['co-facilitator'] });
     expect((await other.agent.get(`/media/uploads/${assetId}/conversion`).set('Accept', 'application/json')).status).toBe(404);
+    expect((await other.agent.get(`/media/${assetId}`).set('Accept', 'text/html')).status).toBe(404);
+    expect((await other.agent.get(`/media/${assetId}?original=1`).set('Accept', 'text/html')).status).toBe(404);
   });
 });
 
@@ -221,4 +223,27 @@ describe('the job', () => {
     expect((await author.get(`/media/${assetId}`)).headers['content-type']).toBe('audio/flac');
     expect(await incomingFiles()).toEqual([]);
   });
+});
+
+test('with GridFS storage the original is copied out to convert it, and the copy goes into GridFS', async () => {
+  const { GridFsStorage } = await import('../../server/media/gridfs-storage');
+  const { createMediaService, createServableAssetCache } = await import('../../server/media/service');
+  const mongoose = (await import('mongoose')).default;
+  const { Readable } = await import('node:stream');
+  const storage = new GridFsStorage(() => mongoose.connection.db);
+  const incomingDir = path.join(t.config.dataDir, 'gridfs-incoming');
+  const conversion = createMediaConversion({ storage, incomingDir, ffmpeg: ffmpegPath() });
+  const media = createMediaService({ storage, servableAssets: createServableAssetCache(), uploads: { incomingDir, limits: t.config.uploadLimits }, conversion });
+  const clip = await makeClip('flac', 1);
+  const stored = await media.storeUpload({ stream: Readable.from([clip.bytes]), originalName: 'grid.flac', kind: 'audio', uploadedBy: '0123456789abcdef01234567' });
+  expect(stored.conversion?.status).toBe('queued');
+  expect(await storage.localPath((await Asset.findById(stored.assetId).lean())?.storageKey ?? '')).toBeNull();
+  await conversion.convertAsset(stored.assetId);
+  const playback = (await Asset.findById(stored.assetId).lean())?.playback;
+  expect(playback?.status).toBe('ready');
+  const stream = await storage.openRead(playback?.storageKey ?? '');
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream ?? []) chunks.push(chunk as Buffer);
+  expect(await describeClip(Buffer.concat(chunks), 'grid.m4a')).toMatch(/Audio: aac/);
+  expect(await readdir(incomingDir)).toEqual([]);
 });
