@@ -56,6 +56,11 @@ test('queued, given back and abandoned conversions all finish after a restart', 
   const waiting = await send('waiting.flac', (await makeClip('flac', 1)).bytes, 'audio');
   const abandoned = await send('abandoned.amr', (await makeClip('amr', 1)).bytes, 'audio');
   expect((await playbackOf(waiting))?.status).toBe('queued');
+  // Without JavaScript the page says so and offers a plain link to look again.
+  const page = await agent.get(`/media/uploads?uploaded=${waiting}`).set('Accept', 'text/html');
+  expect(page.text).toContain('Waiting to be changed into a form every browser can play.');
+  expect(page.text).toContain(`<a href="/media/uploads?uploaded=${waiting}">Check again</a>`);
+  expect(page.text).not.toMatch(/<(audio|video) /);
   // As a process that died mid-conversion leaves it: converting, its heartbeat long silent.
   await Asset.updateOne(
     { _id: abandoned },
