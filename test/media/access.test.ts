@@ -5,6 +5,7 @@
  * catalogue shows every published course to everyone signed in). Anyone else gets 404, as if the file did not
  * exist. Range requests keep working for those who may fetch the file.
  */
+import { createHash } from 'node:crypto';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,7 +95,7 @@ describe('media of a draft', () => {
     // A draft as authoring makes it (server/courses/model.ts CourseVersion.source): the published content, with
     // the clip among its source's media. Written here through the model: drafts are authoring-core's feature.
     const published = await CourseVersion.findOne({ course: courseX, version: 1 }).lean();
-    const sha256 = (await import('node:crypto')).createHash('sha256').update(clip).digest('hex');
+    const sha256 = createHash('sha256').update(clip).digest('hex');
     await CourseVersion.create({
       course: courseX,
       version: 2,

@@ -3,7 +3,7 @@
  * stopping process gave back, and one held by a process that died are all finished after a restart, by the
  * job scheduler of the next process on the same database and files.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Asset } from '../../server/media/model';
@@ -18,7 +18,6 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'coproduce-restart-'));
   dbPath = path.join(root, 'db');
   dataDir = path.join(root, 'data');
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(dbPath, { recursive: true });
   await mkdir(dataDir, { recursive: true });
 });

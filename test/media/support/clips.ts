@@ -3,7 +3,7 @@
  * no media file is committed: a test tone and a test picture, in the forms phones and recorders make.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -73,7 +73,6 @@ export async function describeClip(bytes: Buffer, name = 'clip'): Promise<string
   const dir = await mkdtemp(path.join(os.tmpdir(), 'coproduce-clip-'));
   try {
     const file = path.join(dir, name);
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(file, bytes);
     const result = await run(testFfmpeg(), ['-hide_banner', '-nostdin', '-i', file]).catch((error: { stderr?: string }) => ({ stderr: error.stderr ?? '' }));
     return result.stderr;
