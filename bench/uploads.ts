@@ -27,6 +27,7 @@ import { hashPassword } from '../server/auth/passwords';
 import { connectDatabase, disconnectDatabase } from '../server/db/connection';
 import { startEmbeddedMongoThread } from '../server/db/embedded/thread';
 import { Asset } from '../server/media/model';
+import { ffmpegPath } from '../server/media/ffmpeg';
 import { productionBenchServices } from './production-app';
 
 const FILE_BYTES = 1024 * 1024 * 1024;
@@ -47,16 +48,33 @@ export interface UploadBenchFigures {
   rssGrowthMB: number;
 }
 
-/** A file whose first bytes are an MP4 header (so the app accepts it as video) and the rest random bytes. */
+/**
+ * A real MP4 of the given size: a second of H.264 made by the app's ffmpeg (index first), then a `free` box of
+ * random bytes up to the size. The app reads it with ffmpeg at upload as a video that plays everywhere, so it is
+ * stored as it is (no conversion) and the benchmark measures the upload path alone.
+ */
 async function makeVideoFile(file: string, bytes: number): Promise<void> {
+  const ffmpeg = ffmpegPath();
+  if (!ffmpeg) throw new Error('No ffmpeg binary (@ffmpeg-installer/ffmpeg) for this platform');
+  const head = `${file}.head.mp4`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=1',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', head], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${String(code)}`))));
+  });
+  const headBytes = await readFile(head);
+  await rm(head, { force: true });
+  const padding = bytes - headBytes.length;
+  const boxHeader = Buffer.alloc(8);
+  boxHeader.writeUInt32BE(padding, 0);
+  boxHeader.write('free', 4, 'latin1');
   const chunk = randomBytes(4 * MB);
-  Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex').copy(chunk, 0);
   const handle = await open(file, 'w');
   try {
-    for (let written = 0; written < bytes; written += chunk.length) {
+    await handle.write(Buffer.concat([headBytes, boxHeader]));
+    for (let written = headBytes.length + 8; written < bytes; written += chunk.length) {
       await handle.write(chunk, 0, Math.min(chunk.length, bytes - written));
-      // Only the first chunk starts with the header.
-      if (written === 0) chunk.fill(0, 0, 24);
     }
   } finally {
     await handle.close();

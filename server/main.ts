@@ -23,6 +23,7 @@ import { defineReminderJobs, scheduleReminderJobs } from './reminders/jobs';
 import { defineFeedbackJobs, scheduleFeedbackJobs } from './feedback/jobs';
 import { createMailer } from './mail/mailer';
 import { mediaStorageFor } from './media/service';
+import { defineMediaJobs } from './media/jobs';
 import { DEMO_ACCOUNTS, seedDemoAccounts } from './seed/demo';
 import { createReviewRecords } from './courses/review-records';
 import { seedDemoAuthoringTeam } from './review/seed';
@@ -103,7 +104,20 @@ async function main(): Promise<void> {
   const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, logger });
   // Every app process reads the notes of access taken away (in this process or another) within a second.
   const revocations = new RevocationFeed({ logger });
-  const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore: createSessionStore(), revocations });
+  // The durable job scheduler: jobs in the database, shared by every app process (server/jobs/scheduler.ts).
+  // Made before the services, which put work on it (media conversions); started once the jobs are defined.
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('The database connection is not open');
+  const scheduler = await createJobScheduler({ db, logger, name: `coproduce-${process.pid}` });
+  const services = createServices({
+    config,
+    mailer,
+    logger,
+    mediaStorage: mediaStorageFor(config),
+    sessionStore: createSessionStore(),
+    revocations,
+    jobs: scheduler,
+  });
   // Team members added before joining dates were kept get one (their team's creation), once.
   await services.teams.backfillMemberships();
   await revocations.start();
@@ -122,15 +136,14 @@ async function main(): Promise<void> {
     print(`First admin: ${config.adminEmail} is invited (a new link at each start until they accept). The link, also emailed:`);
     print(`  ${link}`);
   }
-  // The durable job scheduler: jobs in the database, shared by every app process (server/jobs/scheduler.ts).
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('The database connection is not open');
-  const scheduler = await createJobScheduler({ db, logger, name: `coproduce-${process.pid}` });
   defineReminderJobs(scheduler, services.reminders);
   defineFeedbackJobs(scheduler, services.feedback);
+  if (services.media.conversion) defineMediaJobs(scheduler, services.media.conversion);
   await scheduler.start();
   await scheduleReminderJobs(scheduler);
   await scheduleFeedbackJobs(scheduler);
+  // Conversions waiting, or interrupted by a stop or a crash, are asked for again.
+  await services.media.conversion?.resumeConversions();
   const app = buildApp({ config, logger, services });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
@@ -154,7 +167,9 @@ async function main(): Promise<void> {
     // Stops accepting; the callback runs once every connection has finished its request.
     server.close(() => {
       void (async () => {
-        // Unlocks the jobs this process holds, so another process (or the next start) runs them.
+        // Gives running conversions back, then unlocks the jobs this process holds, so another process (or
+        // the next start) runs them.
+        await services.media.conversion?.stop();
         await scheduler.stop();
         await revocations.stop();
         await disconnectDatabase();

@@ -13,6 +13,7 @@ import { createAssignmentsService, type AssignmentsService } from './assignments
 import { createAuditService, type AuditService } from './audit/service';
 import { createAuthoringService, type AuthoringService } from './authoring/service';
 import { createCourseZips, type CourseZips } from './authoring/zip';
+import { createClipCaptions, type ClipCaptions } from './clip-captions/service';
 import { createAccountService, type AccountService } from './account/service';
 import { createAuthService, type AuthService } from './auth/service';
 import { createCallsService, type CallsService } from './calls/service';
@@ -31,6 +32,9 @@ import type { Mailer } from './mail/mailer';
 import type { Logger } from 'pino';
 import { createMediaService, createServableAssetCache, incomingDirFor, type MediaService, type ServableAssetCache } from './media/service';
 import type { MediaStorage } from './media/storage';
+import { createMediaConversion, type ConversionJobs } from './media/conversion';
+import { ffmpegPath } from './media/ffmpeg';
+import { createMediaUses } from './courses/media-uses';
 import { createRemindersService, type RemindersService } from './reminders/service';
 import { createReportsService, type ReportsService } from './reports/service';
 import { createReviewService, type ReviewService } from './review/service';
@@ -84,6 +88,11 @@ export interface ServiceDeps {
    * hand in another).
    */
   drafts?: DraftStarter;
+  /**
+   * The durable job scheduler (server/jobs/scheduler.ts), for work put on it as it is asked for (media
+   * conversions). Without it such work waits, recorded, for a process that has one (main.ts).
+   */
+  jobs?: ConversionJobs;
 }
 
 export interface Services {
@@ -112,6 +121,8 @@ export interface Services {
   charter: CharterService;
   courseZips: CourseZips;
   review: ReviewService;
+  /** A clip's captions and transcript attached to a draft's block (media + authoring). */
+  clipCaptions: ClipCaptions;
 }
 
 /** What the revocation feed makes this process forget: one ended session, a person whose access changed, or all. */
@@ -138,10 +149,14 @@ export function createServices(deps: ServiceDeps): Services {
   const teams = createTeamsService({ users, audit });
   const auth = createAuthService({ users, teams, audit, mailer: deps.mailer, baseUrl, sessions });
   const courses = createCoursesService({ caches: caches.courses });
+  const incomingDir = incomingDirFor(deps.config);
   const media = createMediaService({
     storage: deps.mediaStorage,
     servableAssets: caches.servableAssets,
-    uploads: { incomingDir: incomingDirFor(deps.config), limits: deps.config.uploadLimits },
+    uploads: { incomingDir, limits: deps.config.uploadLimits },
+    conversion: createMediaConversion({ storage: deps.mediaStorage, incomingDir, ffmpeg: ffmpegPath(), jobs: deps.jobs, logger: deps.logger }),
+    uses: createMediaUses(),
+    logger: deps.logger,
   });
   const courseImport = createCourseImport({ courses, media });
   const authoring = createAuthoringService({ media, users, audit });
@@ -195,5 +210,6 @@ export function createServices(deps: ServiceDeps): Services {
     charter,
     courseZips,
     review,
+    clipCaptions: createClipCaptions({ authoring, media }),
   };
 }

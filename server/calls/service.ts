@@ -453,7 +453,7 @@ export function createCallsService({ courses, authoring, media, audit, baseUrl, 
         ? await authoring.addUploadedMedia(
             courseId,
             version,
-            { ...file, kind: file.mimeType.startsWith('image/') ? 'image' : file.mimeType.startsWith('video/') ? 'video' : 'audio', width: null, height: null, widths: [] },
+            { ...file, kind: file.mimeType.startsWith('image/') ? 'image' : file.mimeType.startsWith('video/') ? 'video' : 'audio', width: null, height: null, widths: [], conversion: null },
             user.id,
           )
         : null;

@@ -14,7 +14,12 @@
 import { ObjectId, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 
-export type JobHandler = (data: unknown) => Promise<void>;
+/** What a running job may do: `touch` keeps its lock (and so its place) while a long job runs. */
+export interface JobRun {
+  touch(): Promise<void>;
+}
+
+export type JobHandler = (data: unknown, run: JobRun) => Promise<void>;
 
 export interface JobScheduler {
   /** Registers what a job name does (before start). */
@@ -26,6 +31,11 @@ export interface JobScheduler {
   every(interval: string, name: string): Promise<void>;
   /** Runs a job as soon as a process is free to. */
   now(name: string, data?: Record<string, unknown>): Promise<void>;
+  /**
+   * Runs a job as soon as a process is free to, keeping one job record per `unique` query (e.g.
+   * { 'data.assetId': id }): asking again for the same one schedules that record again instead of adding one.
+   */
+  nowOnce(name: string, data: Record<string, unknown>, unique: Record<string, unknown>): Promise<void>;
   /**
    * Runs a job now and resolves when that run has finished, in whichever process took it (rejects if it failed).
    * For tests and commands; it watches the job's record, so some process must be running the scheduler.
@@ -62,7 +72,7 @@ export const JOBS_COLLECTION = 'jobs';
 const RUN_NOW_POLL_MS = 25;
 
 export async function createJobScheduler(options: SchedulerOptions): Promise<JobScheduler> {
-  const [{ Agenda }, { MongoBackend }] = await Promise.all([import('agenda'), import('@agendajs/mongo-backend')]);
+  const [{ Agenda, InMemoryNotificationChannel }, { MongoBackend }] = await Promise.all([import('agenda'), import('@agendajs/mongo-backend')]);
   const processEvery = options.processEveryMs ?? 30_000;
   const lockLifetime = options.lockLifetimeMs ?? 10 * 60_000;
   const agenda = new Agenda({
@@ -70,6 +80,9 @@ export async function createJobScheduler(options: SchedulerOptions): Promise<Job
     processEvery,
     defaultLockLifetime: lockLifetime,
     name: options.name,
+    // A job asked for in this process (a media conversion after an upload) starts here at once, not at the
+    // next check; other processes still find every job at their next check.
+    notificationChannel: new InMemoryNotificationChannel(),
   });
   agenda.on('error', (error: unknown) => options.logger.error({ err: error }, 'job scheduler error'));
   // When Agenda's last lock-check timer of a job run here fires at the latest (see timersDone): one check period
@@ -84,7 +97,7 @@ export async function createJobScheduler(options: SchedulerOptions): Promise<Job
     define(name, handler) {
       agenda.define(name, async (job) => {
         try {
-          await handler(job.attrs.data);
+          await handler(job.attrs.data, { touch: () => job.touch() });
           options.logger.info({ job: name }, 'job finished');
         } catch (error) {
           options.logger.error({ err: error, job: name }, 'job failed');
@@ -97,6 +110,9 @@ export async function createJobScheduler(options: SchedulerOptions): Promise<Job
     },
     async now(name, data) {
       await agenda.now(name, data ?? {});
+    },
+    async nowOnce(name, data, unique) {
+      await agenda.create(name, data).unique(unique).schedule(new Date()).save();
     },
     async runNow(name) {
       const job = await agenda.now(name, {});

@@ -1,5 +1,28 @@
 import mongoose, { Schema, type Types } from 'mongoose';
 
+export const PLAYBACK_STATUSES = ['queued', 'converting', 'ready', 'failed'] as const;
+export type PlaybackStatus = (typeof PLAYBACK_STATUSES)[number];
+
+const playbackFields = {
+  status: { type: String, enum: PLAYBACK_STATUSES, required: true },
+  /** What the playable copy is: video/mp4 (H.264/AAC) or audio/mp4 (AAC). */
+  targetMimeType: { type: String, required: true },
+  /** Length of the clip (seconds), from ffmpeg's reading of the upload; progress is measured against it. */
+  durationSeconds: { type: Number, default: null },
+  /** 0 to 1, while converting. */
+  progress: { type: Number, required: true, default: 0 },
+  /** Which run holds the conversion and when it last said so: a run that stops saying so is taken over. */
+  claimedBy: { type: String, default: null },
+  heartbeatAt: { type: Date, default: null },
+  /** Shown to the team when the conversion failed, in plain words. */
+  failure: { type: String, default: null },
+  /** The playable copy's bytes, once ready. */
+  storageKey: { type: String, default: null },
+  sha256: { type: String, default: null },
+  sizeBytes: { type: Number, default: null },
+  finishedAt: { type: Date, default: null },
+};
+
 /**
  * A stored media file. The bytes live in a MediaStorage under a content-addressed key (its sha256), so the same
  * file imported twice is stored once and a served file never changes under its id.
@@ -39,6 +62,14 @@ const assetSchema = new Schema(
       ],
       default: [],
     },
+    /**
+     * Audio and video that browsers cannot all play (a phone's HEVC .mov, FLAC, AMR, MKV...): the playable copy
+     * made by ffmpeg in a background job (./conversion.ts). Null when the upload plays everywhere as it is. The
+     * original stays under `storageKey` for the team; learners are sent the playable copy.
+     */
+    playback: { type: new Schema(playbackFields, { _id: false }), default: null },
+    /** Audio and video: the clip's length in seconds, as ffmpeg read it at upload (null when unknown). */
+    durationSeconds: { type: Number, default: null },
   },
   { timestamps: true },
 );
@@ -47,6 +78,11 @@ assetSchema.index({ sha256: 1, mimeType: 1, source: 1 });
 assetSchema.index({ uploadedBy: 1, createdAt: -1 });
 // Stored bytes are removed only when no record refers to them any more.
 assetSchema.index({ storageKey: 1 });
+assetSchema.index({ 'playback.storageKey': 1 });
+// Who may fetch a playable copy: the versions whose source names it (or its original).
+assetSchema.index({ 'playback.sha256': 1 });
+// Conversions to resume at start.
+assetSchema.index({ 'playback.status': 1 });
 
 export interface AssetDoc {
   _id: Types.ObjectId;
@@ -64,6 +100,23 @@ export interface AssetDoc {
   width?: number | null;
   height?: number | null;
   variants?: AssetVariant[];
+  playback?: AssetPlayback | null;
+  durationSeconds?: number | null;
+  createdAt?: Date;
+}
+
+export interface AssetPlayback {
+  status: PlaybackStatus;
+  targetMimeType: string;
+  durationSeconds: number | null;
+  progress: number;
+  claimedBy: string | null;
+  heartbeatAt: Date | null;
+  failure: string | null;
+  storageKey: string | null;
+  sha256: string | null;
+  sizeBytes: number | null;
+  finishedAt: Date | null;
 }
 
 export interface AssetVariant {

@@ -1,10 +1,16 @@
 /**
  * Serving and uploading media.
- *   GET  /media/uploads    requireRole('trainer')   a form to upload a file of a kind (and what was just uploaded)
- *   POST /media/uploads    requireRole('trainer')   multipart: _csrf, kind, then file; media.storeUpload
- *                                                   (JSON 201 with the asset, or 303 back to the form)
+ *   GET  /media/uploads    requireRole('trainer', 'co-facilitator')   a form to upload (or record) a file of a
+ *                                                   kind, and what was just uploaded with its conversion's progress
+ *   POST /media/uploads    requireRole('trainer', 'co-facilitator')   multipart: _csrf, kind, then file;
+ *                                                   media.storeUpload (JSON 201 with the asset, or 303 back to the form)
+ *   GET  /media/uploads/:assetId/conversion   requireRole('trainer', 'co-facilitator')   JSON: how the playable
+ *                                                   copy of one's own upload is going (the page polls it)
  *   GET /media/:assetId   requireSignIn   the file, with Range support for audio and video; `?width=` a smaller
- *                                         copy of a picture (see srcset)
+ *                                         copy of a picture (see srcset); the playable copy of a converted clip,
+ *                                         `?original=1` its original (the team only). Who may fetch what:
+ *                                         media.findServableFor (draft media only to the uploader, the course's
+ *                                         authoring team, trainers and admins); anyone else gets 404.
  * The type sent is the one checked against the file's content at import or upload, with nosniff, so a browser
  * never treats a stored file as a page. Anything that is not audio, video, a picture, captions or a PDF is sent
  * as a download, and every media answer carries a sandbox Content-Security-Policy, so even a file opened
@@ -24,6 +30,7 @@ import type { UploadedAsset } from './service';
 import type { ByteRange, MediaStorage } from './storage';
 import { describeKind } from './upload-kinds';
 import { mediaSrcset, mediaUrl } from './types';
+import { captionsRouter } from './captions-routes';
 
 /** On media answers: no script, no plugin, no form, whatever the file is, even opened on its own. */
 const MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
@@ -41,7 +48,17 @@ const shownInPage = new Set([
   'image/gif',
   'audio/webm',
   'text/vtt',
+  // Played by most browsers; those that cannot get the converted copy, so these are sent inline to the team.
+  'video/quicktime',
+  'audio/flac',
 ]);
+
+/** A converted clip is named as what it now is (clip.mov -> clip.mp4). */
+function servedName(originalName: string, servedType: string, originalType: string): string {
+  if (servedType === originalType) return originalName;
+  const extension = servedType === 'audio/mp4' ? '.m4a' : '.mp4';
+  return originalName.replace(/\.[A-Za-z0-9]{1,5}$/, '') + extension;
+}
 
 /** A file name safe inside a quoted header value. */
 function headerFileName(name: string): string {
@@ -112,7 +129,7 @@ function assetJson(asset: UploadedAsset) {
 
 export function mediaRouter({ media }: Pick<Services, 'media'>, web: Pick<WebTools, 'upload'>): express.Router {
   const router = express.Router();
-  const trainerOnly = requireRole('trainer');
+  const authors = requireRole('trainer', 'co-facilitator');
 
   /** What each request stored, for its handler (Multer keeps only a file's id). */
   const stored = new WeakMap<Request, UploadedAsset>();
@@ -150,7 +167,7 @@ export function mediaRouter({ media }: Pick<Services, 'media'>, web: Pick<WebToo
     });
   };
 
-  router.get('/uploads', trainerOnly, async (req: Request, res: Response) => {
+  router.get('/uploads', authors, async (req: Request, res: Response) => {
     const uploadedId = typeof req.query.uploaded === 'string' ? req.query.uploaded : '';
     const uploaded = uploadedId ? await media.findUpload(uploadedId, currentUser(req).id) : null;
     await renderUploads(res, 200, { uploaded });
@@ -168,7 +185,7 @@ export function mediaRouter({ media }: Pick<Services, 'media'>, web: Pick<WebToo
 
   router.post(
     '/uploads',
-    trainerOnly,
+    authors,
     ...upload,
     async (req: Request, res: Response) => {
       const asset = stored.get(req);
@@ -177,19 +194,36 @@ export function mediaRouter({ media }: Pick<Services, 'media'>, web: Pick<WebToo
         res.status(201).json({ asset: assetJson(asset) });
         return;
       }
+      // A .vtt sent from a clip's caption editor goes back there, loaded for editing.
+      const then = /^captions:([0-9a-f]{24})$/.exec(String((req.body as Record<string, unknown> | undefined)?.then ?? ''));
+      if (then?.[1] && asset.kind === 'captions') {
+        res.redirect(303, `/media/captions/${then[1]}?from=${encodeURIComponent(asset.assetId)}`);
+        return;
+      }
       res.redirect(303, `/media/uploads?uploaded=${encodeURIComponent(asset.assetId)}`);
     },
     uploadRefused,
   );
 
+  router.use('/captions', captionsRouter({ media }));
+
+  router.get('/uploads/:assetId/conversion', authors, async (req: Request, res: Response) => {
+    const found = await media.conversionOf(String(req.params.assetId), currentUser(req));
+    if (!found) throw new NotFound('This file is not available.');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(found);
+  });
+
   router.get('/:assetId', requireSignIn, async (req: Request, res: Response) => {
-    const found = await media.findServableAsset(String(req.params.assetId));
+    const found = await media.findServableFor(String(req.params.assetId), currentUser(req), { original: req.query.original === '1' });
     if (!found) throw new NotFound('This file is not available.');
     // A smaller copy of a picture: the same record, other bytes.
     const width = typeof req.query.width === 'string' ? Number(req.query.width) : undefined;
-    const variant = width === undefined ? undefined : found.variants.find((candidate) => candidate.width === width);
+    const variant = width === undefined ? undefined : found.asset.variants.find((candidate) => candidate.width === width);
     if (width !== undefined && !variant) throw new NotFound('This file is not available in that size.');
-    const asset = variant ? { ...found, ...variant } : found;
+    const asset = variant
+      ? { ...variant, mimeType: found.mimeType, originalName: found.asset.originalName }
+      : { storageKey: found.storageKey, sha256: found.sha256, sizeBytes: found.sizeBytes, mimeType: found.mimeType, originalName: servedName(found.asset.originalName, found.mimeType, found.asset.mimeType) };
     const file = await media.storage.localPath(asset.storageKey);
     const inline = shownInPage.has(asset.mimeType);
     res.setHeader('Content-Type', asset.mimeType);

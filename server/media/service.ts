@@ -4,8 +4,13 @@
  */
 import path from 'node:path';
 import mongoose, { Types } from 'mongoose';
+import type { Logger } from 'pino';
 import type { Config, UploadLimits } from '../config';
+import { hasAnyRole, type Role } from '../people';
+import { Conflict, Invalid, NotFound } from '../errors';
 import type { AssetRef } from './types';
+import type { MediaConversion } from './conversion';
+import { createCaptions } from './captions';
 import { GridFsStorage } from './gridfs-storage';
 import { Asset, type AssetDoc } from './model';
 import { LocalDiskStorage, storageKeyOf, type MediaStorage } from './storage';
@@ -38,6 +43,37 @@ export interface ServableAsset {
   storageKey: string;
   /** Smaller copies of a picture, by width. */
   variants: { width: number; storageKey: string; sizeBytes: number; sha256: string }[];
+  source: 'content' | 'upload';
+  uploadedBy: string | null;
+  /** The playable copy of audio or video that browsers cannot all play, once made (./conversion.ts). */
+  playable: { storageKey: string; sha256: string; sizeBytes: number; mimeType: string } | null;
+  /** Whether a conversion is still to finish (such an answer is not remembered: it changes). */
+  converting: boolean;
+  /**
+   * Used by a published or archived version: every signed-in person may fetch it. Once true it stays true (a
+   * published version never becomes a draft again), so it is remembered with the asset.
+   */
+  published: boolean;
+}
+
+/** Who asks for a file: the signed-in person. */
+export interface MediaViewer {
+  id: string;
+  roles: Role[];
+}
+
+/**
+ * What a person may fetch of a file: `team` the original and the playable copy (the uploader, trainers and
+ * admins, the authoring team of a course whose version uses it); `learner` what learners get (it is used by a
+ * published or archived version; the catalogue shows every published course to every signed-in person);
+ * null: nothing, the file is answered as absent.
+ */
+export type MediaAccess = 'team' | 'learner' | null;
+
+/** Which course versions use a file and who writes which course (server/courses/media-uses.ts). */
+export interface MediaUsesLookup {
+  versionsUsing(input: { sha256s: string[]; assetId?: string }): Promise<{ courseId: string; status: string }[]>;
+  coursesWrittenBy(userId: string, courseIds: string[]): Promise<string[]>;
 }
 
 /**
@@ -57,10 +93,22 @@ export interface MediaServiceDeps {
   servableAssets: ServableAssetCache;
   /** For uploads by people (storeUpload): the incoming folder (incomingDirFor) and the size limit per kind. */
   uploads?: { incomingDir: string; limits: UploadLimits };
+  /** Playable copies of audio and video (./conversion.ts); without it uploads are stored as they are. */
+  conversion?: MediaConversion;
+  /** Who may fetch what (server/courses/media-uses.ts); without it only trainers, admins and uploaders may. */
+  uses?: MediaUsesLookup;
+  logger?: Logger;
 }
 
-export function createMediaService({ storage, servableAssets: servableCache, uploads }: MediaServiceDeps) {
-  const uploadStore = uploads ? createUploadStore({ storage, ...uploads }) : undefined;
+export function createMediaService({ storage, servableAssets: servableCache, uploads, conversion, uses, logger }: MediaServiceDeps) {
+  const uploadStore = uploads
+    ? createUploadStore({
+        storage,
+        ...uploads,
+        inspectMedia: conversion?.inspectUpload,
+        conversionState: conversion?.stateOf,
+      })
+    : undefined;
 
   /**
    * Streams a person's upload into storage and records it as an Asset: the one way authoring pages store files.
@@ -69,7 +117,12 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
    */
   async function storeUpload(input: UploadInput): Promise<UploadedAsset> {
     if (!uploadStore) throw new Error('This media service was made without uploads (createMediaService({ uploads }))');
-    return uploadStore.storeUpload(input);
+    const uploaded = await uploadStore.storeUpload(input);
+    if (uploaded.conversion?.status === 'queued' && conversion) {
+      // If this fails the asset stays queued: resumeConversions at the next start asks again.
+      await conversion.requestConversion(uploaded.assetId).catch((error: unknown) => logger?.error({ err: error }, 'could not queue a media conversion'));
+    }
+    return uploaded;
   }
 
   /** Removes an upload's record and its bytes (unless shared with another record). */
@@ -118,9 +171,15 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     const result = new Map<string, AssetRef>();
     const wanted = entries.filter((entry) => entry.mimeType && /^[0-9a-f]{64}$/.test(entry.sha256));
     if (wanted.length === 0) return result;
-    const rows = await Asset.find({ sha256: { $in: [...new Set(wanted.map((e) => e.sha256))] }, status: 'ready' }, '_id sha256 mimeType originalName source')
+    const rows = await Asset.find({ sha256: { $in: [...new Set(wanted.map((e) => e.sha256))] }, status: 'ready' }, '_id sha256 mimeType originalName source playback')
       .sort({ createdAt: 1 })
-      .lean<Array<Pick<AssetDoc, '_id' | 'sha256' | 'mimeType' | 'originalName' | 'source'>>>();
+      .lean<Array<Pick<AssetDoc, '_id' | 'sha256' | 'mimeType' | 'originalName' | 'source' | 'playback'>>>();
+    // A clip with a playable copy (made, or being made: ./conversion.ts) is served as that copy, so its blocks
+    // name the copy's type (a <source type="video/quicktime"> would be skipped by most browsers).
+    const servedType = new Map<string, string>();
+    for (const row of rows) {
+      if (row.playback && row.playback.status !== 'failed') servedType.set(row._id.toString(), row.playback.targetMimeType);
+    }
     const found = new Map<string, string>();
     // Content assets first: the ids an import gave stay the ids of the same files in later versions.
     for (const row of [...rows.filter((r) => r.source === 'content'), ...rows.filter((r) => r.source !== 'content')]) {
@@ -143,7 +202,7 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
         assetId = created._id.toString();
         found.set(key, assetId);
       }
-      result.set(key, { assetId, fileName: path.posix.basename(entry.path), mimeType: entry.mimeType, sizeBytes: entry.sizeBytes });
+      result.set(key, { assetId, fileName: path.posix.basename(entry.path), mimeType: servedType.get(assetId) ?? entry.mimeType, sizeBytes: entry.sizeBytes });
     }
     return result;
   }
@@ -163,6 +222,7 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
       width: doc.width ?? null,
       height: doc.height ?? null,
       widths: doc.width ? [...(doc.variants ?? []).map((variant) => variant.width), doc.width] : [],
+      conversion: conversion?.stateOf(doc.playback ?? null) ?? null,
     };
   }
 
@@ -171,8 +231,10 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     const cached = servableCache.get(assetId);
     if (cached) return cached;
     // Receipts are never sent here: only through paid involvement, to the people who may see them (findReceipt).
-    const doc = await Asset.findOne({ _id: assetId, status: 'ready', kind: { $ne: 'receipt' } }, 'originalName mimeType sizeBytes sha256 storageKey variants').lean<AssetDoc>();
+    const doc = await Asset.findOne({ _id: assetId, status: 'ready', kind: { $ne: 'receipt' } }, 'originalName mimeType sizeBytes sha256 storageKey variants source uploadedBy playback').lean<AssetDoc>();
     if (!doc) return null;
+    const playback = doc.playback ?? null;
+    const ready = playback?.status === 'ready' && playback.storageKey && playback.sha256 && playback.sizeBytes !== null;
     const asset: ServableAsset = {
       id: assetId,
       originalName: doc.originalName,
@@ -181,9 +243,15 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
       sha256: doc.sha256,
       storageKey: doc.storageKey,
       variants: (doc.variants ?? []).map(({ width, storageKey, sizeBytes, sha256 }) => ({ width, storageKey, sizeBytes, sha256 })),
+      source: doc.source,
+      uploadedBy: doc.uploadedBy ? doc.uploadedBy.toString() : null,
+      playable: ready
+        ? { storageKey: playback.storageKey ?? '', sha256: playback.sha256 ?? '', sizeBytes: playback.sizeBytes ?? 0, mimeType: playback.targetMimeType }
+        : null,
+      converting: playback?.status === 'queued' || playback?.status === 'converting',
+      published: false,
     };
-    if (servableCache.size >= cacheLimit) servableCache.clear();
-    servableCache.set(assetId, asset);
+    remember(asset);
     return asset;
   }
 
@@ -195,7 +263,104 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     if (!Types.ObjectId.isValid(assetId) || String(new Types.ObjectId(assetId)) !== assetId) return null;
     const doc = await Asset.findOne({ _id: assetId, status: 'ready', kind: 'receipt' }, 'originalName mimeType sizeBytes sha256 storageKey').lean<AssetDoc>();
     if (!doc) return null;
-    return { id: assetId, originalName: doc.originalName, mimeType: doc.mimeType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, storageKey: doc.storageKey, variants: [] };
+    return { id: assetId, originalName: doc.originalName, mimeType: doc.mimeType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, storageKey: doc.storageKey, variants: [], source: 'upload', uploadedBy: null, playable: null, converting: false, published: false };
+  }
+
+  /** Only what cannot change is remembered: a finished conversion, or none at all. */
+  function remember(asset: ServableAsset): void {
+    if (asset.converting) return;
+    if (servableCache.size >= cacheLimit) servableCache.clear();
+    servableCache.set(asset.id, asset);
+  }
+
+  /** See MediaAccess. `needTeam`: only the team's answer will do (the original of a converted clip). */
+  async function accessTo(asset: ServableAsset, viewer: MediaViewer, needTeam = false): Promise<MediaAccess> {
+    if (hasAnyRole(viewer, ['trainer', 'admin'])) return 'team';
+    if (asset.uploadedBy !== null && asset.uploadedBy === viewer.id) return 'team';
+    if (asset.published && !needTeam) return 'learner';
+    if (!uses) return null;
+    const sha256s = [asset.sha256, ...(asset.playable ? [asset.playable.sha256] : [])];
+    const found = await uses.versionsUsing({ sha256s, assetId: asset.id });
+    if (found.some((use) => use.status === 'published' || use.status === 'archived')) {
+      asset.published = true;
+      remember(asset);
+    }
+    const courseIds = [...new Set(found.map((use) => use.courseId))];
+    if (courseIds.length > 0 && (await uses.coursesWrittenBy(viewer.id, courseIds)).length > 0) return 'team';
+    return asset.published ? 'learner' : null;
+  }
+
+  /**
+   * The file a person may fetch, and which bytes: the playable copy when there is one (the original only to
+   * the team, asked for with `original`), else the original. Null when the file is absent or not theirs to see.
+   */
+  async function findServableFor(assetId: string, viewer: MediaViewer, options: { original?: boolean } = {}) {
+    const asset = await findServableAsset(assetId);
+    if (!asset) return null;
+    const wantOriginal = options.original === true && asset.playable !== null;
+    const access = await accessTo(asset, viewer, wantOriginal);
+    if (access === null || (wantOriginal && access !== 'team')) return null;
+    const bytes = asset.playable && !wantOriginal ? { ...asset.playable } : { storageKey: asset.storageKey, sha256: asset.sha256, sizeBytes: asset.sizeBytes, mimeType: asset.mimeType };
+    return { asset, access, ...bytes };
+  }
+
+  /**
+   * An audio or video clip the person may work on as one of its team (its uploader, trainers and admins, the
+   * authoring team of a course using it), or null: for the caption editor.
+   */
+  async function findClipForTeam(assetId: string, viewer: MediaViewer) {
+    const asset = await findServableAsset(assetId);
+    if (!asset || !(asset.mimeType.startsWith('audio/') || asset.mimeType.startsWith('video/'))) return null;
+    if ((await accessTo(asset, viewer, true)) !== 'team') return null;
+    const doc = await Asset.findById(assetId, 'kind durationSeconds').lean<Pick<AssetDoc, 'kind' | 'durationSeconds'>>();
+    return {
+      assetId: asset.id,
+      fileName: asset.originalName,
+      kind: asset.mimeType.startsWith('video/') && doc?.kind !== 'audio' ? ('video' as const) : ('audio' as const),
+      durationSeconds: doc?.durationSeconds ?? null,
+    };
+  }
+
+  /**
+   * What of an upload goes into a lesson (authoring's addUploadedMedia): the upload itself, or for a converted
+   * clip its playable copy (an MP4 or M4A, stored under its own bytes' key, so a draft's source names it like any
+   * file). Conflict while the copy is still being made; Invalid when it could not be made.
+   */
+  async function uploadForLesson(assetId: string, viewer: MediaViewer): Promise<UploadedAsset> {
+    const asset = await findServableAsset(assetId);
+    if (!asset || (await accessTo(asset, viewer, true)) !== 'team') throw new NotFound('This file is not available.');
+    const doc = await Asset.findById(assetId).lean<AssetDoc>();
+    if (!doc) throw new NotFound('This file is not available.');
+    const upload: UploadedAsset = {
+      assetId,
+      fileName: doc.originalName,
+      kind: (doc.kind ?? 'document') as UploadedAsset['kind'],
+      mimeType: doc.mimeType,
+      sizeBytes: doc.sizeBytes,
+      sha256: doc.sha256,
+      width: doc.width ?? null,
+      height: doc.height ?? null,
+      widths: doc.width ? [...(doc.variants ?? []).map((variant) => variant.width), doc.width] : [],
+      conversion: conversion?.stateOf(doc.playback ?? null) ?? null,
+    };
+    const playback = doc.playback;
+    if (!playback) return upload;
+    if (playback.status === 'failed') throw new Invalid({ file: playback.failure ?? 'This clip could not be changed into a form every browser can play.' });
+    if (playback.status !== 'ready' || !playback.sha256 || playback.sizeBytes === null) {
+      throw new Conflict('This clip is still being changed into a form every browser can play. Try again when the upload page says it is ready.');
+    }
+    const extension = playback.targetMimeType === 'audio/mp4' ? '.m4a' : '.mp4';
+    return { ...upload, fileName: doc.originalName.replace(/\.[A-Za-z0-9]{1,5}$/, '') + extension, mimeType: playback.targetMimeType, sizeBytes: playback.sizeBytes, sha256: playback.sha256 };
+  }
+
+  /** A conversion's state for the page that shows it: the uploader's own upload, or any for trainers and admins. */
+  async function conversionOf(assetId: string, viewer: MediaViewer) {
+    if (!Types.ObjectId.isValid(assetId)) return null;
+    const filter: Record<string, unknown> = { _id: assetId, status: 'ready' };
+    if (!hasAnyRole(viewer, ['trainer', 'admin'])) filter.uploadedBy = viewer.id;
+    const doc = await Asset.findOne(filter, 'playback').lean<Pick<AssetDoc, 'playback'>>();
+    if (!doc) return null;
+    return { conversion: conversion?.stateOf(doc.playback ?? null) ?? null };
   }
 
   return {
@@ -210,6 +375,18 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     uploadLimits: uploads?.limits ?? ({ image: 0, audio: 0, video: 0, document: 0, captions: 0, receipt: 0 } as UploadLimits),
     findServableAsset,
     findReceipt,
+    findServableFor,
+    conversionOf,
+    /** The background conversions (jobs, resume at start, stop), when this service was made with them. */
+    conversion,
+    findClipForTeam,
+    uploadForLesson,
+    /**
+     * Captions of a clip (./captions.ts): `captionsOf(clipId)` and `saveCues(clipId, cues, by)` give
+     * { captions: AssetRef & { sha256 }, cues, transcript }, what authoring attaches to a block (the .vtt in the
+     * draft's source.media, the block's captions attribute, its transcript).
+     */
+    captions: createCaptions({ storage, storeUpload }),
   };
 }
 

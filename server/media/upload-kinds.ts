@@ -26,8 +26,28 @@ const allowed: Record<UploadKind, Record<string, string>> = {
     // What a browser's MediaRecorder makes: file-type names every WebM video/webm.
     'video/webm': 'audio/webm',
     'audio/webm': 'audio/webm',
+    // Kept as they come and given a playable copy (./conversion.ts): what phones and recorders make.
+    'audio/x-flac': 'audio/flac',
+    'audio/amr': 'audio/amr',
+    'audio/aac': 'audio/aac',
+    'audio/aiff': 'audio/aiff',
+    'video/3gpp': 'audio/3gpp',
+    'video/x-matroska': 'audio/x-matroska',
+    'video/quicktime': 'audio/quicktime',
   },
-  video: { 'video/mp4': 'video/mp4', 'video/x-m4v': 'video/mp4', 'video/webm': 'video/webm', 'video/quicktime': 'video/quicktime' },
+  video: {
+    'video/mp4': 'video/mp4',
+    'video/x-m4v': 'video/mp4',
+    'video/webm': 'video/webm',
+    'video/quicktime': 'video/quicktime',
+    // Given a playable copy (./conversion.ts).
+    'video/x-matroska': 'video/x-matroska',
+    'video/3gpp': 'video/3gpp',
+    'video/3gpp2': 'video/3gpp2',
+    'video/vnd.avi': 'video/x-msvideo',
+    'video/mpeg': 'video/mpeg',
+    'video/ogg': 'video/ogg',
+  },
   document: {
     'application/pdf': 'application/pdf',
     'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
@@ -44,8 +64,8 @@ const allowed: Record<UploadKind, Record<string, string>> = {
 
 const kindWords: Record<UploadKind, string> = {
   image: 'a picture (JPEG, PNG, WebP or GIF)',
-  audio: 'an audio clip (MP3, M4A, Ogg, WAV or WebM)',
-  video: 'a video (MP4, WebM or MOV)',
+  audio: 'an audio clip (MP3, M4A, Ogg, WAV, WebM, FLAC, AMR or AAC)',
+  video: 'a video (MP4, WebM, MOV, MKV, 3GP, AVI or MPEG)',
   document: 'a document (PDF, Word, Excel, PowerPoint, OpenDocument, plain text or SVG)',
   captions: 'a WebVTT captions file',
   receipt: 'a photo of a receipt (JPEG, PNG or WebP) or a PDF',

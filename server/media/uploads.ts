@@ -18,7 +18,8 @@ import { Types } from 'mongoose';
 import sharp from 'sharp';
 import type { UploadKind, UploadLimits } from '../config';
 import { Invalid } from '../errors';
-import { Asset, type AssetVariant } from './model';
+import { Asset, type AssetPlayback, type AssetVariant } from './model';
+import type { ConversionState, UploadInspection } from './conversion';
 import { hashFile, type MediaStorage, type StoredFile } from './storage';
 import { acceptType, describeKind, detectType, isTextType, SNIFF_BYTES, textProblem } from './upload-kinds';
 import { checkWebVtt } from './validate';
@@ -49,6 +50,8 @@ export interface UploadedAsset {
   height: number | null;
   /** Widths available for srcset (the full picture's width included). */
   widths: number[];
+  /** Audio and video that needs a playable copy: how its conversion is going (null: it plays as it is). */
+  conversion: ConversionState | null;
 }
 
 export interface UploadStoreDeps {
@@ -56,6 +59,10 @@ export interface UploadStoreDeps {
   /** Temporary files of uploads in progress; inside the disk storage's root, so finishing is a rename. */
   incomingDir: string;
   limits: UploadLimits;
+  /** Reads an audio or video upload (ffmpeg): refused if it is not one, else whether it needs a playable copy. */
+  inspectMedia?: (file: string, kind: 'audio' | 'video', mimeType: string) => Promise<UploadInspection>;
+  /** The conversion state shown for a recorded playback. */
+  conversionState?: (playback: AssetPlayback | null) => ConversionState | null;
 }
 
 function megabytes(bytes: number): string {
@@ -139,13 +146,13 @@ const sharpFormats: Record<string, keyof sharp.FormatEnum> = {
   'image/gif': 'gif',
 };
 
-export function createUploadStore({ storage, incomingDir, limits }: UploadStoreDeps) {
+export function createUploadStore({ storage, incomingDir, limits, inspectMedia, conversionState }: UploadStoreDeps) {
   const temporary = (): string => path.join(incomingDir, `${randomUUID()}.part`);
 
   /** Removes stored bytes unless some record still refers to them (the same bytes may be stored for others). */
   async function releaseStored(storageKeys: string[]): Promise<void> {
     for (const storageKey of storageKeys) {
-      const used = await Asset.exists({ $or: [{ storageKey }, { 'variants.storageKey': storageKey }] });
+      const used = await Asset.exists({ $or: [{ storageKey }, { 'variants.storageKey': storageKey }, { 'playback.storageKey': storageKey }] });
       if (!used) await storage.remove(storageKey);
     }
   }
@@ -205,6 +212,15 @@ export function createUploadStore({ storage, incomingDir, limits }: UploadStoreD
         if (problem) throw refuse(`${problem.problem}${'line' in problem && problem.line ? ` (line ${problem.line})` : ''}`);
       }
 
+      let playback: Extract<UploadInspection, { playback: unknown }>['playback'] = null;
+      let durationSeconds: number | null = null;
+      if ((input.kind === 'audio' || input.kind === 'video') && inspectMedia) {
+        const inspection = await inspectMedia(incoming, input.kind, mimeType);
+        if ('problem' in inspection) throw refuse(inspection.problem);
+        playback = inspection.playback;
+        durationSeconds = inspection.durationSeconds;
+      }
+
       let main: StoredFile;
       let width: number | null = null;
       let height: number | null = null;
@@ -240,9 +256,12 @@ export function createUploadStore({ storage, incomingDir, limits }: UploadStoreD
         width,
         height,
         variants,
+        playback,
+        durationSeconds,
         status: 'ready',
       });
       recorded = true;
+      const recordedPlayback = (created.toObject() as { playback?: AssetPlayback | null }).playback ?? null;
       return {
         assetId: created._id.toString(),
         fileName: created.originalName,
@@ -253,6 +272,7 @@ export function createUploadStore({ storage, incomingDir, limits }: UploadStoreD
         width,
         height,
         widths: width === null ? [] : [...variants.map((variant) => variant.width), width],
+        conversion: conversionState?.(recordedPlayback) ?? null,
       };
     } finally {
       await Promise.all(temporaries.map((file) => rm(file, { force: true })));
@@ -266,9 +286,10 @@ export function createUploadStore({ storage, incomingDir, limits }: UploadStoreD
    */
   async function discardUpload(assetId: string): Promise<void> {
     if (!Types.ObjectId.isValid(assetId)) return;
-    const doc = await Asset.findOneAndDelete({ _id: assetId, source: 'upload' }).lean<{ storageKey: string; variants?: AssetVariant[] }>();
+    const doc = await Asset.findOneAndDelete({ _id: assetId, source: 'upload' }).lean<{ storageKey: string; variants?: AssetVariant[]; playback?: AssetPlayback | null }>();
     if (!doc) return;
-    await releaseStored([doc.storageKey, ...(doc.variants ?? []).map((variant) => variant.storageKey)]);
+    const playable = doc.playback?.storageKey ? [doc.playback.storageKey] : [];
+    await releaseStored([doc.storageKey, ...(doc.variants ?? []).map((variant) => variant.storageKey), ...playable]);
   }
 
   return { storeUpload, discardUpload };

@@ -19,7 +19,7 @@ let course: FixtureCourse;
 
 beforeAll(async () => {
   harness = await startBrowserHarness({
-    drafts: { startDraft: async () => ({ version: await course.draftVersion2() }) },
+    app: { drafts: { startDraft: async () => ({ version: await course.draftVersion2() }) } },
   });
   await harness.app.seedDemoAccounts(DEMO_PASSWORD);
   const { services } = harness.app;

@@ -120,7 +120,7 @@ describe('refusals leave no file and no record', () => {
     const before = await snapshot();
     const response = await upload('audio', 'song.mp3', await readFile(path.join(fixtureMedia, 'picture.png')));
     expect(response.status).toBe(422);
-    expect(response.body.error.fields.file).toBe('"song.mp3" was not accepted: its content is image/png; here you can upload an audio clip (MP3, M4A, Ogg, WAV or WebM).');
+    expect(response.body.error.fields.file).toBe('"song.mp3" was not accepted: its content is image/png; here you can upload an audio clip (MP3, M4A, Ogg, WAV, WebM, FLAC, AMR or AAC).');
     expect(await snapshot()).toEqual(before);
   });
 

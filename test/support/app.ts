@@ -21,7 +21,9 @@
  * Options: startTestApp({ nodeEnv: 'production' }) to see production behaviour (secure cookies, no stack traces);
  * `env` adds settings as environment variables would (e.g. { TRUST_PROXY: '1' }); `logDestination` receives the
  * app's log lines. Models live on the default mongoose instance: one test app at a time per test file
- * (start, stop, then start another is fine). Change things through `t.services`, not the models: the services
+ * (start, stop, then start another is fine). `startTestApp({ jobs: { processEveryMs, lockLifetimeMs } })` also builds
+ * and starts the durable job scheduler with the media jobs on it, as main.ts does (`t.scheduler`); stop() stops it.
+ * Change things through `t.services`, not the models: the services
  * keep this app's caches right. For a route test without a database, see test/foundation/fake-services.test.ts.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -42,6 +44,9 @@ import { createMailer, type Mailer } from '../../server/mail/mailer';
 import type { Logger } from 'pino';
 import { seedDemoAccounts } from '../../server/seed/demo';
 import { createServices, type Services } from '../../server/services';
+import { createJobScheduler, type JobScheduler } from '../../server/jobs/scheduler';
+import { defineMediaJobs } from '../../server/media/jobs';
+import mongoose from 'mongoose';
 import type { Role } from '../../server/people';
 import type { UserStatus } from '../../server/users/model';
 import type { DraftStarter } from '../../server/feedback/deps';
@@ -85,6 +90,8 @@ export interface TestApp {
   setNow(time: Date | null): void;
   now(): Date;
   mailDir: string;
+  /** The job scheduler, when asked for (options.jobs). */
+  scheduler: JobScheduler | null;
   /** The database URI (the in-memory engine), for tests that need the driver directly. */
   uri: string;
   request(): TestAgent;
@@ -145,11 +152,15 @@ export interface TestAppOptions {
   engine?: Pick<EmbeddedMongoOptions, 'dbPath' | 'files' | 'onFatal' | 'log'>;
   /** How revisions open drafts (the authoring feature's startDraft); tests of the feedback loop pass one. */
   drafts?: DraftStarter;
+  /** Builds and starts the job scheduler with the media jobs (as main.ts does), with these timings. */
+  jobs?: { processEveryMs?: number; lockLifetimeMs?: number; name?: string };
+  /** Keeps the data folder when stopping (a test that starts a second app on the same files). */
+  dataDir?: string;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   useFastPasswordHashing();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'coproduce-test-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'coproduce-test-')));
   const engine = await startEmbeddedMongo({ log: () => undefined, ...options.engine });
   try {
     await connectDatabase(engine.uri);
@@ -171,9 +182,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   let clockTime: Date | null = null;
   const now = (): Date => (clockTime ? new Date(clockTime.getTime()) : new Date());
   // As main.ts runs it: the feed polls, though in one process every change already applies at once.
-  // No job scheduler here: tests of jobs build their own (test/reminders/reminders.test.ts).
+  // No job scheduler unless asked for: tests of reminder jobs build their own (test/reminders/reminders.test.ts).
   const revocations = new RevocationFeed({ logger });
-  const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore, revocations, now, drafts: options.drafts });
+  const db = mongoose.connection.db;
+  const scheduler =
+    options.jobs && db
+      ? await createJobScheduler({ db, logger, name: options.jobs.name ?? 'test-app', processEveryMs: options.jobs.processEveryMs ?? 100, lockLifetimeMs: options.jobs.lockLifetimeMs ?? 2_000 })
+      : null;
+  const services = createServices({ config, mailer, logger, mediaStorage: mediaStorageFor(config), sessionStore, revocations, now, jobs: scheduler ?? undefined, drafts: options.drafts });
+  if (scheduler) {
+    if (services.media.conversion) defineMediaJobs(scheduler, services.media.conversion);
+    await scheduler.start();
+    await services.media.conversion?.resumeConversions();
+  }
   const app = buildApp({ config, logger, services });
   await revocations.start();
   const mailDir = path.join(dataDir, 'mail');
@@ -221,6 +242,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     now,
     uri: engine.uri,
+    scheduler,
     request: () => supertest.agent(app),
     createUser,
     signIn,
@@ -242,11 +264,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await seedDemoAccounts(services, { password });
     },
     async stop() {
+      if (scheduler) {
+        await services.media.conversion?.stop();
+        await scheduler.stop();
+        await scheduler.timersDone();
+      }
       await revocations.stop();
       await sessionStoreReady(sessionStore);
       await disconnectDatabase();
       await engine.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,11 +5,12 @@
  */
 import { createCourseImport } from '../../server/courses/import';
 import { createCourseCaches, createCoursesService } from '../../server/courses/service';
+import { createMediaUses } from '../../server/courses/media-uses';
 import { createMediaService, createServableAssetCache } from '../../server/media/service';
 import type { MediaStorage } from '../../server/media/storage';
 
 export function courseServicesOn(storage: MediaStorage) {
   const courses = createCoursesService({ caches: createCourseCaches() });
-  const media = createMediaService({ storage, servableAssets: createServableAssetCache() });
+  const media = createMediaService({ storage, servableAssets: createServableAssetCache(), uses: createMediaUses() });
   return { courses, media, courseImport: createCourseImport({ courses, media }) };
 }

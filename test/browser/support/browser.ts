@@ -46,9 +46,12 @@ export function takeBrowserProblems(page: Page): string[] {
   return problems.splice(0, problems.length);
 }
 
-/** `options` as for startTestApp (e.g. how revisions open drafts). */
-export async function startBrowserHarness(options: TestAppOptions = {}): Promise<BrowserHarness> {
-  const app = await startTestApp(options);
+/**
+ * `chromiumArgs` adds Chromium flags (e.g. a fake camera and microphone); `app` is passed to startTestApp (e.g.
+ * { jobs: {} } for the job scheduler).
+ */
+export async function startBrowserHarness(options: { chromiumArgs?: string[]; app?: TestAppOptions } = {}): Promise<BrowserHarness> {
+  const app = await startTestApp(options.app);
   let server: Server | undefined;
   let browser: Browser | undefined;
   try {
@@ -58,7 +61,7 @@ export async function startBrowserHarness(options: TestAppOptions = {}): Promise
     });
     const { port } = server.address() as AddressInfo;
     const baseUrl = `http://127.0.0.1:${port}`;
-    browser = await launchChromium();
+    browser = await launchChromium(options.chromiumArgs);
     const contexts: BrowserContext[] = [];
     const openBrowser = browser;
     const openServer = server;
