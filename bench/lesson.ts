@@ -380,11 +380,11 @@ function ratio(a: number, b: number): number {
   return Math.round((a / Math.max(1, b)) * 100) / 100;
 }
 
-export async function runLessonBench(log: (line: string) => void = (line) => console.log(line)): Promise<LessonBenchFigures> {
+/** The baseline: a bare Express + EJS app rendering the lesson template with the view model the first app produced, from memory. */
+function bareBaseline(): { url: (locals: Record<string, unknown>) => Promise<string>; close(): Promise<void> } {
   let bareServer: Server | undefined;
-  try {
-    // The baseline renders the lesson template with the view model the first app produced, from memory.
-    const bareUrl = async (locals: Record<string, unknown>): Promise<string> => {
+  return {
+    url: async (locals) => {
       if (!bareServer) {
         const bare = express();
         bare.set('views', path.join(PROJECT_ROOT, 'views'));
@@ -394,7 +394,31 @@ export async function runLessonBench(log: (line: string) => void = (line) => con
         bareServer = await listen(bare);
       }
       return urlOf(bareServer, '/lesson');
-    };
+    },
+    close: async () => {
+      if (bareServer) await close(bareServer);
+    },
+  };
+}
+
+/** Only the goal's figure (`npm run bench -- lesson-one-core`): the one-core ratio, as `npm start` runs the app. */
+export async function runLessonOneCoreBench(log: (line: string) => void = (line) => console.log(line)): Promise<OneCoreFigures | undefined> {
+  const baseline = bareBaseline();
+  try {
+    if (!tasksetAvailable()) {
+      log('one core: not measured (taskset is not available here)');
+      return undefined;
+    }
+    return await measureOneCore(baseline.url, log);
+  } finally {
+    await baseline.close();
+  }
+}
+
+export async function runLessonBench(log: (line: string) => void = (line) => console.log(line)): Promise<LessonBenchFigures> {
+  const baseline = bareBaseline();
+  try {
+    const bareUrl = baseline.url;
     const oneCore = tasksetAvailable() ? await measureOneCore(bareUrl, log) : undefined;
     if (!oneCore) log('one core: not measured (taskset is not available here)');
     const inProcess = await measurePlacement('in-process', bareUrl, log);
@@ -432,7 +456,7 @@ export async function runLessonBench(log: (line: string) => void = (line) => con
     );
     return result;
   } finally {
-    if (bareServer) await close(bareServer);
+    await baseline.close();
   }
 }
 
