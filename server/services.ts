@@ -15,6 +15,7 @@ import { createAuthService, type AuthService } from './auth/service';
 import { createCertificatesService, type CertificatesService } from './certificates/service';
 import { createCourseImport, type CourseImport } from './courses/import';
 import { createCourseCaches, createCoursesService, type CourseCaches, type CoursesService } from './courses/service';
+import { createLessonFragmentCache, type LessonFragmentCache } from './learning/lesson-fragments';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
 import type { Mailer } from './mail/mailer';
@@ -40,6 +41,7 @@ export interface Caches {
   lessonEnrolments: LessonReadCache;
   courses: CourseCaches;
   servableAssets: ServableAssetCache;
+  lessonFragments: LessonFragmentCache;
 }
 
 export function createCaches(): Caches {
@@ -48,6 +50,7 @@ export function createCaches(): Caches {
     lessonEnrolments: createLessonReadCache(),
     courses: createCourseCaches(),
     servableAssets: createServableAssetCache(),
+    lessonFragments: createLessonFragmentCache(),
   };
 }
 
@@ -81,6 +84,8 @@ export interface Services {
   certificates: CertificatesService;
   learning: LearningService;
   learnerPages: LearnerPages;
+  /** Not a service: the lesson page's rendered parts, kept by this app (learning/lesson-fragments.ts). */
+  lessonFragments: LessonFragmentCache;
   mailer: Mailer;
   sessionStore: SessionStore;
   sessions: SessionsService;
@@ -147,6 +152,7 @@ export function createServices(deps: ServiceDeps): Services {
     certificates,
     learning,
     learnerPages,
+    lessonFragments: caches.lessonFragments,
     mailer: deps.mailer,
     sessionStore: deps.sessionStore,
     sessions,

@@ -134,7 +134,14 @@ export type BlockView =
       chosen: Record<string, string[]>;
       errors: Record<string, string>;
     }
-  | { kind: 'reflection'; id: string; blockKey: string; promptHtml: string; text: string; savedLabel: string | null; error: string | null };
+  | { kind: 'reflection'; id: string; blockKey: string; promptHtml: string; text: string; savedLabel: string | null; error: string | null }
+  | RenderedBlockView;
+
+/** A block that looks the same to every learner, already rendered (./lesson-fragments.ts). */
+export interface RenderedBlockView {
+  readonly kind: 'rendered';
+  readonly html: string;
+}
 
 export interface OutlineModule {
   title: string;
@@ -160,6 +167,8 @@ export interface LessonView {
   courseComplete: boolean;
   /** A newer version of the course is published: where the learner can see what changed and choose. */
   newerVersion: { version: number; href: string } | null;
+  /** The outline (with its progress bar) already rendered (./lesson-fragments.ts); drawn from `outline` when absent. */
+  outlineHtml?: string;
 }
 
 export interface LessonViewOptions {
