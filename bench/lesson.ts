@@ -15,7 +15,10 @@
  * First, and the figure the goal is set on (>= 0.6): one core, as `npm start` runs the app. NODE_ENV unset, logging
  * at its default "info" (one line per request, written to /dev/null here), the revocation feed polling, the engine
  * in its worker thread; this whole process (the app, its engine thread and the bare Express + EJS baseline) pinned
- * to CPU 0 with `taskset`, autocannon pinned to CPU 1. Then the two-core figures above, as before.
+ * to CPU 0 with `taskset`, autocannon pinned to CPU 1. Then the two-core figures above, as before. The one-core
+ * figure is also given by CPU time per request (this process's, over each round): when other work on the machine
+ * takes turns on CPU 0, requests per second fall with it, the CPU time a request costs much less.
+ * `npm run bench -- lesson-one-core` runs only the one-core figure.
  *
  * Run alone: `npx tsx bench/lesson.ts` (or `node dist/bench/lesson.js` after a build). Stops by itself.
  */
