@@ -5,20 +5,21 @@
  */
 import { runEmbeddedBench } from './embedded';
 import { runFootprintBench } from './footprint';
-import { runLessonBench } from './lesson';
+import { runLessonBench, runLessonOneCoreBench } from './lesson';
 import { runUploadBench } from './uploads';
 import { runReportsBench } from './reports';
 
 const benches: Record<string, () => Promise<unknown>> = {
   embedded: () => runEmbeddedBench(),
   lesson: () => runLessonBench(),
+  'lesson-one-core': () => runLessonOneCoreBench(),
   footprint: () => runFootprintBench({ documents: 200_000 }),
   'footprint-1m': () => runFootprintBench({ documents: 1_000_000 }),
   uploads: () => runUploadBench(),
   reports: () => runReportsBench(),
 };
-/** Run only when named: `npm run bench -- footprint-1m`. */
-const onRequest = new Set(['footprint-1m']);
+/** Run only when named: `npm run bench -- footprint-1m` (lesson-one-core: only the lesson bench's one-core figure). */
+const onRequest = new Set(['footprint-1m', 'lesson-one-core']);
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

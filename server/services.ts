@@ -25,6 +25,7 @@ import { createCourseCaches, createCoursesService, type CourseCaches, type Cours
 import { createReviewRecords } from './courses/review-records';
 import { createFeedbackService, type FeedbackService } from './feedback/service';
 import type { DraftStarter } from './feedback/deps';
+import { createLessonFragmentCache, type LessonFragmentCache } from './learning/lesson-fragments';
 import { createLearnerPages, type LearnerPages } from './learning/pages';
 import { createLearningService, createLessonReadCache, type LearningService, type LessonReadCache } from './learning/service';
 import { createInvolvementService, type InvolvementService } from './involvement/service';
@@ -55,6 +56,7 @@ export interface Caches {
   lessonEnrolments: LessonReadCache;
   courses: CourseCaches;
   servableAssets: ServableAssetCache;
+  lessonFragments: LessonFragmentCache;
 }
 
 export function createCaches(): Caches {
@@ -63,6 +65,7 @@ export function createCaches(): Caches {
     lessonEnrolments: createLessonReadCache(),
     courses: createCourseCaches(),
     servableAssets: createServableAssetCache(),
+    lessonFragments: createLessonFragmentCache(),
   };
 }
 
@@ -106,6 +109,8 @@ export interface Services {
   certificates: CertificatesService;
   learning: LearningService;
   learnerPages: LearnerPages;
+  /** Not a service: the lesson page's rendered parts, kept by this app (learning/lesson-fragments.ts). */
+  lessonFragments: LessonFragmentCache;
   mailer: Mailer;
   sessionStore: SessionStore;
   sessions: SessionsService;
@@ -195,6 +200,7 @@ export function createServices(deps: ServiceDeps): Services {
     certificates,
     learning,
     learnerPages,
+    lessonFragments: caches.lessonFragments,
     mailer: deps.mailer,
     sessionStore: deps.sessionStore,
     sessions,

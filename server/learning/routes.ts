@@ -25,6 +25,8 @@ import { wantsJson } from '../web/errors';
 import { setFlash } from '../web/locals';
 import type { Services } from '../services';
 import type { Learner, LearningService, ProgressOutcome } from './service';
+import type { Preferences } from '../people';
+import { withRenderedFragments, type LessonFragmentCache, type RenderView } from './lesson-fragments';
 import { buildLessonView, courseHref, lessonHref, lessonPath, type LessonViewOptions } from './views';
 
 const key = z.string().min(1).max(200);
@@ -75,7 +77,19 @@ function finishedFlash(req: Request, outcome: ProgressOutcome): void {
   if (outcome.courseCompleted) setFlash(req, FINISHED_MESSAGE);
 }
 
-async function renderLesson(learning: Pick<LearningService, 'loadLesson'>, req: Request, res: Response, status: number, options: LessonViewOptions): Promise<void> {
+/** Renders one template with the app's view engine and its template cache, to a string. */
+function renderViewOf(req: Request): RenderView {
+  return (view, locals) =>
+    new Promise((resolve, reject) => req.app.render(view, locals, (error: Error | null, html?: string) => (error ? reject(error) : resolve(html ?? ''))));
+}
+
+async function renderLesson(
+  { learning, lessonFragments }: { learning: Pick<LearningService, 'loadLesson'>; lessonFragments: LessonFragmentCache },
+  req: Request,
+  res: Response,
+  status: number,
+  options: LessonViewOptions,
+): Promise<void> {
   const params = parseAddress(lessonParams, req.params);
   const learner = learnerOf(req);
   const context = await learning.loadLesson(learner, params.slug, params.moduleKey, params.lessonKey, { withAttempts: Boolean(options.resultFor) });
@@ -83,12 +97,26 @@ async function renderLesson(learning: Pick<LearningService, 'loadLesson'>, req: 
     res.redirect(303, courseHref(params.slug));
     return;
   }
-  const lesson = buildLessonView(context, options);
+  const built = buildLessonView(context, options);
+  // With templates cached (as `npm start` runs), the parts that look the same every time are rendered once and kept.
+  const lesson = req.app.enabled('view cache')
+    ? await withRenderedFragments(built, context, {
+        cache: lessonFragments,
+        render: renderViewOf(req),
+        captionsOff: Boolean((res.locals.preferences as Preferences | undefined)?.captionsOff),
+      })
+    : built;
   res.status(status).render('learning/lesson', { title: `${lesson.title}: ${lesson.courseTitle}`, lesson, pageClass: 'main--wide' });
 }
 
-export function learningRouter({ learning, learnerPages: pages, assignments }: Pick<Services, 'learning' | 'learnerPages' | 'assignments'>): express.Router {
+export function learningRouter({
+  learning,
+  learnerPages: pages,
+  assignments,
+  lessonFragments,
+}: Pick<Services, 'learning' | 'learnerPages' | 'assignments' | 'lessonFragments'>): express.Router {
   const router = express.Router();
+  const lessonPage = { learning, lessonFragments };
 
   router.get('/dashboard', requireSignIn, async (req, res) => {
     res.render('learning/dashboard', { title: 'My courses', dashboard: await pages.dashboardFor(learnerOf(req), await assignments.statusesForLearner(learnerOf(req).id)) });
@@ -143,7 +171,7 @@ export function learningRouter({ learning, learnerPages: pages, assignments }: P
 
   router.get('/learn/:slug/:moduleKey/:lessonKey', requireSignIn, async (req, res) => {
     const result = typeof req.query.result === 'string' ? req.query.result.slice(0, 200) : undefined;
-    await renderLesson(learning, req, res, 200, { resultFor: result });
+    await renderLesson(lessonPage, req, res, 200, { resultFor: result });
   });
 
   router.post('/learn/:slug/:moduleKey/:lessonKey/done', requireSignIn, async (req, res) => {
@@ -177,7 +205,7 @@ export function learningRouter({ learning, learnerPages: pages, assignments }: P
       if (!(error instanceof Invalid)) throw error;
       // Questions left unanswered: show the same lesson with what they chose and an error by each question.
       const errors = Object.fromEntries(Object.entries(error.fields).map(([field, message]) => [field.replace(/^q-/, ''), message]));
-      await renderLesson(learning, req, res, 422, { incomplete: { blockKey: body.block, chosen: answers, errors } });
+      await renderLesson(lessonPage, req, res, 422, { incomplete: { blockKey: body.block, chosen: answers, errors } });
       return;
     }
     const base = lessonPath(params.slug, params.moduleKey, params.lessonKey);
@@ -198,7 +226,7 @@ export function learningRouter({ learning, learnerPages: pages, assignments }: P
     } catch (error) {
       if (!(error instanceof Invalid) || json) throw error;
       const message = Object.values(error.fields)[0] ?? error.message;
-      await renderLesson(learning, req, res, 422, { reflectionError: { blockKey: body.block, text: body.reflection, error: message } });
+      await renderLesson(lessonPage, req, res, 422, { reflectionError: { blockKey: body.block, text: body.reflection, error: message } });
       return;
     }
     const base = lessonPath(params.slug, params.moduleKey, params.lessonKey);

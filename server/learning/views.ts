@@ -117,7 +117,14 @@ export type BlockView =
       chosen: Record<string, string[]>;
       errors: Record<string, string>;
     }
-  | { kind: 'reflection'; id: string; blockKey: string; promptHtml: string; text: string; savedLabel: string | null; error: string | null };
+  | { kind: 'reflection'; id: string; blockKey: string; promptHtml: string; text: string; savedLabel: string | null; error: string | null }
+  | RenderedBlockView;
+
+/** A block that looks the same to every learner, already rendered (./lesson-fragments.ts). */
+export interface RenderedBlockView {
+  readonly kind: 'rendered';
+  readonly html: string;
+}
 
 export interface OutlineModule {
   title: string;
@@ -147,6 +154,8 @@ export interface LessonView {
   newerVersion: { version: number; href: string } | null;
   /** On the last lesson of a module: where the learner may give feedback on the module (optional). */
   moduleFeedbackHref: string | null;
+  /** The outline (with its progress bar) already rendered (./lesson-fragments.ts); drawn from `outline` when absent. */
+  outlineHtml?: string;
 }
 
 export interface LessonViewOptions {

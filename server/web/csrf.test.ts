@@ -53,4 +53,27 @@ describe('CSRF token cookie', () => {
     expect(token).not.toBe(forged);
     expect(csrfCookieSet(response)).toBe(token);
   });
+
+  it('never reuses a token it has seen for one session in another, on pages or on forms', async () => {
+    const first = await t.signedInAgent();
+    const firstPage = await first.agent.get('/preferences');
+    const firstToken = csrfFrom(firstPage.text);
+    // Seen twice for the first session, so this app has checked it and remembers it.
+    expect(csrfFrom((await first.agent.get('/preferences')).text)).toBe(firstToken);
+
+    const second = await t.signedInAgent();
+    const sentCookies = (await second.agent.get('/preferences')).request.cookies;
+    const sessionCookie = /coproduce\.sid=[^;]+/.exec(sentCookies)?.[0];
+    if (!sessionCookie) throw new Error('The second browser holds no session cookie');
+    // The second session's browser given the first session's token cookie (a fresh agent: no cookie jar of its own).
+    const withFirstToken = `${sessionCookie}; ${CSRF_COOKIE}=${encodeURIComponent(firstToken)}`;
+    const replaced = await t.request().get('/preferences').set('Cookie', withFirstToken);
+    expect(replaced.text).toContain('Sign out');
+    const secondToken = csrfFrom(replaced.text);
+    expect(secondToken).not.toBe(firstToken);
+    expect(csrfCookieSet(replaced)).toBe(secondToken);
+    // And a form sent with the first session's token (cookie and field alike) is refused.
+    const refused = await t.request().post('/sign-out').set('Cookie', withFirstToken).type('form').send({ _csrf: firstToken });
+    expect(refused.status).toBe(403);
+  });
 });

@@ -10,6 +10,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
+import { LRUCache } from 'lru-cache';
 
 const VISITOR_COOKIE = 'coproduce.visitor';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -62,9 +63,10 @@ export function csrfProtection(options: { secret: string; production: boolean })
   const visitorCookieOptions: CookieOptions = { httpOnly: true, sameSite: 'lax', secure: options.production, path: '/' };
 
   const cookieName = options.production ? '__Host-coproduce.csrf' : 'coproduce.csrf';
+  const sessionIdentifier = (req: Request): string => (req.user && req.session ? `session:${req.session.id}` : `visitor:${req.visitorId ?? ''}`);
   const { doubleCsrfProtection, generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => secret,
-    getSessionIdentifier: (req) => (req.user && req.session ? `session:${req.session.id}` : `visitor:${req.visitorId ?? ''}`),
+    getSessionIdentifier: sessionIdentifier,
     // The __Host- prefix needs HTTPS, which only production has.
     cookieName,
     cookieOptions,
@@ -72,6 +74,22 @@ export function csrfProtection(options: { secret: string; production: boolean })
     // Multipart bodies are read later, by the upload middleware: it checks the token (see csrfDeferred, set below).
     skipCsrfProtection: (req) => req.csrfDeferred === true,
   });
+
+  // Tokens this app has checked (or made), each with the session or visitor it belongs to. Whether a token is
+  // signed for an identifier depends on nothing else (the secret is fixed for the app's life), so a page for the
+  // same session and token may reuse the answer instead of computing the HMAC again on every page (bench/lesson.ts).
+  // A token under another identifier (after sign-in or sign-out) is checked by csrf-csrf as before. Bounded: an
+  // entry lives as long as a session stays busy; forgetting one only costs one HMAC.
+  const checkedTokens = new LRUCache<string, string>({ max: 10_000 });
+  const tokenFor = (req: Request, cookieToken: string | undefined): string => {
+    const identifier = sessionIdentifier(req);
+    if (cookieToken !== undefined && checkedTokens.get(cookieToken) === identifier) return cookieToken;
+    // csrf-csrf reuses the cookie's token while its signature still matches this session or visitor; a new
+    // token (first visit, after sign-in or sign-out) is sent as a new cookie.
+    const token = generateCsrfToken(req, noCookieResponse);
+    checkedTokens.set(token, identifier);
+    return token;
+  };
 
   const middleware: RequestHandler = (req, res, next) => {
     const cookies = req.cookies as Record<string, string | undefined>;
@@ -86,18 +104,25 @@ export function csrfProtection(options: { secret: string; production: boolean })
     if (!SAFE_METHODS.has(req.method) && isMultipart(req) && tokenFromRequest(req) === undefined) {
       req.csrfDeferred = true;
     }
+    // Every page may hold a form (a signed-in page always has the sign-out form), and a failed form post is drawn
+    // again: both need a token.
+    const giveToken = (): void => {
+      const token = tokenFor(req, cookies[cookieName]);
+      if (token !== cookies[cookieName]) res.cookie(cookieName, token, cookieOptions);
+      res.locals.csrfToken = token;
+      next();
+    };
+    // csrf-csrf checks nothing on safe methods (its ignored methods are these), so pages skip its middleware.
+    if (SAFE_METHODS.has(req.method)) {
+      giveToken();
+      return;
+    }
     doubleCsrfProtection(req, res, (error?: unknown) => {
       if (error) {
         next(error);
         return;
       }
-      // Every page may hold a form, and a failed form post is drawn again: both need a token.
-      // csrf-csrf reuses the cookie's token while its signature still matches this session or visitor; a new
-      // token (first visit, after sign-in or sign-out) is sent as a new cookie.
-      const token = generateCsrfToken(req, noCookieResponse);
-      if (token !== cookies[cookieName]) res.cookie(cookieName, token, cookieOptions);
-      res.locals.csrfToken = token;
-      next();
+      giveToken();
     });
   };
 
