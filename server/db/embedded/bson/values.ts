@@ -76,6 +76,10 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** Compare two BSON values the way MongoDB sorts them (arrays compared element-wise, as in index keys). */
 export function compareValues(a: unknown, b: unknown): number {
+  // The commonest index keys first: two ObjectIds, two strings (an index build sorts millions of them, and
+  // typeRank's chain of instanceof checks was most of that sort).
+  if (a instanceof ObjectId && b instanceof ObjectId) return compareBytes(a.id, b.id);
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;

@@ -126,7 +126,7 @@ export class Collection {
   /** Loading only: store a document's BSON bytes as they are (replacing a document with its _id). */
   loadBytes(bytes: Buffer): void {
     if (!this.loading) throw new Error('Collection.loadBytes is for loading only');
-    this.docs.set(idKeyOf(bytes) ?? valueKey(decodeFields(bytes, ID_ONLY)._id), bytes);
+    this.docs.load(idKeyOf(bytes) ?? valueKey(decodeFields(bytes, ID_ONLY)._id), bytes);
   }
 
   /** Journal replay of a recorded document: it replaces the stored one with its _id, or is inserted. */
@@ -164,12 +164,16 @@ export class Collection {
     return { op: 'update', db: this.db, coll: this.name, id: after._id, steps };
   }
 
-  /** Leave loading mode: every index is built in bulk, with one sort. */
+  /**
+   * Leave loading mode. Every index is built in bulk, with one sort, when it is first used (by a query, or by
+   * the first write, which reads every index): a restart answers its first query after building only the
+   * indexes it needs. What a deferred build reads is the documents as they are when it runs, which is what the
+   * index must hold then, since every change of the documents goes through the indexes and builds them first.
+   */
   endLoad(): void {
     if (!this.loading) return;
     this.loading = false;
-    const source = this.indexSource(this.indexes);
-    for (const ix of this.indexes) ix.rebuild(source, this.namespace);
+    for (const ix of this.indexes) ix.defer(() => ix.rebuild(this.indexSource([ix]), this.namespace));
   }
 
   /**

@@ -28,8 +28,14 @@ export class IndexStore {
   readonly spec: IndexSpec;
   readonly fields: string[];
   readonly directions: number[];
-  multikey = false;
+  private isMultikey = false;
   private readonly entries = new SortedChunks<Entry>();
+  /**
+   * A build put off until the index is first used (see defer): a restart answers its first query without
+   * building the indexes that query does not need. Every read and write of the entries runs it first, so no
+   * one ever sees the index incomplete (a unique index is whole before any write is checked against it).
+   */
+  private pendingBuild: (() => void) | null = null;
   private readonly partial: Query | undefined;
 
   constructor(spec: IndexSpec) {
@@ -47,7 +53,33 @@ export class IndexStore {
     return this.spec.name === '_id_';
   }
 
+  /** True once a document gave this index more than one key (the planner must then dedupe and bound loosely). */
+  get multikey(): boolean {
+    this.ready();
+    return this.isMultikey;
+  }
+
+  /** Builds the index with `build` (which calls rebuild) when it is first used rather than now. */
+  defer(build: () => void): void {
+    this.entries.clear();
+    this.pendingBuild = build;
+  }
+
+  /** True while a deferred build has not run. */
+  get deferred(): boolean {
+    return this.pendingBuild !== null;
+  }
+
+  /** Runs a deferred build, if any. */
+  ready(): void {
+    const build = this.pendingBuild;
+    if (!build) return;
+    this.pendingBuild = null;
+    build();
+  }
+
   get size(): number {
+    this.ready();
     return this.entries.size;
   }
 
@@ -130,6 +162,7 @@ export class IndexStore {
   /** Throws 11000 when a unique index already holds one of these keys for another document. */
   checkUnique(keys: unknown[][], id: string, namespace: string): void {
     if (!this.spec.unique) return;
+    this.ready();
     for (const key of keys) {
       const at = this.lowerBound(key, null);
       this.entries.range(at, this.entries.end, false, (e) => {
@@ -141,7 +174,8 @@ export class IndexStore {
   }
 
   add(keys: unknown[][], id: string): void {
-    if (keys.length > 1) this.multikey = true;
+    this.ready();
+    if (keys.length > 1) this.isMultikey = true;
     for (const key of keys) {
       this.entries.insertAt(this.lowerBound(key, id), { key, id });
     }
@@ -149,6 +183,7 @@ export class IndexStore {
 
   /** Build from scratch with one sort (faster than one insertion per entry for a whole collection). */
   rebuild(docs: Iterable<[string, Doc]>, namespace: string): void {
+    this.pendingBuild = null;
     const entries: Entry[] = [];
     let multikey = false;
     for (const [id, doc] of docs) {
@@ -165,10 +200,11 @@ export class IndexStore {
       }
     }
     this.entries.load(entries);
-    this.multikey = multikey;
+    this.isMultikey = multikey;
   }
 
   remove(keys: unknown[][], id: string): void {
+    this.ready();
     for (const key of keys) {
       const at = this.lowerBound(key, id);
       const e = this.entries.at(at);
@@ -177,8 +213,9 @@ export class IndexStore {
   }
 
   clear(): void {
+    this.pendingBuild = null;
     this.entries.clear();
-    this.multikey = false;
+    this.isMultikey = false;
   }
 
   /**
@@ -186,6 +223,7 @@ export class IndexStore {
    * in index order (or reversed). Calls visit(id) per entry; visit returns false to stop. Returns keys examined.
    */
   scan(intervals: Interval[], reverse: boolean, visit: (id: string) => boolean): number {
+    this.ready();
     const n = intervals.length;
     const start: unknown[] = [];
     const end: unknown[] = [];
@@ -221,6 +259,7 @@ export class IndexStore {
 
   /** Approximate memory held by the index, for collStats. */
   get approximateBytes(): number {
+    this.ready();
     return this.entries.size * (48 + this.fields.length * 16);
   }
 }

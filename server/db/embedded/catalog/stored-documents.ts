@@ -38,28 +38,111 @@ export function ownCopy(bytes: Uint8Array): Buffer {
   return copy;
 }
 
+/** The end of the zero-terminated string (a field name, a regex part) starting at `at`. */
+function cstringEnd(bytes: Uint8Array, at: number): number {
+  const end = bytes.indexOf(0, at);
+  if (end === -1) throw new RangeError('a BSON field name runs past the end of its document');
+  return end;
+}
+
+function int32At(bytes: Uint8Array, at: number): number {
+  return (bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 24);
+}
+
+/** Bytes taken by the value of a BSON element of this type starting at `at` (after its name). */
+function valueLength(bytes: Uint8Array, type: number, at: number): number {
+  switch (type) {
+    case 0x01: // double
+    case 0x09: // UTC datetime
+    case 0x11: // timestamp
+    case 0x12: // int64
+      return 8;
+    case 0x02: // string
+    case 0x0d: // JavaScript code
+    case 0x0e: // symbol
+      return 4 + int32At(bytes, at);
+    case 0x03: // document
+    case 0x04: // array
+    case 0x0f: // code with scope
+      return int32At(bytes, at);
+    case 0x05: // binary: length, subtype, bytes
+      return 5 + int32At(bytes, at);
+    case 0x06: // undefined
+    case 0x0a: // null
+    case 0x7f: // max key
+    case 0xff: // min key
+      return 0;
+    case 0x07: // ObjectId
+      return 12;
+    case 0x08: // boolean
+      return 1;
+    case 0x0b: // regular expression: pattern and options, two C strings
+      return cstringEnd(bytes, cstringEnd(bytes, at) + 1) + 1 - at;
+    case 0x0c: // DBPointer: string and ObjectId
+      return 4 + int32At(bytes, at) + 12;
+    case 0x10: // int32
+      return 4;
+    case 0x13: // decimal128
+      return 16;
+    default:
+      throw new RangeError(`unknown BSON element type ${type}`);
+  }
+}
+
+/** The wanted field names as UTF-8 bytes, so that a document's names are compared without decoding them. */
+const encodedNames = new WeakMap<ReadonlySet<string>, Buffer[]>();
+
+function namesAsBytes(names: ReadonlySet<string>): Buffer[] {
+  let encoded = encodedNames.get(names);
+  if (!encoded) {
+    encoded = [...names].map((name) => Buffer.from(name, 'utf8'));
+    encodedNames.set(names, encoded);
+  }
+  return encoded;
+}
+
+function isWanted(bytes: Uint8Array, start: number, end: number, wanted: readonly Buffer[]): boolean {
+  const length = end - start;
+  for (const name of wanted) {
+    if (name.length !== length) continue;
+    let i = 0;
+    while (i < length && name[i] === bytes[start + i]) i++;
+    if (i === length) return true;
+  }
+  return false;
+}
+
 /**
  * Only the named top-level fields of a document, decoded (all of them when `names` is null): index keys need a
- * field or two of a 2 KB document. Walks the top level without decoding it (bson's onDemand element parser),
- * copies the wanted elements into a small document and decodes that.
+ * field or two of a 2 KB document. Walks the top level by the elements' sizes, comparing names as bytes, so
+ * nothing is allocated for the fields left out (hand-written: bson's onDemand parser makes an array per element
+ * and the name had to be decoded to compare it, which was most of a restart's index build), copies the wanted
+ * elements into a small document and decodes that.
  */
 export function decodeFields(bytes: Uint8Array, names: ReadonlySet<string> | null): Doc {
   if (names === null) return decodeDocument(bytes);
-  const elements = BSON.onDemand.parseToElements(bytes, 0);
-  const picked: Array<[number, number]> = [];
+  const wanted = namesAsBytes(names);
+  const documentEnd = int32At(bytes, 0) - 1; // the terminating zero
+  const picked: number[] = [];
   let size = 5;
-  for (const element of elements) {
-    const [, nameOffset, nameLength, offset, length] = element;
-    if (!names.has(Buffer.from(bytes.buffer, bytes.byteOffset + nameOffset, nameLength).toString('utf8'))) continue;
-    const start = nameOffset - 1; // the type byte
-    picked.push([start, offset + length]);
-    size += offset + length - start;
-    if (picked.length === names.size) break;
+  let found = 0;
+  for (let at = 4; at < documentEnd && found < wanted.length; ) {
+    const type = bytes[at] as number;
+    const nameEnd = cstringEnd(bytes, at + 1);
+    const end = nameEnd + 1 + valueLength(bytes, type, nameEnd + 1);
+    if (isWanted(bytes, at + 1, nameEnd, wanted)) {
+      picked.push(at, end);
+      size += end - at;
+      found += 1;
+    }
+    at = end;
   }
   const mini = Buffer.allocUnsafe(size);
   mini.writeInt32LE(size, 0);
   let at = 4;
-  for (const [start, end] of picked) {
+  for (let i = 0; i < picked.length; i += 2) {
+    const start = picked[i] as number;
+    const end = picked[i + 1] as number;
     mini.set(bytes.subarray(start, end), at);
     at += end - start;
   }
@@ -158,6 +241,17 @@ export class StoredDocuments implements Iterable<[string, Doc]> {
       bytesOfDecoded.set(doc, bytes);
       this.remember(key, doc, bytes.length);
     }
+  }
+
+  /** Loading only (nothing is cached yet): store a document's bytes, replacing any with this key. */
+  load(key: string, bytes: Buffer): void {
+    const previous = this.bytes.get(key);
+    if (previous) {
+      this.total -= previous.length;
+      this.forget(key);
+    }
+    this.total += bytes.length;
+    this.bytes.set(key, bytes);
   }
 
   delete(key: string): boolean {

@@ -132,7 +132,10 @@ function candidateFor(index: IndexStore, conds: Map<string, unknown[]>): Candida
   let equalityFields = 0;
   let score = 0;
   for (const field of index.fields) {
-    const ivs = boundsForField(conds.get(field), index.multikey);
+    const fieldConds = conds.get(field);
+    // multikey read only when the field is queried: reading it builds an index whose build was put off.
+    if (!fieldConds) break;
+    const ivs = boundsForField(fieldConds, index.multikey);
     if (!ivs) break;
     if (bounds.length > 0 && combinations(bounds) * Math.max(ivs.length, 1) > MAX_SCANS) break;
     bounds.push(ivs);
