@@ -10,6 +10,7 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Services } from '../services';
+import { hasAnyRole } from '../people';
 import { requireRole } from '../web/access';
 import { NotFound } from '../errors';
 import { compareVersions } from './changes';
@@ -42,11 +43,11 @@ export function manageCoursesRouter({ courses }: Pick<Services, 'courses'>): exp
     const published = course.publishedVersion ? await courses.getCourseVersion(course.id, course.publishedVersion) : null;
     res.render(
       'manage/course',
-      coursePage({
-        course,
-        versions,
-        draftChanges: draft && published ? compareVersions(published, draft) : null,
-      }),
+      {
+        ...coursePage({ course, versions, draftChanges: draft && published ? compareVersions(published, draft) : null }),
+        // Trainers and admins record who contributed to a module (../credits); each person then chooses their credit.
+        canRecordContributions: hasAnyRole(req.user, ['trainer', 'admin']),
+      },
     );
   });
 

@@ -37,10 +37,10 @@ describe('the base layout', () => {
 
   it.each([
     [['learner'], ['My courses', 'Course catalogue', 'My account', 'Preferences', 'Sign out']],
-    [['co-facilitator'], ['Courses to manage', 'My account', 'Preferences', 'Sign out']],
-    [['trainer'], ['Courses to manage', 'Completion', 'Assignments', 'People', 'Teams', 'My account', 'Preferences', 'Sign out']],
-    [['admin'], ['Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'My account', 'Preferences', 'Sign out']],
-    [['learner', 'trainer', 'admin'], ['My courses', 'Course catalogue', 'Courses to manage', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'My account', 'Preferences', 'Sign out']],
+    [['co-facilitator'], ['Courses to manage', 'Write courses', 'Questions to answer', 'Involvement', 'Feedback', 'My account', 'Preferences', 'Sign out']],
+    [['trainer'], ['Courses to manage', 'Write courses', 'Involvement', 'Feedback', 'Completion', 'Assignments', 'People', 'Teams', 'My account', 'Preferences', 'Sign out']],
+    [['admin'], ['Write courses', 'Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'Charter', 'My account', 'Preferences', 'Sign out']],
+    [['learner', 'trainer', 'admin'], ['My courses', 'Course catalogue', 'Courses to manage', 'Write courses', 'Involvement', 'Feedback', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'Charter', 'My account', 'Preferences', 'Sign out']],
   ])('offers a person with roles %j the navigation %j', (roles, expected) => {
     expect(navTexts(renderPage('', user(roles)))).toEqual(expected);
   });

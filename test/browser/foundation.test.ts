@@ -11,9 +11,9 @@ const DEMO_PASSWORD = 'demo-password-for-browser-tests';
 
 const DEMO_PEOPLE = [
   { email: 'learner@example.org', role: 'learner', expectedNav: ['My courses', 'Course catalogue', 'My account', 'Preferences'] },
-  { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'Questions to answer', 'Involvement', 'My account', 'Preferences'] },
-  { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'My account', 'Preferences'] },
-  { email: 'admin@example.org', role: 'admin', expectedNav: ['Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'Charter', 'My account', 'Preferences'] },
+  { email: 'cofacilitator@example.org', role: 'co-facilitator', expectedNav: ['Courses to manage', 'Write courses', 'Questions to answer', 'Involvement', 'Feedback', 'My account', 'Preferences'] },
+  { email: 'trainer@example.org', role: 'trainer', expectedNav: ['Courses to manage', 'Write courses', 'Involvement', 'Feedback', 'Completion', 'Assignments', 'People', 'Teams', 'My account', 'Preferences'] },
+  { email: 'admin@example.org', role: 'admin', expectedNav: ['Write courses', 'Involvement', 'Completion', 'Assignments', 'People', 'Teams', 'Audit log', 'Charter', 'My account', 'Preferences'] },
 ] as const;
 
 let harness: BrowserHarness;

@@ -55,6 +55,8 @@ test('a co-facilitator and a trainer comment, both approve, and the draft is pub
   const records = createReviewRecords();
   const trainer = await harness.app.createUser({ roles: ['trainer'], name: 'Tara Trainer' });
   const coFacilitator = await harness.app.createUser({ roles: ['co-facilitator'], name: 'Casey Parent' });
+  // Co-facilitators accept the co-production charter before the course pages (test/charter/charter.test.ts).
+  await harness.app.services.charter.acceptCharter(coFacilitator, (await harness.app.services.charter.currentCharter()).version);
   await records.addTeamMemberIfAbsent(courseId, { userId: trainer.id, role: 'trainer', livedExperience: false }, null, new Date());
   await records.addTeamMemberIfAbsent(courseId, { userId: coFacilitator.id, role: 'co-facilitator', livedExperience: true }, trainer.id, new Date());
   await harness.app.services.users.updateUserPreferences(trainer.id, { theme: 'low-sensory' });

@@ -93,6 +93,9 @@ beforeAll(async () => {
   outsider = await t.signedInAgent({ roles: ['co-facilitator'], name: 'Noor Outside' });
   learner = await t.signedInAgent({ roles: ['learner'], name: 'Lee Learner' });
   admin = await t.signedInAgent({ roles: ['admin'], name: 'Ada Admin' });
+  // Co-facilitators accept the co-production charter before the course pages (test/charter/charter.test.ts).
+  const charter = await t.services.charter.currentCharter();
+  for (const person of [livedExperience, outsider]) await t.services.charter.acceptCharter(person.user, charter.version);
   const now = new Date();
   await records.addTeamMemberIfAbsent(courseId, { userId: trainer.user.id, role: 'trainer', livedExperience: false }, null, now);
   await records.addTeamMemberIfAbsent(courseId, { userId: livedExperience.user.id, role: 'co-facilitator', livedExperience: true }, null, now);
@@ -218,6 +221,7 @@ describe('two-key publish', () => {
     expect((await approve(otherTrainer, 'trainer')).status).toBe(403);
     // A trainer put on the team as a lived-experience co-facilitator still holds no lived-experience key.
     const both = await t.signedInAgent({ roles: ['trainer', 'co-facilitator'], name: 'Bo Both' });
+    await t.services.charter.acceptCharter(both.user, (await t.services.charter.currentCharter()).version);
     await records.addTeamMemberIfAbsent(courseId, { userId: both.user.id, role: 'co-facilitator', livedExperience: true }, null, new Date());
     expect((await approve(both, 'lived-experience')).status).toBe(403);
     expect((await approve(both, 'trainer')).status).toBe(403);
