@@ -80,8 +80,9 @@ test('queued, given back and abandoned conversions all finish after a restart', 
       .set('Accept', 'application/json')
       .field('_csrf', token2)
       .field('kind', 'video')
-      .attach('file', (await makeClip('hevc-mov', 20)).bytes, 'long.mov')
+      .attach('file', (await makeClip('hevc-mov', 120)).bytes, 'long.mov')
   ).body.asset.assetId as string;
+  // Long enough (120 s of video) that even a quiet machine is still converting it when the process stops.
   await until(() => playbackOf(long), (playback) => playback?.status === 'converting' && playback.progress > 0, 'the long conversion to start');
   await t.services.media.conversion?.stop();
   // Given back, not failed: the next process takes it.
