@@ -16,7 +16,6 @@
  *   GET  /finance, GET /finance/export.csv      admin                         a period's approved entries; CSV (audited)
  * The service checks who may do what on each entry (./service.ts); a guard here only keeps out the wrong roles.
  */
-import { pipeline } from 'node:stream/promises';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { Invalid } from '../errors';
@@ -26,6 +25,7 @@ import { currentUser, requireRole } from '../web/access';
 import type { WebTools } from '../web/feature-context';
 import { keptValues, objectIdParam, parseForm, OBJECT_ID_PATTERN, type FormValues } from '../web/forms';
 import { setFlash } from '../web/locals';
+import { sendStoredFile } from '../media/send';
 import { storageThrough } from '../web/upload';
 import { ACTIVITIES, EXPENSE_KINDS, PAYMENT_CHOICES } from './model';
 import { MAX_ENTRY_MINUTES, MAX_PENCE, PAY_RULE_LINES, parsePounds } from './pay';
@@ -169,12 +169,7 @@ function actorOf(req: Request): Actor {
   return { id: user.id, email: user.email, roles: user.roles, ip: req.ip };
 }
 
-/** The ASCII file name for a download's header (the person's own name is shown on the page). */
-function headerFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'receipt';
-}
-
-export function involvementRouter({ involvement }: Pick<Services, 'involvement'>, web: Pick<WebTools, 'upload'>): express.Router {
+export function involvementRouter({ involvement, media }: Pick<Services, 'involvement' | 'media'>, web: Pick<WebTools, 'upload'>): express.Router {
   const router = express.Router();
 
   router.get('/', involved, async (req, res) => {
@@ -379,15 +374,9 @@ export function involvementRouter({ involvement }: Pick<Services, 'involvement'>
   );
 
   router.get('/entries/:id/receipts/:assetId', involved, async (req, res) => {
-    const { asset, stream } = await involvement.openReceipt(actorOf(req), objectIdParam(req, 'id'), objectIdParam(req, 'assetId'));
-    res.setHeader('Content-Type', asset.mimeType);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
+    const asset = await involvement.receiptToSend(actorOf(req), objectIdParam(req, 'id'), objectIdParam(req, 'assetId'));
     // Always a download, never shown in the app's pages; and even opened directly it can run nothing.
-    res.setHeader('Content-Disposition', `attachment; filename="${headerFileName(asset.originalName)}"`);
-    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-    res.setHeader('Cache-Control', 'private, no-store');
-    res.setHeader('Content-Length', String(asset.sizeBytes));
-    await pipeline(stream, res);
+    await sendStoredFile(req, res, media.storage, { ...asset, fileName: asset.originalName }, { download: true, cacheControl: 'private, no-store' });
   });
 
   router.post('/entries/:id/receipts/:assetId/remove', involved, async (req, res) => {

@@ -578,11 +578,9 @@ export function createInvolvementService({ audit, users, courses, media, now = (
   }
 
   /** A receipt's bytes with what a download needs, for someone who may see it (receiptFor). */
-  async function openReceipt(actor: Actor, entryId: string, assetId: string): Promise<{ asset: ServableAsset; stream: Readable }> {
-    const asset = await receiptFor(actor, entryId, assetId);
-    const stream = await media.storage.openRead(asset.storageKey);
-    if (!stream) throw new NotFound('We could not find this receipt.');
-    return { asset, stream };
+  /** A receipt the person may fetch (the route sends it with media/send.ts, always as a download). */
+  async function receiptToSend(actor: Actor, entryId: string, assetId: string): Promise<ServableAsset> {
+    return receiptFor(actor, entryId, assetId);
   }
 
   /**
@@ -638,7 +636,7 @@ export function createInvolvementService({ audit, users, courses, media, now = (
     discardStoredReceipt,
     removeReceipt,
     receiptFor,
-    openReceipt,
+    receiptToSend,
     exportPeriod,
     periodEntries,
   };

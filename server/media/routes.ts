@@ -16,7 +16,6 @@
  * as a download, and every media answer carries a sandbox Content-Security-Policy, so even a file opened
  * directly can run no script on the app's origin. Files are content-addressed, so they can be cached for a long time.
  */
-import { pipeline } from 'node:stream/promises';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { UploadKind } from '../config';
@@ -27,31 +26,12 @@ import { storageThrough } from '../web/upload';
 import { Invalid, NotFound } from '../errors';
 import type { Services } from '../services';
 import type { UploadedAsset } from './service';
-import type { ByteRange, MediaStorage } from './storage';
 import { describeKind } from './upload-kinds';
 import { mediaSrcset, mediaUrl } from './types';
 import { captionsRouter } from './captions-routes';
+import { sendStoredFile } from './send';
 
-/** On media answers: no script, no plugin, no form, whatever the file is, even opened on its own. */
-const MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
-
-const shownInPage = new Set([
-  'video/mp4',
-  'video/webm',
-  'audio/mpeg',
-  'audio/mp4',
-  'audio/ogg',
-  'audio/wav',
-  'image/png',
-  'image/jpeg',
-  'image/webp',
-  'image/gif',
-  'audio/webm',
-  'text/vtt',
-  // Played by most browsers; those that cannot get the converted copy, so these are sent inline to the team.
-  'video/quicktime',
-  'audio/flac',
-]);
+export { parseByteRange } from './send';
 
 /** A converted clip is named as what it now is (clip.mov -> clip.mp4). */
 function servedName(originalName: string, servedType: string, originalType: string): string {
@@ -60,62 +40,6 @@ function servedName(originalName: string, servedType: string, originalType: stri
   return originalName.replace(/\.[A-Za-z0-9]{1,5}$/, '') + extension;
 }
 
-/** A file name safe inside a quoted header value. */
-function headerFileName(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);
-  return safe || 'download';
-}
-
-/**
- * One `Range: bytes=a-b`, `a-` or `-n` (what media players send). Several ranges in one request are answered
- * with the whole file, which HTTP allows.
- */
-export function parseByteRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
-  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!match || (match[1] === '' && match[2] === '')) return null;
-  let start: number;
-  let end: number;
-  if (match[1] === '') {
-    start = Math.max(0, size - Number(match[2]));
-    end = size - 1;
-  } else {
-    start = Number(match[1]);
-    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
-  }
-  if (start >= size || start > end) return 'unsatisfiable';
-  return { start, end };
-}
-
-/** Sends stored bytes that are not on this machine's disk (GridFS), with the same Range rules as sendFile. */
-async function streamFromStorage(req: Request, res: Response, storage: MediaStorage, storageKey: string, size: number): Promise<void> {
-  res.setHeader('Accept-Ranges', 'bytes');
-  if (req.headers['if-none-match'] === res.getHeader('ETag')) {
-    res.status(304).end();
-    return;
-  }
-  const range = parseByteRange(req.headers.range, size);
-  if (range === 'unsatisfiable') {
-    res.status(416).setHeader('Content-Range', `bytes */${size}`).end();
-    return;
-  }
-  const stream = await storage.openRead(storageKey, range ?? undefined);
-  if (!stream) throw new NotFound('This file is not available.');
-  if (range) {
-    res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
-    res.setHeader('Content-Length', String(range.end - range.start + 1));
-  } else {
-    res.setHeader('Content-Length', String(size));
-  }
-  if (req.method === 'HEAD') {
-    stream.destroy();
-    res.end();
-    return;
-  }
-  // A listener who skips ahead closes the connection mid-stream: that is normal, not an error to report.
-  await pipeline(stream, res).catch((error: unknown) => {
-    if (!res.writableFinished && (error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
-  });
-}
 
 // Receipts are uploaded only through paid involvement (server/involvement/), never from this form.
 const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'captions'] as const satisfies readonly UploadKind[];
@@ -224,27 +148,9 @@ export function mediaRouter({ media }: Pick<Services, 'media'>, web: Pick<WebToo
     const asset = variant
       ? { ...variant, mimeType: found.mimeType, originalName: found.asset.originalName }
       : { storageKey: found.storageKey, sha256: found.sha256, sizeBytes: found.sizeBytes, mimeType: found.mimeType, originalName: servedName(found.asset.originalName, found.mimeType, found.asset.mimeType) };
-    const file = await media.storage.localPath(asset.storageKey);
-    const inline = shownInPage.has(asset.mimeType);
-    res.setHeader('Content-Type', asset.mimeType);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Content-Security-Policy', MEDIA_CSP);
-    res.setHeader('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename="${headerFileName(asset.originalName)}"`);
     // Private: only signed-in people may fetch it, so shared caches must not keep it. Immutable: the bytes
     // under this id never change.
-    res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    res.setHeader('ETag', `"${asset.sha256}"`);
-    if (file) {
-      await new Promise<void>((resolve, reject) => {
-        res.sendFile(file, { acceptRanges: true, cacheControl: false, etag: false, lastModified: false, dotfiles: 'allow' }, (error) => {
-          // A listener who skips ahead aborts the previous range request: nothing to report.
-          if (error && !res.headersSent) reject(error);
-          else resolve();
-        });
-      });
-      return;
-    }
-    await streamFromStorage(req, res, media.storage, asset.storageKey, asset.sizeBytes);
+    await sendStoredFile(req, res, media.storage, { ...asset, fileName: asset.originalName }, { cacheControl: 'private, max-age=31536000, immutable', etag: true });
   });
 
   return router;

@@ -207,11 +207,8 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     return result;
   }
 
-  /** One of a person's own uploads, as storeUpload returned it; null if absent or someone else's. */
-  async function findUpload(assetId: string, uploadedBy: string): Promise<UploadedAsset | null> {
-    if (!Types.ObjectId.isValid(assetId) || !Types.ObjectId.isValid(uploadedBy)) return null;
-    const doc = await Asset.findOne({ _id: assetId, source: 'upload', uploadedBy, status: 'ready' }).lean<AssetDoc>();
-    if (!doc) return null;
+  /** An upload's record as storeUpload returns it. */
+  function uploadedAssetOf(doc: AssetDoc): UploadedAsset {
     return {
       assetId: doc._id.toString(),
       fileName: doc.originalName,
@@ -224,6 +221,14 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
       widths: doc.width ? [...(doc.variants ?? []).map((variant) => variant.width), doc.width] : [],
       conversion: conversion?.stateOf(doc.playback ?? null) ?? null,
     };
+  }
+
+  /** One of a person's own uploads, as storeUpload returned it; null if absent or someone else's. */
+  async function findUpload(assetId: string, uploadedBy: string): Promise<UploadedAsset | null> {
+    if (!Types.ObjectId.isValid(assetId) || !Types.ObjectId.isValid(uploadedBy)) return null;
+    const doc = await Asset.findOne({ _id: assetId, source: 'upload', uploadedBy, status: 'ready' }).lean<AssetDoc>();
+    if (!doc) return null;
+    return uploadedAssetOf(doc);
   }
 
   async function findServableAsset(assetId: string): Promise<ServableAsset | null> {
@@ -331,18 +336,7 @@ export function createMediaService({ storage, servableAssets: servableCache, upl
     if (!asset || (await accessTo(asset, viewer, true)) !== 'team') throw new NotFound('This file is not available.');
     const doc = await Asset.findById(assetId).lean<AssetDoc>();
     if (!doc) throw new NotFound('This file is not available.');
-    const upload: UploadedAsset = {
-      assetId,
-      fileName: doc.originalName,
-      kind: (doc.kind ?? 'document') as UploadedAsset['kind'],
-      mimeType: doc.mimeType,
-      sizeBytes: doc.sizeBytes,
-      sha256: doc.sha256,
-      width: doc.width ?? null,
-      height: doc.height ?? null,
-      widths: doc.width ? [...(doc.variants ?? []).map((variant) => variant.width), doc.width] : [],
-      conversion: conversion?.stateOf(doc.playback ?? null) ?? null,
-    };
+    const upload = uploadedAssetOf(doc);
     const playback = doc.playback;
     if (!playback) return upload;
     if (playback.status === 'failed') throw new Invalid({ file: playback.failure ?? 'This clip could not be changed into a form every browser can play.' });
