@@ -169,21 +169,38 @@ export function createCallsService({ courses, authoring, media, audit, baseUrl, 
     return version?.modules ?? [];
   }
 
-  async function summarise(call: CallDoc, answerCount?: number): Promise<CallSummary> {
-    const modules = await modulesOf(call.course.toString());
-    const module = modules.find((m) => m.key === call.moduleKey);
-    return {
+  /** Answers per call, in one aggregation. */
+  async function answerCountsOf(calls: CallDoc[]): Promise<Map<string, number>> {
+    const counts = await CallAnswer.aggregate<{ _id: Types.ObjectId; count: number }>([
+      { $match: { call: { $in: calls.map((c) => c._id) } } },
+      { $group: { _id: '$call', count: { $sum: 1 } } },
+    ]);
+    return new Map(counts.map((c) => [c._id.toString(), c.count]));
+  }
+
+  /** Calls as pages list them: each course's modules read once, the answers counted in one aggregation. */
+  async function summariseAll(calls: CallDoc[], knownCounts?: Map<string, number>): Promise<CallSummary[]> {
+    const courseIds = [...new Set(calls.map((call) => call.course.toString()))];
+    const modulesByCourse = new Map(await Promise.all(courseIds.map(async (id) => [id, await modulesOf(id)] as const)));
+    const counts = knownCounts ?? (await answerCountsOf(calls));
+    return calls.map((call) => ({
       id: call._id.toString(),
       courseId: call.course.toString(),
       moduleKey: call.moduleKey,
-      moduleTitle: module?.title ?? call.moduleKey,
+      moduleTitle: modulesByCourse.get(call.course.toString())?.find((m) => m.key === call.moduleKey)?.title ?? call.moduleKey,
       question: call.question,
       guidance: call.guidance,
       closesAt: call.closesAt,
       audience: call.audience,
       open: isOpen(call),
-      answerCount: answerCount ?? (await CallAnswer.countDocuments({ call: call._id })),
-    };
+      answerCount: counts.get(call._id.toString()) ?? 0,
+    }));
+  }
+
+  async function summarise(call: CallDoc, answerCount?: number): Promise<CallSummary> {
+    const [summary] = await summariseAll([call], answerCount === undefined ? undefined : new Map([[call._id.toString(), answerCount]]));
+    if (!summary) throw new Error('a summary for every call');
+    return summary;
   }
 
   /** Trainers on the course's authoring team, and admins, run its calls. */
@@ -244,13 +261,8 @@ export function createCallsService({ courses, authoring, media, audit, baseUrl, 
   async function listCallsOfCourse(user: SignedInUser, courseId: string): Promise<{ calls: CallSummary[]; canManage: boolean }> {
     if (!(await mayRead(user, courseId))) throw new Forbidden();
     const calls = await Call.find({ course: courseId }).sort({ createdAt: -1 }).lean<CallDoc[]>();
-    const counts = await CallAnswer.aggregate<{ _id: Types.ObjectId; count: number }>([
-      { $match: { call: { $in: calls.map((c) => c._id) } } },
-      { $group: { _id: '$call', count: { $sum: 1 } } },
-    ]);
-    const countOf = new Map(counts.map((c) => [c._id.toString(), c.count]));
     return {
-      calls: await Promise.all(calls.map((call) => summarise(call, countOf.get(call._id.toString()) ?? 0))),
+      calls: await summariseAll(calls),
       canManage: await mayManage(user, courseId),
     };
   }
@@ -354,7 +366,7 @@ export function createCallsService({ courses, authoring, media, audit, baseUrl, 
     const calls = await Call.find({ closesAt: { $gt: now() }, closedAt: null, audience: { $in: ['co-facilitators', 'both'] } })
       .sort({ closesAt: 1 })
       .lean<CallDoc[]>();
-    return Promise.all(calls.map((call) => summarise(call)));
+    return summariseAll(calls);
   }
 
   async function callToAnswer(user: SignedInUser, callId: string): Promise<{ call: CallSummary; answers: Array<{ form: AnswerForm; createdAt: Date }> }> {
