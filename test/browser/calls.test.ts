@@ -6,9 +6,8 @@
  */
 import path from 'node:path';
 import { Types } from 'mongoose';
-import type { Page } from 'playwright-core';
 import { Course } from '../../server/courses/model';
-import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
+import { signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness, checkPage, chooseTheme } from './support/browser';
 
 const DEMO_PASSWORD = 'demo-password-for-the-calls';
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -42,19 +41,7 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-async function checkPage(page: Page, name: string): Promise<void> {
-  await axeScan(page, name);
-  const all = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => JSON.stringify(n.target)).join(', ')))`)) as string[];
-  expect({ page: name, violations: all }).toEqual({ page: name, violations: [] });
-  expect(takeBrowserProblems(page)).toEqual([]);
-  await screenshot(page, name);
-}
 
-async function chooseTheme(page: Page, theme: 'Standard' | 'Low sensory'): Promise<void> {
-  await page.goto('/preferences');
-  await page.getByRole('group', { name: 'Colours' }).getByLabel(theme, { exact: true }).check();
-  await Promise.all([page.waitForURL('**/preferences'), page.getByRole('button', { name: 'Save preferences' }).click()]);
-}
 
 test('a call is opened, answered through a personal link and signed in, and an answer goes into the draft', async () => {
   const trainer = await harness.newPage();

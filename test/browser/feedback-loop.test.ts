@@ -8,8 +8,7 @@
  * Drafts: authoring's startDraft is faked by importing the fixture's version 2 as a draft; publishing goes
  * through courses.publishVersion (two-key publish is another branch's work).
  */
-import type { Page } from 'playwright-core';
-import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
+import { signIn, startBrowserHarness, type BrowserHarness, checkPage } from './support/browser';
 import { importFixtureCourse, type FixtureCourse } from '../learning/support/fixture-course';
 import mongoose, { Types } from 'mongoose';
 
@@ -40,13 +39,6 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-async function checkPage(page: Page, name: string): Promise<void> {
-  await axeScan(page, name);
-  const all = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => JSON.stringify(n.target)).join(', ')))`)) as string[];
-  expect({ page: name, violations: all }).toEqual({ page: name, violations: [] });
-  expect(takeBrowserProblems(page)).toEqual([]);
-  await screenshot(page, name);
-}
 
 describe('the feedback loop in the browser', () => {
   it('goes from a learner\'s feedback to a published change and back to the learner', async () => {

@@ -7,9 +7,8 @@
  */
 import sharp from 'sharp';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { seedDemoInvolvement } from '../../server/involvement/seed';
-import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
+import { screenshot, signIn, startBrowserHarness, type BrowserHarness, checkPage, chooseTheme } from './support/browser';
 
 const DEMO_PASSWORD = 'demo-password-for-involvement';
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -40,21 +39,7 @@ afterAll(async () => {
  * axe-core at every impact level, no console problems, then a screenshot to look at. A form that comes back with
  * its errors is a 422, which Chromium reports in the console: expected there, and only there.
  */
-async function checkPage(page: Page, name: string, options: { formErrors?: boolean } = {}): Promise<void> {
-  await axeScan(page, name);
-  const all = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => JSON.stringify(n.target)).join(', ')))`)) as string[];
-  expect({ page: name, violations: all }).toEqual({ page: name, violations: [] });
-  const problems = takeBrowserProblems(page).filter((problem) => !(options.formErrors && problem.includes('status of 422')));
-  expect(problems).toEqual([]);
-  await screenshot(page, name);
-}
 
-async function chooseTheme(page: Page, theme: 'Standard' | 'Low sensory'): Promise<void> {
-  await page.goto('/preferences');
-  await page.getByRole('group', { name: 'Colours' }).getByLabel(theme, { exact: true }).check();
-  await Promise.all([page.waitForURL('**/preferences'), page.getByRole('button', { name: 'Save preferences' }).click()]);
-  await page.getByText('Your preferences are saved.').waitFor();
-}
 
 describe('paid involvement', () => {
   let entryUrl = '';
@@ -143,7 +128,7 @@ describe('paid involvement', () => {
     await page.getByLabel('A day (6 hours or more), in pounds').fill('150');
     await page.getByRole('button', { name: 'Save the new rates' }).click();
     await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
-    await checkPage(page, 'involvement-rates-error', { formErrors: true });
+    await checkPage(page, 'involvement-rates-error', { allowProblem: (problem) => problem.includes('status of 422') });
     await page.getByLabel('A half day (3 hours or more), in pounds').fill('80');
     await page.getByRole('button', { name: 'Save the new rates' }).click();
     await page.getByText('The new rates are saved.').waitFor();
@@ -177,7 +162,7 @@ describe('paid involvement', () => {
     await page.getByRole('button', { name: 'Save my choice' }).click();
     await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
     await expect(page.getByLabel('A voucher instead of money').isChecked()).resolves.toBe(true);
-    await checkPage(page, 'involvement-payment-note-error', { formErrors: true });
+    await checkPage(page, 'involvement-payment-note-error', { allowProblem: (problem) => problem.includes('status of 422') });
     await page.getByLabel('I have read the note about payments and benefits').check();
     await page.getByRole('button', { name: 'Save my choice' }).click();
     await page.getByText('Your payment choice is saved.').waitFor();

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { Certificate } from '../../server/certificates/model';
 import type { CheckBlock, CourseVersionContent } from '../../server/courses/types';
 import { SHIPPED_COURSE_SLUG, seedDemoLearning } from '../../server/assignments/seed';
-import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
+import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness, chooseTheme } from './support/browser';
 
 const DEMO_PASSWORD = 'demo-password-for-the-learner-journey';
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -60,12 +60,6 @@ async function answerCheck(page: Page, check: CheckBlock, rightAnswers: boolean)
   await Promise.all([page.waitForEvent('load'), section.getByRole('button', { name: /Check my answers/ }).click()]);
 }
 
-async function chooseTheme(page: Page, theme: 'Standard' | 'High contrast' | 'Low sensory'): Promise<void> {
-  await page.goto('/preferences');
-  await page.getByRole('group', { name: 'Colours' }).getByLabel(theme, { exact: true }).check();
-  await Promise.all([page.waitForURL('**/preferences'), page.getByRole('button', { name: 'Save preferences' }).click()]);
-  await page.getByText('Your preferences are saved.').waitFor();
-}
 
 describe('the demo learner', () => {
   it('takes the whole shipped course from the dashboard to the certificate', async () => {

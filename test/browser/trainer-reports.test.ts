@@ -8,9 +8,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import type { Page } from 'playwright-core';
 import { SHIPPED_COURSE_SLUG, seedDemoLearning } from '../../server/assignments/seed';
-import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from './support/browser';
+import { signIn, startBrowserHarness, type BrowserHarness, checkPage, chooseTheme } from './support/browser';
 
 const DEMO_PASSWORD = 'demo-password-for-the-trainer-reports';
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -46,20 +45,7 @@ afterAll(async () => {
 });
 
 /** axe-core at every impact level (minor and moderate too), then a screenshot to look at. */
-async function checkPage(page: Page, name: string): Promise<void> {
-  await axeScan(page, name);
-  const all = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => JSON.stringify(n.target)).join(', ')))`)) as string[];
-  expect({ page: name, violations: all }).toEqual({ page: name, violations: [] });
-  expect(takeBrowserProblems(page)).toEqual([]);
-  await screenshot(page, name);
-}
 
-async function chooseTheme(page: Page, theme: 'Standard' | 'Low sensory'): Promise<void> {
-  await page.goto('/preferences');
-  await page.getByRole('group', { name: 'Colours' }).getByLabel(theme, { exact: true }).check();
-  await Promise.all([page.waitForURL('**/preferences'), page.getByRole('button', { name: 'Save preferences' }).click()]);
-  await page.getByText('Your preferences are saved.').waitFor();
-}
 
 describe('the demo trainer', () => {
   it('sees the matrix, filters it, opens a learner and a course, and downloads CSV and XLSX', async () => {

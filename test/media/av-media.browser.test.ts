@@ -7,8 +7,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness } from '../browser/support/browser';
+import { axeScan, screenshot, signIn, startBrowserHarness, takeBrowserProblems, type BrowserHarness, chooseTheme } from '../browser/support/browser';
 import { makeClip } from './support/clips';
 
 const PASSWORD = 'demo-password-for-av-pages';
@@ -29,12 +28,6 @@ afterAll(async () => {
   await rm(video, { force: true });
 });
 
-async function chooseTheme(page: Page, theme: 'Standard' | 'Low sensory'): Promise<void> {
-  await page.goto('/preferences');
-  await page.getByRole('group', { name: 'Colours' }).getByLabel(theme, { exact: true }).check();
-  await Promise.all([page.waitForURL('**/preferences'), page.getByRole('button', { name: 'Save preferences' }).click()]);
-  await page.getByText('Your preferences are saved.').waitFor();
-}
 
 it('records a clip, converts a phone video, writes its captions and a transcript', async () => {
   const page = await harness.newPage();

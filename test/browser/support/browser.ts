@@ -180,3 +180,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * A page as the journeys check it: axe-core at every impact level, no console problems (a form's 422 answer may be
+ * allowed), and a screenshot named `name` in test/artifacts/.
+ */
+export async function checkPage(page: Page, name: string, options: { allowProblem?: (problem: string) => boolean } = {}): Promise<void> {
+  await axeScan(page, name, { everyImpact: true });
+  const problems = takeBrowserProblems(page).filter((problem) => !options.allowProblem?.(problem));
+  expect({ page: name, problems }).toEqual({ page: name, problems: [] });
+  await screenshot(page, name);
+}
+
+/** Chooses a colour theme on the preferences page, as a person would. */
+export async function chooseTheme(page: Page, theme: 'Standard' | 'High contrast' | 'Low sensory'): Promise<void> {
+  await page.goto('/preferences');
+  await page.getByRole('group', { name: 'Colours' }).getByLabel(theme, { exact: true }).check();
+  await Promise.all([page.waitForURL('**/preferences'), page.getByRole('button', { name: 'Save preferences' }).click()]);
+  await page.getByText('Your preferences are saved.').waitFor();
+}
