@@ -16,7 +16,11 @@ interface Place {
 
 const PLACES: Place[] = [
   { href: '/dashboard', text: 'My courses', hint: 'Courses you are taking, with what is due.', roles: ['learner'] },
-  { href: '/manage/courses', text: 'Courses to manage', hint: 'Write and review course modules.', roles: ['co-facilitator', 'trainer'] },
+  { href: '/manage/courses', text: 'Courses to manage', hint: 'Review drafts, approve them and see every version.', roles: ['co-facilitator', 'trainer'] },
+  { href: '/author', text: 'Write courses', hint: 'Work on the drafts of the courses you help write.', roles: ['co-facilitator', 'trainer', 'admin'] },
+  { href: '/calls', text: 'Questions to answer', hint: 'Questions the course teams are asking now.', roles: ['co-facilitator'] },
+  { href: '/involvement', text: 'Involvement', hint: 'Log your time and expenses, and see what you are paid.', roles: ['co-facilitator', 'trainer', 'admin'] },
+  { href: '/feedback', text: 'Feedback', hint: 'What learners said about the courses, and what was done.', roles: ['co-facilitator', 'trainer'] },
   { href: '/reports', text: 'Completion', hint: 'Who has started and finished each course, by team.', roles: ['trainer', 'admin'] },
   { href: '/admin/people', text: 'People', hint: 'Invite people and see who has access.', roles: ['trainer', 'admin'] },
   { href: '/admin/teams', text: 'Teams', hint: 'Staff teams and who is in them.', roles: ['trainer', 'admin'] },
