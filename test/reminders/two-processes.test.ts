@@ -6,13 +6,12 @@
  * across both folders, and a restart sends nothing again. (./reminders.test.ts races the job and the service
  * inside one process; this is the same through separate processes, heaps, connections and mailers.)
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
+import { ENGINE_LISTENING, ENGINE_SCRIPT, MAIN_SCRIPT, Processes, stopProcess, until, waitFor, type Running } from '../support/processes';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const DEMO_PASSWORD = 'demo-password-for-two-processes';
 const DEMO_EMAILS = ['learner@example.org', 'trainer@example.org', 'cofacilitator@example.org', 'admin@example.org'];
 /** main.ts prints this last, in the same tick as it starts listening for SIGTERM (so stopping it is graceful). */
@@ -20,58 +19,7 @@ const READY = /Mail: .*\n/;
 // Three real processes (TypeScript through tsx, the course import) on a shared 2-core machine.
 jest.setTimeout(240_000);
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const started: Running[] = [];
-
-function start(script: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'warn', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const running = { child, output: () => output, exited };
-  started.push(running);
-  return running;
-}
-
-/** Waits until the output matches, or the process ends. */
-async function waitFor(running: Running, pattern: RegExp): Promise<RegExpMatchArray> {
-  const ended = running.exited.then(() => 'ended' as const);
-  for (;;) {
-    const match = running.output().match(pattern);
-    if (match) return match;
-    const result = await Promise.race([ended, new Promise((resolve) => running.child.stdout.once('data', resolve))]);
-    if (result === 'ended') {
-      const late = running.output().match(pattern);
-      if (late) return late;
-      throw new Error(`process ended before printing ${pattern}:\n${running.output()}`);
-    }
-  }
-}
-
-async function stopProcess(running: Running): Promise<void> {
-  if (running.child.exitCode !== null || running.child.signalCode !== null) return;
-  running.child.kill('SIGTERM');
-  const code = await running.exited;
-  if (code !== 0) throw new Error(`stopped with ${String(code)} (${String(running.child.signalCode)}):\n${running.output()}`);
-}
-
-/** Polls a condition (never a fixed sleep) until it holds, up to `limitMs`. */
-async function until(condition: () => Promise<boolean>, limitMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not so after ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const processes = new Processes();
 
 /** The reminder mails (subject "... is due today") written by a process, by recipient. */
 async function remindersIn(dataDir: string): Promise<string[]> {
@@ -96,8 +44,8 @@ describe('reminders with two app processes on one database', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    engine = start([path.join(ROOT, 'server', 'db', 'embedded', 'cli.ts'), '--port', '0'], {});
-    const [, uri = ''] = await waitFor(engine, /listening: (mongodb:\/\/\S+)/);
+    engine = processes.start([ENGINE_SCRIPT, '--port', '0'], {});
+    const [, uri = ''] = await waitFor(engine, ENGINE_LISTENING);
     client = await MongoClient.connect(uri);
     db = client.db('coproduce');
     env = { MONGODB_URI: `${uri}coproduce`, PORT: '0', DEMO_PASSWORD, SESSION_SECRET: 'a-session-secret-shared-by-both-processes' };
@@ -106,15 +54,13 @@ describe('reminders with two app processes on one database', () => {
 
   afterAll(async () => {
     await client?.close();
-    for (const running of started.splice(0).reverse()) {
-      if (running.child.exitCode === null && running.child.signalCode === null) await stopProcess(running);
-    }
+    await processes.stopAll();
     for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
   });
 
   it('sends each reminder once across both processes, and nothing again after a restart', async () => {
     // The first process seeds the demo accounts and imports the shipped course.
-    const first = start([path.join(ROOT, 'server', 'main.ts')], { ...env, DATA_DIR: dataDirs[0] as string });
+    const first = processes.start([MAIN_SCRIPT], { ...env, DATA_DIR: dataDirs[0] as string });
     await waitFor(first, READY);
 
     // The shipped course is due today for each demo person (a reminder "due today" each).
@@ -129,7 +75,7 @@ describe('reminders with two app processes on one database', () => {
     const jobs = db.collection('jobs');
 
     // The second process starts; then the hourly job is due (as when its hour comes) and both look for it.
-    const second = start([path.join(ROOT, 'server', 'main.ts')], { ...env, DATA_DIR: dataDirs[1] as string });
+    const second = processes.start([MAIN_SCRIPT], { ...env, DATA_DIR: dataDirs[1] as string });
     await waitFor(second, READY);
     await jobs.updateOne({ name: 'reminders.due' }, { $set: { nextRunAt: new Date() } });
     const sent = async (): Promise<string[]> => [...(await remindersIn(dataDirs[0] as string)), ...(await remindersIn(dataDirs[1] as string))];
@@ -141,7 +87,7 @@ describe('reminders with two app processes on one database', () => {
 
     // Restart the first process while the second keeps running: the job runs again and sends nothing new.
     await stopProcess(first);
-    const restarted = start([path.join(ROOT, 'server', 'main.ts')], { ...env, DATA_DIR: dataDirs[0] as string });
+    const restarted = processes.start([MAIN_SCRIPT], { ...env, DATA_DIR: dataDirs[0] as string });
     await waitFor(restarted, READY);
     // Its hour comes again: wait until a run after the restart has finished.
     const restartedAt = new Date();

@@ -4,61 +4,18 @@
  * each remembering sessions and people for a few seconds. Sign in on one, change access on the other, and the
  * next requests on the first are refused within the bound: polled, never a fixed sleep.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ENGINE_LISTENING, ENGINE_SCRIPT, MAIN_SCRIPT, Processes, waitFor, type Running } from '../support/processes';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 /** The bound the app promises (README, "Several app processes"). */
 const REVOCATION_BOUND_MS = 1_000;
 const DEMO_PASSWORD = 'demo-password-for-revocation';
 // Three real processes (TypeScript through tsx, the course import) on a shared 2-core machine.
 jest.setTimeout(180_000);
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const started: Running[] = [];
-
-function start(script: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'warn', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const running = { child, output: () => output, exited };
-  started.push(running);
-  return running;
-}
-
-/** Waits until the output matches, or the process ends. */
-async function waitFor(running: Running, pattern: RegExp): Promise<RegExpMatchArray> {
-  const ended = running.exited.then(() => 'ended' as const);
-  for (;;) {
-    const match = running.output().match(pattern);
-    if (match) return match;
-    const result = await Promise.race([ended, new Promise((resolve) => running.child.stdout.once('data', resolve))]);
-    if (result === 'ended') {
-      const late = running.output().match(pattern);
-      if (late) return late;
-      throw new Error(`process ended before printing ${pattern}:\n${running.output()}`);
-    }
-  }
-}
-
-async function stopProcess(running: Running): Promise<void> {
-  if (running.child.exitCode !== null || running.child.signalCode !== null) return;
-  running.child.kill('SIGTERM');
-  const code = await running.exited;
-  expect(code).toBe(0);
-}
+const processes = new Processes();
 
 /** A browser's cookie jar for one site, with fetch. */
 class Visitor {
@@ -139,8 +96,8 @@ describe('access taken away on one app process holds on the others within a seco
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'coproduce-revocation-'));
-    engine = start([path.join(ROOT, 'server', 'db', 'embedded', 'cli.ts'), '--port', '0'], {});
-    const [, uri] = await waitFor(engine, /listening: (mongodb:\/\/\S+)/);
+    engine = processes.start([ENGINE_SCRIPT, '--port', '0'], {});
+    const [, uri] = await waitFor(engine, ENGINE_LISTENING);
     const appEnv = {
       MONGODB_URI: `${uri}coproduce`,
       PORT: '0',
@@ -149,17 +106,14 @@ describe('access taken away on one app process holds on the others within a seco
       SESSION_SECRET: 'a-session-secret-shared-by-both-processes',
     };
     // One after the other: the first seeds the demo accounts and imports the courses.
-    first = start([path.join(ROOT, 'server', 'main.ts')], appEnv);
+    first = processes.start([MAIN_SCRIPT], appEnv);
     [, firstUrl = ''] = await waitFor(first, /running at (http:\/\/127\.0\.0\.1:\d+)/);
-    second = start([path.join(ROOT, 'server', 'main.ts')], appEnv);
+    second = processes.start([MAIN_SCRIPT], appEnv);
     [, secondUrl = ''] = await waitFor(second, /running at (http:\/\/127\.0\.0\.1:\d+)/);
   });
 
   afterAll(async () => {
-    for (const running of [second, first, engine]) if (running) await stopProcess(running);
-    for (const running of started.splice(0)) {
-      if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
-    }
+    await processes.stopAll();
     await rm(dataDir, { recursive: true, force: true });
   });
 
