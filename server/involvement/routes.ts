@@ -374,7 +374,7 @@ export function involvementRouter({ involvement, media }: Pick<Services, 'involv
   );
 
   router.get('/entries/:id/receipts/:assetId', involved, async (req, res) => {
-    const asset = await involvement.receiptToSend(actorOf(req), objectIdParam(req, 'id'), objectIdParam(req, 'assetId'));
+    const asset = await involvement.receiptFor(actorOf(req), objectIdParam(req, 'id'), objectIdParam(req, 'assetId'));
     // Always a download, never shown in the app's pages; and even opened directly it can run nothing.
     await sendStoredFile(req, res, media.storage, { ...asset, fileName: asset.originalName }, { download: true, cacheControl: 'private, no-store' });
   });

@@ -577,12 +577,6 @@ export function createInvolvementService({ audit, users, courses, media, now = (
     return asset;
   }
 
-  /** A receipt's bytes with what a download needs, for someone who may see it (receiptFor). */
-  /** A receipt the person may fetch (the route sends it with media/send.ts, always as a download). */
-  async function receiptToSend(actor: Actor, entryId: string, assetId: string): Promise<ServableAsset> {
-    return receiptFor(actor, entryId, assetId);
-  }
-
   /**
    * The finance team's rows for a period (days from and to, both included): approved and paid entries, oldest
    * first. Recorded in the audit log. Admins only.
@@ -636,7 +630,6 @@ export function createInvolvementService({ audit, users, courses, media, now = (
     discardStoredReceipt,
     removeReceipt,
     receiptFor,
-    receiptToSend,
     exportPeriod,
     periodEntries,
   };

@@ -31,15 +31,12 @@ import { mediaSrcset, mediaUrl } from './types';
 import { captionsRouter } from './captions-routes';
 import { sendStoredFile } from './send';
 
-export { parseByteRange } from './send';
-
 /** A converted clip is named as what it now is (clip.mov -> clip.mp4). */
 function servedName(originalName: string, servedType: string, originalType: string): string {
   if (servedType === originalType) return originalName;
   const extension = servedType === 'audio/mp4' ? '.m4a' : '.mp4';
   return originalName.replace(/\.[A-Za-z0-9]{1,5}$/, '') + extension;
 }
-
 
 // Receipts are uploaded only through paid involvement (server/involvement/), never from this form.
 const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'captions'] as const satisfies readonly UploadKind[];

@@ -41,8 +41,6 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-
-
 test('a call is opened, answered through a personal link and signed in, and an answer goes into the draft', async () => {
   const trainer = await harness.newPage();
   await signIn(trainer, 'trainer@example.org', DEMO_PASSWORD);

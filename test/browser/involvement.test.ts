@@ -35,12 +35,6 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-/**
- * axe-core at every impact level, no console problems, then a screenshot to look at. A form that comes back with
- * its errors is a 422, which Chromium reports in the console: expected there, and only there.
- */
-
-
 describe('paid involvement', () => {
   let entryUrl = '';
 

@@ -60,7 +60,6 @@ async function answerCheck(page: Page, check: CheckBlock, rightAnswers: boolean)
   await Promise.all([page.waitForEvent('load'), section.getByRole('button', { name: /Check my answers/ }).click()]);
 }
 
-
 describe('the demo learner', () => {
   it('takes the whole shipped course from the dashboard to the certificate', async () => {
     const page = await harness.newPage();

@@ -44,9 +44,6 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-/** axe-core at every impact level (minor and moderate too), then a screenshot to look at. */
-
-
 describe('the demo trainer', () => {
   it('sees the matrix, filters it, opens a learner and a course, and downloads CSV and XLSX', async () => {
     const page = await harness.newPage();

@@ -18,7 +18,8 @@ import { connectDatabase, disconnectDatabase } from '../../server/db/connection'
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../server/db/embedded/index';
 import type { MediaBlock } from '../../server/courses/types';
 import { GridFsStorage } from '../../server/media/gridfs-storage';
-import { mediaRouter, parseByteRange } from '../../server/media/routes';
+import { mediaRouter } from '../../server/media/routes';
+import { parseByteRange } from '../../server/media/send';
 import { createUploadFactory } from '../../server/web/upload';
 import type { SignedInUser } from '../../server/people';
 import { errorHandler } from '../../server/web/errors';

@@ -28,7 +28,6 @@ afterAll(async () => {
   await rm(video, { force: true });
 });
 
-
 it('records a clip, converts a phone video, writes its captions and a transcript', async () => {
   const page = await harness.newPage();
   await signIn(page, 'cofacilitator@example.org', PASSWORD);
